@@ -1,0 +1,524 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+
+namespace ExpertsAtHand.EventStore.Postgres;
+
+public sealed record EmbeddedPostgresOptions
+{
+    /// <summary>Where the cluster lives. Created and initialised on first start; reused afterwards.</summary>
+    public required string DataDirectory { get; init; }
+
+    /// <summary>
+    /// Durable keeps fsync and synchronous commit on. Tests turn it off: their data is thrown away,
+    /// and a crash-safe disk flush per commit would only slow them down.
+    /// </summary>
+    public bool Durable { get; init; } = true;
+
+    /// <summary>Replaces the PATH and /usr/lib/postgresql search (tests use it to simulate a machine without PostgreSQL).</summary>
+    public IReadOnlyList<string>? BinarySearchDirectories { get; init; }
+
+    /// <summary>The account the server runs as when this process is root (initdb refuses root).</summary>
+    public string? ServiceAccount { get; init; }
+
+    /// <summary>Extra server settings (name → value), passed as -c name=value.</summary>
+    public IReadOnlyDictionary<string, string> ServerSettings { get; init; } = new Dictionary<string, string>();
+
+    public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// The service's default: a folder per user that survives restarts. Root's home is closed to the
+    /// unprivileged server account, so root's cluster lives under /var/lib instead.
+    /// </summary>
+    public static string DefaultDataDirectory() => Environment.IsPrivilegedProcess
+        ? "/var/lib/experts-at-hand/postgres"
+        : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "experts-at-hand", "postgres");
+}
+
+/// <summary>
+/// A private PostgreSQL cluster started from the machine's own server programs, on a free loopback
+/// port, for as long as this object lives. Used when no connection string is configured.
+/// </summary>
+public sealed partial class EmbeddedPostgres : IAsyncDisposable, IDisposable
+{
+    private const int SigInt = 2;
+    private const int SigKill = 9;
+    private const string Superuser = "postgres";
+
+    private readonly Process _server;
+    private readonly Process? _watchdog;
+    private readonly ILogger _logger;
+    private int _stopped;
+
+    private EmbeddedPostgres(Process server, Process? watchdog, int port, string dataDirectory, ILogger logger)
+    {
+        _server = server;
+        _watchdog = watchdog;
+        Port = port;
+        DataDirectory = dataDirectory;
+        _logger = logger;
+        // A test run or a service that ends without disposing still takes its server down with it.
+        AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
+    }
+
+    public int Port { get; }
+    public string DataDirectory { get; }
+    public int ServerProcessId => _server.Id;
+
+    /// <summary>A connection string for the maintenance database.</summary>
+    public string ConnectionString => ConnectionStringFor("postgres");
+
+    public string ConnectionStringFor(string database) => new NpgsqlConnectionStringBuilder
+    {
+        Host = "127.0.0.1",
+        Port = Port,
+        Username = Superuser,
+        Database = database,
+    }.ConnectionString;
+
+    public static async Task<EmbeddedPostgres> StartAsync(EmbeddedPostgresOptions options, ILogger? logger = null, CancellationToken cancellationToken = default)
+    {
+        logger ??= NullLogger.Instance;
+        var binaries = PostgresBinaries.Locate(options.BinarySearchDirectories);
+        var account = Environment.IsPrivilegedProcess ? ServiceAccountFor(options) : null;
+        var dataDirectory = Path.GetFullPath(options.DataDirectory);
+
+        await PrepareDataDirectoryAsync(binaries, dataDirectory, account, options.Durable, logger, cancellationToken).ConfigureAwait(false);
+        StopOrphanedServer(dataDirectory, logger);
+
+        // The port is free when we look but may be taken before the server binds it; try a few.
+        Exception? lastFailure = null;
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            var port = FreeLoopbackPort();
+            try
+            {
+                return await LaunchAsync(binaries, options, dataDirectory, account, port, logger, cancellationToken).ConfigureAwait(false);
+            }
+            catch (EmbeddedPostgresStartException ex) when (ex.Message.Contains("could not bind", StringComparison.OrdinalIgnoreCase))
+            {
+                lastFailure = ex;
+            }
+        }
+
+        throw lastFailure!;
+    }
+
+    public async Task StopAsync()
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) == 1)
+        {
+            return;
+        }
+
+        AppDomain.CurrentDomain.ProcessExit -= OnProcessExit;
+        try
+        {
+            if (!_server.HasExited)
+            {
+                _ = Signal(_server.Id, SigInt); // fast shutdown: roll back open transactions, checkpoint, exit
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+                try
+                {
+                    await _server.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    _server.Kill(entireProcessTree: true);
+                }
+            }
+        }
+        finally
+        {
+            KillQuietly(_watchdog);
+            _server.Dispose();
+            _watchdog?.Dispose();
+            NpgsqlConnection.ClearAllPools();
+            LogStopped(_logger, DataDirectory);
+        }
+    }
+
+    public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
+
+    public void Dispose() => StopAsync().GetAwaiter().GetResult();
+
+    private void OnProcessExit(object? sender, EventArgs e) => Dispose();
+
+    private static async Task PrepareDataDirectoryAsync(PostgresBinaries binaries, string dataDirectory, string? account, bool durable, ILogger logger, CancellationToken cancellationToken)
+    {
+        var versionFile = Path.Combine(dataDirectory, "PG_VERSION");
+        if (File.Exists(versionFile))
+        {
+            var clusterVersion = (await File.ReadAllTextAsync(versionFile, cancellationToken).ConfigureAwait(false)).Trim();
+            if (clusterVersion != binaries.MajorVersion.ToString(CultureInfo.InvariantCulture))
+            {
+                throw new EmbeddedPostgresStartException(
+                    $"The data folder {dataDirectory} holds a PostgreSQL {clusterVersion} cluster but the server found is version {binaries.MajorVersion}; point Postgres__DataDirectory elsewhere or upgrade the cluster with pg_upgrade.");
+            }
+
+            return;
+        }
+
+        Directory.CreateDirectory(dataDirectory);
+        if (Directory.EnumerateFileSystemEntries(dataDirectory).Any())
+        {
+            throw new EmbeddedPostgresStartException($"The data folder {dataDirectory} is not empty and holds no PostgreSQL cluster; empty it or choose another folder.");
+        }
+
+        if (account is not null)
+        {
+            // The unprivileged account must own the cluster and be able to reach it.
+            await RunAsync("chown", [$"{account}:", dataDirectory], null, cancellationToken).ConfigureAwait(false);
+            GrantTraverse(Path.GetDirectoryName(dataDirectory));
+        }
+
+        LogInitialising(logger, dataDirectory, binaries.MajorVersion);
+        List<string> initdbArguments = ["-D", dataDirectory, "-U", Superuser, "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-instructions"];
+        if (!durable)
+        {
+            initdbArguments.Add("--no-sync");
+        }
+
+        await RunAsync(binaries.InitDb, initdbArguments, account, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A service killed with SIGKILL leaves its server running with nobody to stop it (when even the
+    /// watchdog was killed) or leaves a stale postmaster.pid. Either way the next start must recover.
+    /// A server whose parent is still a live Experts at Hand process is another instance: refuse.
+    /// </summary>
+    private static void StopOrphanedServer(string dataDirectory, ILogger logger)
+    {
+        var pidFile = Path.Combine(dataDirectory, "postmaster.pid");
+        if (!File.Exists(pidFile))
+        {
+            return;
+        }
+
+        var firstLine = File.ReadLines(pidFile).FirstOrDefault();
+        if (!int.TryParse(firstLine, out var pid) || !IsPostgresProcess(pid))
+        {
+            return; // stale: PostgreSQL itself discards a pid file whose process is gone
+        }
+
+        var parent = ParentOf(pid);
+        if (parent > 1 && IsOurKindOfProcess(parent))
+        {
+            throw new EmbeddedPostgresStartException(
+                $"The data folder {dataDirectory} is in use by another running instance (server process {pid}, owned by process {parent}). Stop it first or set Postgres__DataDirectory to another folder.");
+        }
+
+        LogStoppingOrphan(logger, pid, dataDirectory);
+        _ = Signal(pid, SigInt);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (IsPostgresProcess(pid) && DateTime.UtcNow < deadline)
+        {
+            Thread.Sleep(100);
+        }
+
+        if (IsPostgresProcess(pid))
+        {
+            _ = Signal(pid, SigKill);
+            Thread.Sleep(500);
+        }
+    }
+
+    private static async Task<EmbeddedPostgres> LaunchAsync(PostgresBinaries binaries, EmbeddedPostgresOptions options, string dataDirectory, string? account, int port, ILogger logger, CancellationToken cancellationToken)
+    {
+        List<string> serverArguments =
+        [
+            "-D", dataDirectory,
+            "-p", port.ToString(CultureInfo.InvariantCulture),
+            "-h", "127.0.0.1",
+            "-k", string.Empty, // no Unix socket: /var/run/postgresql may not exist or be writable
+            "-c", "max_connections=300",
+            "-c", "logging_collector=off",
+        ];
+        if (!options.Durable)
+        {
+            serverArguments.AddRange(["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]);
+        }
+
+        foreach (var (name, value) in options.ServerSettings)
+        {
+            serverArguments.AddRange(["-c", $"{name}={value}"]);
+        }
+
+        // setsid puts the server in its own session so a terminal's Ctrl+C reaches only us; we then
+        // stop the server in order, after the host has finished with it.
+        var start = CommandFor(binaries.Server, serverArguments, account, newSession: true);
+        start.RedirectStandardError = true;
+        start.RedirectStandardOutput = true;
+        var server = Process.Start(start) ?? throw new EmbeddedPostgresStartException($"Could not start {binaries.Server}.");
+        var log = new ConcurrentQueue<string>();
+        server.ErrorDataReceived += (_, e) => Remember(log, e.Data, logger);
+        server.OutputDataReceived += (_, e) => Remember(log, e.Data, logger);
+        server.BeginErrorReadLine();
+        server.BeginOutputReadLine();
+
+        var watchdog = StartWatchdog(server.Id);
+        var instance = new EmbeddedPostgres(server, watchdog, port, dataDirectory, logger);
+        try
+        {
+            await WaitUntilAcceptingConnectionsAsync(instance, server, log, options.StartTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await instance.StopAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        LogStarted(logger, port, dataDirectory);
+        return instance;
+    }
+
+    private static async Task WaitUntilAcceptingConnectionsAsync(EmbeddedPostgres instance, Process server, ConcurrentQueue<string> log, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var connectionString = new NpgsqlConnectionStringBuilder(instance.ConnectionString) { Pooling = false, Timeout = 2 }.ConnectionString;
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (server.HasExited)
+            {
+                await server.WaitForExitAsync(cancellationToken).ConfigureAwait(false); // drain the log
+                throw new EmbeddedPostgresStartException($"PostgreSQL exited during start-up (code {server.ExitCode}): {string.Join(" | ", log.TakeLast(8))}");
+            }
+
+            try
+            {
+                await using var connection = new NpgsqlConnection(connectionString);
+                await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception ex) when (ex is NpgsqlException or TimeoutException or SocketException)
+            {
+                if (DateTime.UtcNow > deadline)
+                {
+                    throw new EmbeddedPostgresStartException($"PostgreSQL did not accept connections within {timeout.TotalSeconds:0} s: {string.Join(" | ", log.TakeLast(8))}");
+                }
+
+                await Task.Delay(100, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>
+    /// If this process is killed outright, nothing in it runs again; a tiny shell loop notices and
+    /// stops the server so no postgres is left behind.
+    /// </summary>
+    private static Process? StartWatchdog(int serverPid)
+    {
+        var script = "while kill -0 \"$1\" 2>/dev/null; do sleep 1; done; kill -INT \"$2\" 2>/dev/null; "
+                     + "i=0; while kill -0 \"$2\" 2>/dev/null && [ $i -lt 30 ]; do sleep 1; i=$((i+1)); done; kill -KILL \"$2\" 2>/dev/null; exit 0";
+        try
+        {
+            return Process.Start(CommandFor("/bin/sh", ["-c", script, "watchdog", Environment.ProcessId.ToString(CultureInfo.InvariantCulture), serverPid.ToString(CultureInfo.InvariantCulture)], null, newSession: true));
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return null; // no setsid or sh: graceful stops still work, only the SIGKILL clean-up is lost
+        }
+    }
+
+    private static ProcessStartInfo CommandFor(string program, IEnumerable<string> arguments, string? account, bool newSession)
+    {
+        List<string> prefix = [];
+        if (newSession)
+        {
+            prefix.Add("setsid");
+        }
+
+        if (account is not null)
+        {
+            prefix.AddRange(["setpriv", $"--reuid={account}", $"--regid={account}", "--init-groups", "--"]);
+        }
+
+        var fileName = prefix.Count > 0 ? prefix[0] : program;
+        var start = new ProcessStartInfo(fileName)
+        {
+            UseShellExecute = false,
+            // The server account cannot read root's home; start somewhere everyone can.
+            WorkingDirectory = "/",
+        };
+        foreach (var part in prefix.Skip(1))
+        {
+            start.ArgumentList.Add(part);
+        }
+
+        if (prefix.Count > 0)
+        {
+            start.ArgumentList.Add(program);
+        }
+
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        return start;
+    }
+
+    private static async Task RunAsync(string program, IEnumerable<string> arguments, string? account, CancellationToken cancellationToken)
+    {
+        var start = CommandFor(program, arguments, account, newSession: false);
+        start.RedirectStandardError = true;
+        start.RedirectStandardOutput = true;
+        using var process = Process.Start(start) ?? throw new EmbeddedPostgresStartException($"Could not run {program}.");
+        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
+        await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+        if (process.ExitCode != 0)
+        {
+            throw new EmbeddedPostgresStartException($"{Path.GetFileName(program)} failed (exit {process.ExitCode}): {(await stderr.ConfigureAwait(false)).Trim()} {(await stdout.ConfigureAwait(false)).Trim()}");
+        }
+    }
+
+    private static string ServiceAccountFor(EmbeddedPostgresOptions options)
+    {
+        if (options.ServiceAccount is { } configured)
+        {
+            return configured;
+        }
+
+        if (AccountExists("postgres"))
+        {
+            return "postgres";
+        }
+
+        const string own = "experts-at-hand";
+        if (!AccountExists(own))
+        {
+            RunAsync("useradd", ["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", own], null, CancellationToken.None).GetAwaiter().GetResult();
+        }
+
+        return own;
+    }
+
+    private static bool AccountExists(string name) =>
+        File.Exists("/etc/passwd") && File.ReadLines("/etc/passwd").Any(line => line.StartsWith(name + ":", StringComparison.Ordinal));
+
+    private static void GrantTraverse(string? directory)
+    {
+        // Every folder above the data folder must be searchable by the server account.
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        for (var current = directory; !string.IsNullOrEmpty(current) && current != "/"; current = Path.GetDirectoryName(current))
+        {
+            var mode = File.GetUnixFileMode(current);
+            if (!mode.HasFlag(UnixFileMode.OtherExecute))
+            {
+                File.SetUnixFileMode(current, mode | UnixFileMode.OtherExecute);
+            }
+        }
+    }
+
+    private static int FreeLoopbackPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static bool IsPostgresProcess(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/comm").Trim().StartsWith("postgres", StringComparison.Ordinal);
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    private static int ParentOf(int pid)
+    {
+        try
+        {
+            // /proc/<pid>/stat: "pid (comm) state ppid ..."; comm may hold spaces, so split after ')'.
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return int.Parse(fields[1], CultureInfo.InvariantCulture);
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
+
+    private static bool IsOurKindOfProcess(int pid)
+    {
+        try
+        {
+            var commandLine = File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ');
+            return commandLine.Contains("ExpertsAtHand", StringComparison.Ordinal)
+                   || commandLine.Contains("testhost", StringComparison.Ordinal)
+                   || commandLine.Contains("dotnet", StringComparison.Ordinal);
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    private static void Remember(ConcurrentQueue<string> log, string? line, ILogger logger)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        log.Enqueue(line);
+        while (log.Count > 50 && log.TryDequeue(out _))
+        {
+        }
+
+        LogServerOutput(logger, line);
+    }
+
+    private static void KillQuietly(Process? process)
+    {
+        try
+        {
+            if (process is { HasExited: false })
+            {
+                process.Kill();
+            }
+        }
+        catch (InvalidOperationException)
+        {
+        }
+    }
+
+    private static int Signal(int pid, int signal) => NativeSignal(pid, signal);
+
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int NativeSignal(int pid, int signal);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Initialising a PostgreSQL {Version} cluster in {DataDirectory}")]
+    private static partial void LogInitialising(ILogger logger, string dataDirectory, int version);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Embedded PostgreSQL accepting connections on 127.0.0.1:{Port} (data in {DataDirectory})")]
+    private static partial void LogStarted(ILogger logger, int port, string dataDirectory);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Embedded PostgreSQL stopped (data in {DataDirectory})")]
+    private static partial void LogStopped(ILogger logger, string dataDirectory);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stopping PostgreSQL server {Pid} left running by a previous instance on {DataDirectory}")]
+    private static partial void LogStoppingOrphan(ILogger logger, int pid, string dataDirectory);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "postgres: {Line}")]
+    private static partial void LogServerOutput(ILogger logger, string line);
+}
+
+public sealed class EmbeddedPostgresStartException(string message) : Exception(message);

@@ -1,0 +1,450 @@
+using System.Text;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace ExpertsAtHand.EventStore;
+
+public sealed record ProjectionDaemonOptions
+{
+    /// <summary>Events read, applied and checkpointed per transaction.</summary>
+    public int BatchSize { get; init; } = 5_000;
+
+    /// <summary>How long an idle projection waits before looking for new events again.</summary>
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>How often a node that does not own a projection checks whether its owner has gone.</summary>
+    public TimeSpan TakeoverInterval { get; init; } = TimeSpan.FromSeconds(2);
+}
+
+/// <summary>Where a projection stands: its checkpoint and how far the log has moved beyond it.</summary>
+public sealed record ProjectionStatus(string Name, long LastSequence, long HighWaterMark, DateTimeOffset? UpdatedAt, bool RunningHere)
+{
+    public long Lag => Math.Max(0, HighWaterMark - LastSequence);
+}
+
+public sealed record ProjectionProgress(string Name, long Processed, long Total);
+
+/// <summary>
+/// Runs async projections behind the log. Correctness rests on three rules:
+/// <list type="bullet">
+/// <item>Events are read in (transaction id, position) order and only from transactions older than
+/// the oldest one still running (<c>pg_snapshot_xmin</c>), so an event that commits late can never
+/// fall behind a checkpoint: its transaction id holds the horizon back until it commits.</item>
+/// <item>A projection's writes and its checkpoint commit in one transaction: a crash loses or
+/// repeats nothing.</item>
+/// <item>Each projection runs on one node at a time, under a session advisory lock; when that node
+/// dies its connection closes, the lock is released, and another node takes over.</item>
+/// </list>
+/// </summary>
+public sealed partial class ProjectionDaemon : IAsyncDisposable
+{
+    private const string ReadBatchSql =
+        "SELECT seq, tx_id, tenant_id, stream_id, version, stream_type, event_type, data, correlation_id, causation_id, actor, recorded_at "
+        + "FROM eah_events WHERE (tx_id, seq) > ($1, $2) AND tx_id < pg_snapshot_xmin(pg_current_snapshot()) "
+        + "ORDER BY tx_id, seq LIMIT $3";
+
+    private readonly EventStore _store;
+    private readonly Dictionary<string, IAsyncProjection> _projections;
+    private readonly ProjectionDaemonOptions _options;
+    private readonly ILogger _logger;
+    private readonly Dictionary<string, AgentRun> _agents = new(StringComparer.Ordinal);
+    private readonly Lock _gate = new();
+
+    public ProjectionDaemon(EventStore store, IEnumerable<IAsyncProjection> projections, ProjectionDaemonOptions? options = null, ILogger<ProjectionDaemon>? logger = null)
+    {
+        _store = store;
+        _projections = projections.ToDictionary(p => p.Name, StringComparer.Ordinal);
+        _options = options ?? new ProjectionDaemonOptions();
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+    }
+
+    public IReadOnlyCollection<string> ProjectionNames => _projections.Keys;
+
+    /// <summary>Starts an agent per projection; each runs wherever it wins the lock.</summary>
+    public void Start()
+    {
+        foreach (var name in _projections.Keys)
+        {
+            StartAgent(name);
+        }
+    }
+
+    public async Task StopAsync()
+    {
+        List<AgentRun> running;
+        lock (_gate)
+        {
+            running = [.. _agents.Values];
+            _agents.Clear();
+        }
+
+        foreach (var agent in running)
+        {
+            await agent.StopAsync().ConfigureAwait(false);
+        }
+    }
+
+    public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
+
+    /// <summary>Applies every committed event the projection has not seen, then returns how many it applied.</summary>
+    public async Task<long> CatchUpAsync(string name, IProgress<ProjectionProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var projection = Find(name);
+        await using var connection = await _store.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await EnsureProgressRowAsync(connection, name, cancellationToken).ConfigureAwait(false);
+        await LockAsync(connection, name, wait: true, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var total = progress is null ? 0 : await RemainingAsync(connection, name, cancellationToken).ConfigureAwait(false);
+            long processed = 0;
+            while (true)
+            {
+                var applied = await RunBatchAsync(connection, projection, cancellationToken).ConfigureAwait(false);
+                if (applied.Read == 0)
+                {
+                    progress?.Report(new ProjectionProgress(name, processed, Math.Max(total, processed)));
+                    return processed;
+                }
+
+                processed += applied.Read;
+                progress?.Report(new ProjectionProgress(name, processed, Math.Max(total, processed)));
+            }
+        }
+        finally
+        {
+            await UnlockAsync(connection, name).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Empties the read model and replays the whole log into it. If this node runs the projection
+    /// its agent is paused meanwhile; if another node owns it, that node replays and we report its progress.
+    /// </summary>
+    public async Task RebuildAsync(string name, IProgress<ProjectionProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var projection = Find(name);
+        AgentRun? paused;
+        lock (_gate)
+        {
+            _agents.Remove(name, out paused);
+        }
+
+        if (paused is not null)
+        {
+            await paused.StopAsync().ConfigureAwait(false);
+        }
+
+        try
+        {
+            await ResetAsync(projection, cancellationToken).ConfigureAwait(false);
+            LogRebuilding(_logger, name);
+            await using var connection = await _store.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            if (await LockAsync(connection, name, wait: false, cancellationToken).ConfigureAwait(false))
+            {
+                await UnlockAsync(connection, name).ConfigureAwait(false);
+                await CatchUpAsync(name, progress, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+
+            await WatchRemoteRebuildAsync(connection, name, progress, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (paused is not null)
+            {
+                StartAgent(name);
+            }
+        }
+    }
+
+    public async Task<IReadOnlyList<ProjectionStatus>> StatusAsync(CancellationToken cancellationToken = default)
+    {
+        var highWaterMark = await _store.HighWaterMarkAsync(cancellationToken).ConfigureAwait(false);
+        var rows = new Dictionary<string, (long Seq, DateTimeOffset At)>(StringComparer.Ordinal);
+        await using (var command = _store.DataSource.CreateCommand("SELECT name, last_seq, updated_at FROM eah_projection_progress"))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                rows[reader.GetString(0)] = (reader.GetInt64(1), reader.GetFieldValue<DateTimeOffset>(2));
+            }
+        }
+
+        lock (_gate)
+        {
+            return
+            [
+                .. _projections.Keys.Order(StringComparer.Ordinal).Select(name => rows.TryGetValue(name, out var row)
+                    ? new ProjectionStatus(name, row.Seq, highWaterMark, row.At, _agents.ContainsKey(name))
+                    : new ProjectionStatus(name, 0, highWaterMark, null, _agents.ContainsKey(name))),
+            ];
+        }
+    }
+
+    private void StartAgent(string name)
+    {
+        lock (_gate)
+        {
+            if (_agents.ContainsKey(name))
+            {
+                return;
+            }
+
+            var stop = new CancellationTokenSource();
+            _agents[name] = new AgentRun(Task.Run(() => RunAgentAsync(_projections[name], stop.Token)), stop);
+        }
+    }
+
+    private async Task RunAgentAsync(IAsyncProjection projection, CancellationToken stopping)
+    {
+        while (!stopping.IsCancellationRequested)
+        {
+            try
+            {
+                await using var connection = await _store.DataSource.OpenConnectionAsync(stopping).ConfigureAwait(false);
+                await EnsureProgressRowAsync(connection, projection.Name, stopping).ConfigureAwait(false);
+                if (!await LockAsync(connection, projection.Name, wait: false, stopping).ConfigureAwait(false))
+                {
+                    await connection.CloseAsync().ConfigureAwait(false);
+                    await Task.Delay(_options.TakeoverInterval, stopping).ConfigureAwait(false);
+                    continue;
+                }
+
+                LogOwning(_logger, projection.Name);
+                try
+                {
+                    while (!stopping.IsCancellationRequested)
+                    {
+                        var applied = await RunBatchAsync(connection, projection, stopping).ConfigureAwait(false);
+                        if (applied.Read < _options.BatchSize)
+                        {
+                            await Task.Delay(_options.PollInterval, stopping).ConfigureAwait(false);
+                        }
+                    }
+                }
+                finally
+                {
+                    await UnlockAsync(connection, projection.Name).ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (!stopping.IsCancellationRequested)
+            {
+                LogAgentFailed(_logger, ex, projection.Name);
+                try
+                {
+                    await Task.Delay(_options.TakeoverInterval, stopping).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    private async Task<(int Read, long LastSequence)> RunBatchAsync(NpgsqlConnection connection, IAsyncProjection projection, CancellationToken cancellationToken)
+    {
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+
+        // The row lock makes a concurrent reset (rebuild) wait for this batch, and this batch for it.
+        ulong lastTx;
+        long lastSeq;
+        await using (var checkpoint = new NpgsqlCommand("SELECT last_tx, last_seq FROM eah_projection_progress WHERE name = $1 FOR UPDATE", connection, transaction))
+        {
+            checkpoint.Parameters.Add(new NpgsqlParameter { Value = projection.Name });
+            await using var reader = await checkpoint.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            lastTx = reader.GetFieldValue<ulong>(0);
+            lastSeq = reader.GetInt64(1);
+        }
+
+        var handled = new HashSet<string>(projection.EventTypes.Select(_store.Types.NameOf), StringComparer.Ordinal);
+        var events = new List<StoredEvent>();
+        var read = 0;
+        await using (var command = new NpgsqlCommand(ReadBatchSql, connection, transaction))
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = lastTx, NpgsqlDbType = NpgsqlDbType.Xid8 });
+            command.Parameters.Add(new NpgsqlParameter { Value = lastSeq });
+            command.Parameters.Add(new NpgsqlParameter { Value = _options.BatchSize });
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                read++;
+                lastSeq = reader.GetInt64(0);
+                lastTx = reader.GetFieldValue<ulong>(1);
+                var eventType = reader.GetString(6);
+                if (!handled.Contains(eventType))
+                {
+                    continue;
+                }
+
+                events.Add(new StoredEvent(
+                    lastSeq,
+                    reader.GetString(2),
+                    reader.GetGuid(3),
+                    reader.GetInt64(4),
+                    reader.GetString(5),
+                    eventType,
+                    _store.Types.Deserialize(eventType, reader.GetString(7)),
+                    new EventMetadata(
+                        reader.IsDBNull(8) ? null : reader.GetString(8),
+                        reader.IsDBNull(9) ? null : reader.GetString(9),
+                        reader.IsDBNull(10) ? null : reader.GetString(10)),
+                    reader.GetFieldValue<DateTimeOffset>(11)));
+            }
+        }
+
+        if (read == 0)
+        {
+            await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
+            return (0, lastSeq);
+        }
+
+        var batch = new CommandBatch();
+        if (events.Count > 0)
+        {
+            await projection.ApplyAsync(events, new ProjectionContext(connection, transaction, batch), cancellationToken).ConfigureAwait(false);
+        }
+
+        batch.Add(
+            "UPDATE eah_projection_progress SET last_tx = $2, last_seq = $3, updated_at = now() WHERE name = $1",
+            projection.Name,
+            new NpgsqlParameter { Value = lastTx, NpgsqlDbType = NpgsqlDbType.Xid8 },
+            lastSeq);
+        batch.Batch.Connection = connection;
+        batch.Batch.Transaction = transaction;
+        await batch.Batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return (read, lastSeq);
+    }
+
+    private async Task ResetAsync(IAsyncProjection projection, CancellationToken cancellationToken)
+    {
+        await using var connection = await _store.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await EnsureProgressRowAsync(connection, projection.Name, cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using (var lockRow = new NpgsqlCommand("SELECT 1 FROM eah_projection_progress WHERE name = $1 FOR UPDATE", connection, transaction))
+        {
+            lockRow.Parameters.Add(new NpgsqlParameter { Value = projection.Name });
+            await lockRow.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var batch = new CommandBatch();
+        await projection.ResetAsync(new ProjectionContext(connection, transaction, batch), cancellationToken).ConfigureAwait(false);
+        batch.Add("UPDATE eah_projection_progress SET last_tx = '0', last_seq = 0, updated_at = now() WHERE name = $1", projection.Name);
+        batch.Batch.Connection = connection;
+        batch.Batch.Transaction = transaction;
+        await batch.Batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task WatchRemoteRebuildAsync(NpgsqlConnection connection, string name, IProgress<ProjectionProgress>? progress, CancellationToken cancellationToken)
+    {
+        var target = await _store.HighWaterMarkAsync(cancellationToken).ConfigureAwait(false);
+        while (true)
+        {
+            await using var command = new NpgsqlCommand("SELECT last_seq FROM eah_projection_progress WHERE name = $1", connection);
+            command.Parameters.Add(new NpgsqlParameter { Value = name });
+            var position = (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+            progress?.Report(new ProjectionProgress(name, Math.Min(position, target), target));
+            if (position >= target)
+            {
+                return;
+            }
+
+            await Task.Delay(_options.PollInterval, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task<long> RemainingAsync(NpgsqlConnection connection, string name, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(
+            "SELECT count(*) FROM eah_events e, eah_projection_progress p WHERE p.name = $1 AND (e.tx_id, e.seq) > (p.last_tx, p.last_seq)",
+            connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = name });
+        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    private static async Task EnsureProgressRowAsync(NpgsqlConnection connection, string name, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("INSERT INTO eah_projection_progress (name) VALUES ($1) ON CONFLICT (name) DO NOTHING", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = name });
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<bool> LockAsync(NpgsqlConnection connection, string name, bool wait, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(wait ? "SELECT pg_advisory_lock($1), true" : "SELECT true, pg_try_advisory_lock($1)", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = LockKey(name) });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        return reader.GetBoolean(1);
+    }
+
+    private static async Task UnlockAsync(NpgsqlConnection connection, string name)
+    {
+        if (connection.State != System.Data.ConnectionState.Open)
+        {
+            return; // a broken connection has already lost its session locks
+        }
+
+        try
+        {
+            await using var command = new NpgsqlCommand("SELECT pg_advisory_unlock($1)", connection);
+            command.Parameters.Add(new NpgsqlParameter { Value = LockKey(name) });
+            await command.ExecuteNonQueryAsync().ConfigureAwait(false);
+        }
+        catch (NpgsqlException)
+        {
+            // The connection died under us; PostgreSQL released the lock with it.
+        }
+    }
+
+    /// <summary>A stable 64-bit key per projection name (FNV-1a), the same on every node and every run.</summary>
+    internal static long LockKey(string name)
+    {
+        var hash = 14695981039346656037UL;
+        foreach (var b in Encoding.UTF8.GetBytes("projection:" + name))
+        {
+            hash = (hash ^ b) * 1099511628211UL;
+        }
+
+        return unchecked((long)hash);
+    }
+
+    private IAsyncProjection Find(string name) => _projections.TryGetValue(name, out var projection)
+        ? projection
+        : throw new ArgumentException($"No async projection is named '{name}'. Known: {string.Join(", ", _projections.Keys)}.", nameof(name));
+
+    private sealed class AgentRun(Task task, CancellationTokenSource stop)
+    {
+        public async Task StopAsync()
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            try
+            {
+                await task.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+
+            stop.Dispose();
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Projection {Projection} is running on this node")]
+    private static partial void LogOwning(ILogger logger, string projection);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Rebuilding projection {Projection}")]
+    private static partial void LogRebuilding(ILogger logger, string projection);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Projection {Projection} failed; retrying")]
+    private static partial void LogAgentFailed(ILogger logger, Exception exception, string projection);
+}

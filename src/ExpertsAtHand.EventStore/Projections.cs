@@ -1,0 +1,66 @@
+using Npgsql;
+
+namespace ExpertsAtHand.EventStore;
+
+/// <summary>
+/// Commands queued by projections and transaction participants, sent to PostgreSQL together with
+/// the event inserts in one round trip.
+/// </summary>
+public sealed class CommandBatch
+{
+    internal NpgsqlBatch Batch { get; } = new();
+
+    public int Count => Batch.BatchCommands.Count;
+
+    /// <summary>Queues <paramref name="sql"/> with positional parameters $1, $2, … bound to <paramref name="parameters"/>.</summary>
+    public NpgsqlBatchCommand Add(string sql, params object?[] parameters)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        foreach (var parameter in parameters)
+        {
+            command.Parameters.Add(parameter as NpgsqlParameter ?? new NpgsqlParameter { Value = parameter ?? DBNull.Value });
+        }
+
+        Batch.BatchCommands.Add(command);
+        return command;
+    }
+}
+
+/// <summary>Updates read models inside the appending transaction.</summary>
+public interface IInlineProjection
+{
+    void Project(IReadOnlyList<UncommittedEvent> events, CommandBatch batch);
+}
+
+/// <summary>Something else that must commit with the events, such as outbox messages.</summary>
+public interface ITransactionParticipant
+{
+    /// <summary>Queue this participant's writes; they execute in the same batch and transaction as the events.</summary>
+    ValueTask BeforeCommitAsync(EventSession session, CommandBatch batch, CancellationToken cancellationToken);
+
+    /// <summary>Runs once the transaction has committed (for example, to wake local workers).</summary>
+    ValueTask AfterCommitAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>What an async projection writes with: its queued commands commit with its checkpoint.</summary>
+public sealed class ProjectionContext(NpgsqlConnection connection, NpgsqlTransaction transaction, CommandBatch batch)
+{
+    public NpgsqlConnection Connection { get; } = connection;
+    public NpgsqlTransaction Transaction { get; } = transaction;
+    public CommandBatch Batch { get; } = batch;
+}
+
+/// <summary>A read model built behind the log by the <see cref="ProjectionDaemon"/>.</summary>
+public interface IAsyncProjection
+{
+    /// <summary>Stable name: the checkpoint and the single-node lock are keyed on it.</summary>
+    string Name { get; }
+
+    /// <summary>The event types this projection reads; others are skipped without being deserialised.</summary>
+    IReadOnlySet<Type> EventTypes { get; }
+
+    ValueTask ApplyAsync(IReadOnlyList<StoredEvent> events, ProjectionContext context, CancellationToken cancellationToken);
+
+    /// <summary>Empties the read model before a rebuild replays the log into it.</summary>
+    ValueTask ResetAsync(ProjectionContext context, CancellationToken cancellationToken);
+}

@@ -1,0 +1,116 @@
+using ExpertsAtHand.EventStore.Postgres;
+using Npgsql;
+
+namespace ExpertsAtHand.EventStore.Tests;
+
+// Each test owns its own cluster folder, so these run one after another to keep the machine calm.
+[Collection("Clusters")]
+public sealed class EmbeddedPostgresTests : IDisposable
+{
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), "eah-embedded-" + Guid.NewGuid().ToString("N")[..12]);
+
+    private EmbeddedPostgresOptions Options => new() { DataDirectory = _folder, Durable = false };
+
+    [Fact]
+    public async Task Starts_a_private_cluster_on_loopback_and_stops_without_leaving_a_server_behind()
+    {
+        var postgres = await EmbeddedPostgres.StartAsync(Options);
+        var pid = postgres.ServerProcessId;
+
+        Assert.Equal(1, await ScalarAsync<int>(postgres.ConnectionString, "SELECT 1"));
+        Assert.Equal("127.0.0.1", await ScalarAsync<string>(postgres.ConnectionString, "SELECT host(inet_server_addr())"));
+
+        await postgres.StopAsync();
+
+        Assert.False(File.Exists($"/proc/{pid}/comm") && File.ReadAllText($"/proc/{pid}/comm").StartsWith("postgres", StringComparison.Ordinal));
+        Assert.False(File.Exists(Path.Combine(_folder, "postmaster.pid")));
+    }
+
+    [Fact]
+    public async Task A_second_start_on_the_same_folder_finds_its_data_again()
+    {
+        await using (var first = await EmbeddedPostgres.StartAsync(Options))
+        {
+            await ExecuteAsync(first.ConnectionString, "CREATE TABLE kept (v int); INSERT INTO kept VALUES (42)");
+        }
+
+        await using var second = await EmbeddedPostgres.StartAsync(Options);
+        Assert.Equal(42, await ScalarAsync<int>(second.ConnectionString, "SELECT v FROM kept"));
+    }
+
+    [Fact]
+    public async Task After_the_server_is_killed_the_next_start_recovers_and_keeps_committed_data()
+    {
+        var first = await EmbeddedPostgres.StartAsync(Options with { Durable = true });
+        await ExecuteAsync(first.ConnectionString, "CREATE TABLE kept (v int); INSERT INTO kept VALUES (7)");
+        using (var server = System.Diagnostics.Process.GetProcessById(first.ServerProcessId))
+        {
+            server.Kill(); // SIGKILL: no shutdown, a stale postmaster.pid stays behind
+            await server.WaitForExitAsync();
+        }
+
+        Assert.True(File.Exists(Path.Combine(_folder, "postmaster.pid")));
+        await first.StopAsync();
+
+        await using var second = await EmbeddedPostgres.StartAsync(Options with { Durable = true });
+        Assert.Equal(7, await ScalarAsync<int>(second.ConnectionString, "SELECT v FROM kept"));
+    }
+
+    [Fact]
+    public async Task A_folder_in_use_by_a_running_instance_is_refused_with_a_clear_error()
+    {
+        await using var first = await EmbeddedPostgres.StartAsync(Options);
+
+        var error = await Assert.ThrowsAsync<EmbeddedPostgresStartException>(() => EmbeddedPostgres.StartAsync(Options));
+
+        Assert.Contains("in use by another running instance", error.Message, StringComparison.Ordinal);
+        Assert.Equal(1, await ScalarAsync<int>(first.ConnectionString, "SELECT 1"));
+    }
+
+    [Fact]
+    public async Task Without_server_binaries_the_error_is_one_line_saying_how_to_install_them()
+    {
+        var empty = Directory.CreateTempSubdirectory("eah-no-postgres-");
+        try
+        {
+            var error = await Assert.ThrowsAsync<PostgresBinariesNotFoundException>(
+                () => EmbeddedPostgres.StartAsync(Options with { BinarySearchDirectories = [empty.FullName] }));
+
+            Assert.DoesNotContain('\n', error.Message);
+            Assert.Contains("apt-get install postgresql", error.Message, StringComparison.Ordinal);
+            Assert.Contains("ConnectionStrings__Postgres", error.Message, StringComparison.Ordinal);
+            Assert.False(Directory.Exists(_folder), "nothing is created when the server cannot be found");
+        }
+        finally
+        {
+            empty.Delete();
+        }
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+        catch (DirectoryNotFoundException)
+        {
+        }
+    }
+
+    private static async Task<T> ScalarAsync<T>(string connectionString, string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return (T)(await command.ExecuteScalarAsync())!;
+    }
+
+    private static async Task ExecuteAsync(string connectionString, string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+}
