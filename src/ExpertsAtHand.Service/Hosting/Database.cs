@@ -1,0 +1,79 @@
+using ExpertsAtHand.EventStore.Postgres;
+using Npgsql;
+
+namespace ExpertsAtHand.Service.Hosting;
+
+/// <summary>
+/// Where the service's data lives: the configured server, or (with no ConnectionStrings:Postgres)
+/// a private embedded cluster that this lease starts and stops.
+/// </summary>
+public sealed class DatabaseLease : IAsyncDisposable
+{
+    public const string DatabaseName = "experts_at_hand";
+
+    private readonly EmbeddedPostgres? _embedded;
+
+    private DatabaseLease(string connectionString, EmbeddedPostgres? embedded)
+    {
+        ConnectionString = connectionString;
+        _embedded = embedded;
+    }
+
+    public string ConnectionString { get; }
+    public bool IsEmbedded => _embedded is not null;
+
+    public static async Task<DatabaseLease> AcquireAsync(IConfiguration configuration, ILogger logger, CancellationToken cancellationToken)
+    {
+        var configured = configuration.GetConnectionString("Postgres");
+        if (!string.IsNullOrWhiteSpace(configured))
+        {
+            return new DatabaseLease(configured, null);
+        }
+
+        var embedded = await EmbeddedPostgres.StartAsync(
+            new EmbeddedPostgresOptions
+            {
+                DataDirectory = configuration["Postgres:DataDirectory"] is { Length: > 0 } folder ? folder : EmbeddedPostgresOptions.DefaultDataDirectory(),
+                ServiceAccount = configuration["Postgres:ServiceAccount"],
+            },
+            logger,
+            cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await using var admin = new NpgsqlConnection(embedded.ConnectionString);
+            await admin.OpenAsync(cancellationToken).ConfigureAwait(false);
+            await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = $1", admin);
+            exists.Parameters.Add(new NpgsqlParameter { Value = DatabaseName });
+            if (await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is null)
+            {
+                await using var create = new NpgsqlCommand($"CREATE DATABASE {DatabaseName}", admin);
+                await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            return new DatabaseLease(embedded.ConnectionStringFor(DatabaseName), embedded);
+        }
+        catch
+        {
+            await embedded.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_embedded is not null)
+        {
+            await _embedded.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}
+
+/// <summary>Every schema script the service needs, in the order the libraries depend on each other.</summary>
+public static class Schema
+{
+    public static IReadOnlyList<Migration> Migrations { get; } =
+    [
+        .. EventStore.EventStore.Migrations,
+        .. Migration.FromAssembly(typeof(Schema).Assembly, "service"),
+    ];
+}

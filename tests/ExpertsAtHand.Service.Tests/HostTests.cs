@@ -1,0 +1,70 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace ExpertsAtHand.Service.Tests;
+
+public sealed class HostTests
+{
+    [Fact]
+    public async Task Ready_is_200_once_the_database_answers_and_migrations_are_applied()
+    {
+        await using var service = await ServiceApp.StartAsync();
+
+        var ready = await service.Client.GetAsync("/health/ready");
+        var live = await service.Client.GetAsync("/health/live");
+
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        Assert.Equal("ready", (await ready.Content.ReadFromJsonAsync<JsonObject>())!["status"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+    }
+
+    [Fact]
+    public async Task Ready_is_503_problem_details_while_a_migration_is_missing()
+    {
+        await using var service = await ServiceApp.StartAsync();
+        await service.Database.ExecuteAsync("DELETE FROM schema_migrations WHERE id = 'eventstore/0001_events'");
+
+        var ready = await service.Client.GetAsync("/health/ready");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        Assert.Equal("application/problem+json", ready.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task An_unknown_address_is_a_404_problem_details()
+    {
+        await using var service = await ServiceApp.StartAsync();
+
+        var response = await service.Client.GetAsync("/no/such/place");
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(404, (await response.Content.ReadFromJsonAsync<JsonObject>())!["status"]!.GetValue<int>());
+    }
+
+    /// <summary>
+    /// The checked-in contract is what clients build against; it must be what we serve.
+    /// Set EAH_UPDATE_CONTRACTS=1 to rewrite it after an intended change, and review the diff.
+    /// </summary>
+    [Fact]
+    public async Task The_served_OpenAPI_document_matches_contracts_openapi_json()
+    {
+        await using var service = await ServiceApp.StartAsync();
+        var served = JsonNode.Parse(await service.Client.GetStringAsync("/openapi/v1.json"))!;
+        var path = Path.Combine(RepositoryRoot.Find(), "contracts", "openapi.json");
+        var pretty = served.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n";
+
+        if (Environment.GetEnvironmentVariable("EAH_UPDATE_CONTRACTS") == "1")
+        {
+            await File.WriteAllTextAsync(path, pretty);
+        }
+
+        Assert.True(File.Exists(path), $"{path} is missing; run the tests once with EAH_UPDATE_CONTRACTS=1.");
+        var checkedIn = JsonNode.Parse(await File.ReadAllTextAsync(path))!;
+        Assert.True(
+            JsonNode.DeepEquals(served, checkedIn),
+            "contracts/openapi.json differs from the served document; if the change is intended, run the tests with EAH_UPDATE_CONTRACTS=1 and commit the file.");
+    }
+}
