@@ -88,8 +88,25 @@ public sealed partial class ProjectionDaemon : IAsyncDisposable
 
     public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
 
-    /// <summary>Applies every committed event the projection has not seen, then returns how many it applied.</summary>
+    /// <summary>
+    /// Applies what is safe to apply now: every event below the commit horizon. Returns how many
+    /// events it read. An open transaction anywhere on the server (even in another database: the
+    /// horizon is cluster-wide) holds back events committed after it began.
+    /// </summary>
+    public Task<long> ApplyAvailableAsync(string name, CancellationToken cancellationToken = default) =>
+        RunUnderLockAsync(name, untilSequence: null, progress: null, cancellationToken);
+
+    /// <summary>
+    /// Applies every event committed before this call, waiting for the commit horizon to pass them,
+    /// and returns how many events it read.
+    /// </summary>
     public async Task<long> CatchUpAsync(string name, IProgress<ProjectionProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var target = await _store.HighWaterMarkAsync(cancellationToken).ConfigureAwait(false);
+        return await RunUnderLockAsync(name, target, progress, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<long> RunUnderLockAsync(string name, long? untilSequence, IProgress<ProjectionProgress>? progress, CancellationToken cancellationToken)
     {
         var projection = Find(name);
         await using var connection = await _store.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
@@ -102,14 +119,19 @@ public sealed partial class ProjectionDaemon : IAsyncDisposable
             while (true)
             {
                 var applied = await RunBatchAsync(connection, projection, cancellationToken).ConfigureAwait(false);
-                if (applied.Read == 0)
+                processed += applied.Read;
+                progress?.Report(new ProjectionProgress(name, processed, Math.Max(total, processed)));
+                if (applied.Read > 0)
                 {
-                    progress?.Report(new ProjectionProgress(name, processed, Math.Max(total, processed)));
+                    continue;
+                }
+
+                if (untilSequence is not { } target || !await HasUnappliedAsync(connection, name, target, cancellationToken).ConfigureAwait(false))
+                {
                     return processed;
                 }
 
-                processed += applied.Read;
-                progress?.Report(new ProjectionProgress(name, processed, Math.Max(total, processed)));
+                await Task.Delay(_options.PollInterval, cancellationToken).ConfigureAwait(false);
             }
         }
         finally
@@ -369,6 +391,16 @@ public sealed partial class ProjectionDaemon : IAsyncDisposable
             connection);
         command.Parameters.Add(new NpgsqlParameter { Value = name });
         return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    private static async Task<bool> HasUnappliedAsync(NpgsqlConnection connection, string name, long untilSequence, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(
+            "SELECT EXISTS (SELECT 1 FROM eah_events e, eah_projection_progress p WHERE p.name = $1 AND (e.tx_id, e.seq) > (p.last_tx, p.last_seq) AND e.seq <= $2)",
+            connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = name });
+        command.Parameters.Add(new NpgsqlParameter { Value = untilSequence });
+        return (bool)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 
     private static async Task EnsureProgressRowAsync(NpgsqlConnection connection, string name, CancellationToken cancellationToken)
