@@ -45,13 +45,18 @@ public sealed class EventSession : IAsyncDisposable
         return _transaction;
     }
 
+    /// <summary>
+    /// Reads outside any transaction unless one was opened: optimistic concurrency, not a lock,
+    /// protects the append that follows a read.
+    /// </summary>
     public async Task<IReadOnlyList<StoredEvent>> ReadStreamAsync(Guid streamId, long fromVersion = 1, CancellationToken cancellationToken = default)
     {
-        var transaction = await TransactionAsync(cancellationToken).ConfigureAwait(false);
+        var ownConnection = _transaction is null ? await _store.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false) : null;
+        await using var _ = ownConnection;
         await using var command = new NpgsqlCommand(
             $"SELECT {ReadColumns} FROM eah_events WHERE tenant_id = $1 AND stream_id = $2 AND version >= $3 ORDER BY version",
-            transaction.Connection,
-            transaction);
+            ownConnection ?? _transaction!.Connection,
+            _transaction);
         command.Parameters.Add(new NpgsqlParameter { Value = TenantId });
         command.Parameters.Add(new NpgsqlParameter { Value = streamId });
         command.Parameters.Add(new NpgsqlParameter { Value = fromVersion });
@@ -131,11 +136,9 @@ public sealed class EventSession : IAsyncDisposable
     public async Task<AppendResult> SaveChangesAsync(CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_saved, this);
-        var transaction = await TransactionAsync(cancellationToken).ConfigureAwait(false);
         var batch = new CommandBatch();
         var recordedAt = _store.Options.Clock.GetUtcNow();
         var uncommitted = new List<UncommittedEvent>();
-        var guards = new List<(NpgsqlBatchCommand Command, PendingAppend Append)>();
         var versions = new Dictionary<Guid, long>();
 
         foreach (var append in _pending)
@@ -145,9 +148,9 @@ public sealed class EventSession : IAsyncDisposable
             {
                 version++;
                 var eventType = _store.Types.NameOf(data.GetType());
-                var command = batch.Add(
-                    // The first event after an existing version proves that version is the stream's
-                    // head: without it an append from a stale-but-too-high version would leave a gap.
+                batch.Add(
+                    // The first event after an existing version proves that version exists (see
+                    // eah_after_version); the unique key proves nobody else took the next one.
                     version > 1 && version == append.ExpectedVersion + 1 ? InsertAfterExistingSql : InsertSql,
                     TenantId,
                     append.StreamId,
@@ -159,11 +162,6 @@ public sealed class EventSession : IAsyncDisposable
                     (object?)Metadata.CausationId,
                     (object?)Metadata.Actor,
                     recordedAt);
-                if (version > 1 && version == append.ExpectedVersion + 1)
-                {
-                    guards.Add((command, append));
-                }
-
                 uncommitted.Add(new UncommittedEvent(TenantId, append.StreamId, version, append.StreamType, eventType, data, Metadata, recordedAt));
             }
 
@@ -181,10 +179,15 @@ public sealed class EventSession : IAsyncDisposable
         }
 
         long lastSequence = 0;
+
+        // With no transaction opened by the caller, the batch runs as PostgreSQL's implicit
+        // transaction: one round trip, all statements or none.
+        var ownConnection = _transaction is null && batch.Count > 0 ? await _store.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false) : null;
+        await using var _ = ownConnection;
         if (batch.Count > 0)
         {
-            batch.Batch.Connection = transaction.Connection;
-            batch.Batch.Transaction = transaction;
+            batch.Batch.Connection = ownConnection ?? _transaction!.Connection;
+            batch.Batch.Transaction = _transaction;
             try
             {
                 await using var reader = await batch.Batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -200,22 +203,18 @@ public sealed class EventSession : IAsyncDisposable
                 }
                 while (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false));
             }
-            catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation && ex.ConstraintName == "eah_events_stream_version")
+            catch (PostgresException ex) when (IsVersionConflict(ex))
             {
                 var conflicted = _pending.FirstOrDefault(p => ex.Detail?.Contains(p.StreamId.ToString(), StringComparison.Ordinal) == true) ?? _pending[0];
                 throw new StreamVersionConflictException(conflicted.StreamId, conflicted.ExpectedVersion);
             }
-
-            foreach (var (command, append) in guards)
-            {
-                if (command.RecordsAffected != 1)
-                {
-                    throw new StreamVersionConflictException(append.StreamId, append.ExpectedVersion);
-                }
-            }
         }
 
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        if (_transaction is not null)
+        {
+            await _transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         _saved = true;
         _pending.Clear();
         foreach (var participant in _participants)
@@ -245,8 +244,11 @@ public sealed class EventSession : IAsyncDisposable
 
     private const string InsertAfterExistingSql =
         "INSERT INTO eah_events (tenant_id, stream_id, version, stream_type, event_type, data, correlation_id, causation_id, actor, recorded_at) "
-        + "SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 "
-        + "WHERE EXISTS (SELECT 1 FROM eah_events WHERE tenant_id = $1 AND stream_id = $2 AND version = $3 - 1) RETURNING seq";
+        + "VALUES ($1, $2, eah_after_version($1, $2, $3 - 1), $4, $5, $6, $7, $8, $9, $10) RETURNING seq";
+
+    private static bool IsVersionConflict(PostgresException ex) =>
+        ex.SqlState == "EAH01"
+        || (ex.SqlState == PostgresErrorCodes.UniqueViolation && ex.ConstraintName == "eah_events_stream_version");
 
     private sealed record PendingAppend(string StreamType, Guid StreamId, long ExpectedVersion, IReadOnlyList<object> Events);
 }

@@ -6,7 +6,7 @@ namespace ExpertsAtHand.EventStore.Tests;
 public sealed class ProjectionDaemonTests
 {
     private const string Tenant = "area-a";
-    private static readonly ProjectionDaemonOptions Fast = new() { BatchSize = 10, PollInterval = TimeSpan.FromMilliseconds(20), TakeoverInterval = TimeSpan.FromMilliseconds(100) };
+    private static readonly ProjectionDaemonOptions Fast = new() { BatchSize = 10, MaxBatchSize = 10, PollInterval = TimeSpan.FromMilliseconds(20), TakeoverInterval = TimeSpan.FromMilliseconds(100) };
 
     [Fact]
     public async Task An_event_whose_transaction_commits_late_is_still_projected_once_and_in_commit_order()

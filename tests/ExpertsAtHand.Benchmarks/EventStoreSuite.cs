@@ -1,0 +1,183 @@
+using System.Diagnostics;
+using ExpertsAtHand.EventStore;
+using ExpertsAtHand.EventStore.Postgres;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace ExpertsAtHand.Benchmarks;
+
+internal sealed record WorkLogged(int Minutes);
+
+/// <summary>
+/// Commands through the event store against single-row inserts, and async catch-up against a raw
+/// sequential read, on one durable cluster in one process.
+/// </summary>
+internal static class EventStoreSuite
+{
+    private const int Writers = 16;
+    private const int EventsPerStream = 10;
+    private const string Tenant = "bench";
+
+    public static async Task<string> RunAsync(bool quick)
+    {
+        var duration = TimeSpan.FromSeconds(quick ? 6 : 20);
+        var seeded = quick ? 1_000_000 : 2_000_000;
+
+        await using var cluster = await BenchmarkCluster.StartAsync();
+        await new MigrationRunner(cluster.DataSource).ApplyAsync(EventStore.EventStore.Migrations);
+        await cluster.ExecuteAsync(
+            "CREATE TABLE baseline_rows (id bigserial PRIMARY KEY, stream_id uuid NOT NULL, data jsonb NOT NULL);"
+            + "CREATE TABLE bench_status (tenant_id text, stream_id uuid, events int NOT NULL, PRIMARY KEY (tenant_id, stream_id));"
+            + "CREATE TABLE bench_totals (tenant_id text, stream_id uuid, events bigint NOT NULL, minutes bigint NOT NULL, PRIMARY KEY (tenant_id, stream_id));");
+
+        var options = new EventStoreOptions { Types = new EventTypeRegistry().Register<WorkLogged>("work-logged") };
+        options.InlineProjections.Add(new StatusRow());
+        var store = new EventStore.EventStore(cluster.DataSource, options);
+
+        // Appends: alternate baseline and store so drift on a shared machine hits both alike.
+        var round = 0;
+        Task<double> Baseline(TimeSpan d) => Measure.ThroughputAsync(Writers, d, async (writer, i) =>
+        {
+            await using var insert = cluster.DataSource.CreateCommand("INSERT INTO baseline_rows (stream_id, data) VALUES ($1, $2)");
+            insert.Parameters.Add(new NpgsqlParameter { Value = Guid.NewGuid() });
+            insert.Parameters.Add(new NpgsqlParameter { Value = $"{{\"minutes\":{i % 90}}}", NpgsqlDbType = NpgsqlDbType.Jsonb });
+            await insert.ExecuteNonQueryAsync();
+        });
+        Task<double> Commands(TimeSpan d)
+        {
+            var thisRound = Interlocked.Increment(ref round);
+            return Measure.ThroughputAsync(Writers, d, async (writer, i) =>
+            {
+                var stream = StreamId.For("bench", $"{thisRound}-{writer}-{i / EventsPerStream}");
+                await using var session = store.OpenSession(Tenant, new EventMetadata(Guid.NewGuid().ToString(), null, "bench"));
+                var current = await session.AggregateStreamAsync(stream, 0, (total, e) => e is WorkLogged w ? total + w.Minutes : total);
+                if (current.State < 10_000) // the decision: a stream takes work until its budget is used
+                {
+                    session.Append("bench", stream, current.Version, new WorkLogged((int)(i % 90) + 1));
+                }
+
+                await session.SaveChangesAsync();
+            });
+        }
+
+        await Baseline(TimeSpan.FromSeconds(1.5));
+        await Commands(TimeSpan.FromSeconds(1.5));
+        var baselineRates = new List<double>();
+        var commandRates = new List<double>();
+        for (var i = 0; i < 2; i++)
+        {
+            baselineRates.Add(await Baseline(duration / 2));
+            commandRates.Add(await Commands(duration / 2));
+        }
+
+        var baselinePerSecond = baselineRates.Average();
+        var appendPerSecond = commandRates.Average();
+        Console.WriteLine($"append: store {Measure.Whole(appendPerSecond)}/s vs raw insert {Measure.Whole(baselinePerSecond)}/s ({Writers} writers, durable commits)");
+
+        // Catch-up: a raw read of every row's data as text against the daemon projecting them.
+        await SeedAsync(cluster, seeded);
+        await cluster.ExecuteAsync("VACUUM ANALYZE eah_events");
+        await RawReadAsync(cluster); // warm the cache for both sides
+        var stopwatch = Stopwatch.StartNew();
+        var rawRows = await RawReadAsync(cluster);
+        var rawPerSecond = rawRows / stopwatch.Elapsed.TotalSeconds;
+
+        var daemon = new ProjectionDaemon(store, [new Totals()], new ProjectionDaemonOptions());
+        var total = await store.HighWaterMarkAsync();
+        stopwatch.Restart();
+        var projected = await daemon.CatchUpAsync("bench-totals");
+        var rebuildPerSecond = projected / stopwatch.Elapsed.TotalSeconds;
+        Console.WriteLine($"catch-up: {projected:N0} of {total:N0} events, daemon {Measure.Whole(rebuildPerSecond)}/s vs raw read {Measure.Whole(rawPerSecond)}/s");
+
+        return $"eventstore append_ratio={Measure.Ratio(appendPerSecond / baselinePerSecond)} rebuild_ratio={Measure.Ratio(rebuildPerSecond / rawPerSecond)} "
+               + $"append_per_s={Measure.Whole(appendPerSecond)} rebuild_per_s={Measure.Whole(rebuildPerSecond)}";
+    }
+
+    private static async Task SeedAsync(BenchmarkCluster cluster, int events)
+    {
+        const int PerTransaction = 100_000;
+        var recordedAt = DateTimeOffset.UtcNow;
+        for (var start = 0; start < events; start += PerTransaction)
+        {
+            await using var connection = await cluster.DataSource.OpenConnectionAsync();
+            await using var importer = await connection.BeginBinaryImportAsync(
+                "COPY eah_events (tenant_id, stream_id, version, stream_type, event_type, data, recorded_at) FROM STDIN (FORMAT BINARY)");
+            for (var n = start; n < Math.Min(events, start + PerTransaction); n++)
+            {
+                await importer.StartRowAsync();
+                await importer.WriteAsync(Tenant, NpgsqlDbType.Text);
+                await importer.WriteAsync(StreamId.For("seed", (n / EventsPerStream).ToString(System.Globalization.CultureInfo.InvariantCulture)), NpgsqlDbType.Uuid);
+                await importer.WriteAsync((long)(n % EventsPerStream) + 1, NpgsqlDbType.Bigint);
+                await importer.WriteAsync("bench", NpgsqlDbType.Text);
+                await importer.WriteAsync("work-logged", NpgsqlDbType.Text);
+                await importer.WriteAsync($"{{\"minutes\":{(n % 90) + 1}}}", NpgsqlDbType.Jsonb);
+                await importer.WriteAsync(recordedAt, NpgsqlDbType.TimestampTz);
+            }
+
+            await importer.CompleteAsync();
+        }
+    }
+
+    private static async Task<long> RawReadAsync(BenchmarkCluster cluster)
+    {
+        await using var command = cluster.DataSource.CreateCommand("SELECT seq, data::text FROM eah_events ORDER BY seq");
+        command.CommandTimeout = 0;
+        await using var reader = await command.ExecuteReaderAsync();
+        long rows = 0;
+        long characters = 0;
+        while (await reader.ReadAsync())
+        {
+            rows++;
+            characters += reader.GetString(1).Length;
+        }
+
+        return characters > 0 ? rows : 0;
+    }
+
+    private sealed class StatusRow : IInlineProjection
+    {
+        public void Project(IReadOnlyList<UncommittedEvent> events, CommandBatch batch)
+        {
+            foreach (var e in events)
+            {
+                batch.Add(
+                    "INSERT INTO bench_status VALUES ($1, $2, 1) ON CONFLICT (tenant_id, stream_id) DO UPDATE SET events = bench_status.events + 1",
+                    e.TenantId,
+                    e.StreamId);
+            }
+        }
+    }
+
+    /// <summary>Folds each batch in memory and writes it with one set-based upsert.</summary>
+    private sealed class Totals : IAsyncProjection
+    {
+        public string Name => "bench-totals";
+        public IReadOnlySet<Type> EventTypes { get; } = new HashSet<Type> { typeof(WorkLogged) };
+
+        public ValueTask ApplyAsync(IReadOnlyList<StoredEvent> events, ProjectionContext context, CancellationToken cancellationToken)
+        {
+            var byStream = new Dictionary<(string Tenant, Guid Stream), (long Events, long Minutes)>();
+            foreach (var e in events)
+            {
+                var key = (e.TenantId, e.StreamId);
+                var current = byStream.GetValueOrDefault(key);
+                byStream[key] = (current.Events + 1, current.Minutes + ((WorkLogged)e.Data).Minutes);
+            }
+
+            context.Batch.Add(
+                "INSERT INTO bench_totals SELECT * FROM unnest($1::text[], $2::uuid[], $3::bigint[], $4::bigint[]) "
+                + "ON CONFLICT (tenant_id, stream_id) DO UPDATE SET events = bench_totals.events + EXCLUDED.events, minutes = bench_totals.minutes + EXCLUDED.minutes",
+                byStream.Keys.Select(k => k.Tenant).ToArray(),
+                byStream.Keys.Select(k => k.Stream).ToArray(),
+                byStream.Values.Select(v => v.Events).ToArray(),
+                byStream.Values.Select(v => v.Minutes).ToArray());
+            return ValueTask.CompletedTask;
+        }
+
+        public ValueTask ResetAsync(ProjectionContext context, CancellationToken cancellationToken)
+        {
+            context.Batch.Add("TRUNCATE bench_totals");
+            return ValueTask.CompletedTask;
+        }
+    }
+}
