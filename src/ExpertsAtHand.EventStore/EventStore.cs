@@ -5,7 +5,7 @@ namespace ExpertsAtHand.EventStore;
 
 public sealed class EventStoreOptions
 {
-    public EventTypeRegistry Types { get; init; } = new();
+    public TypeRegistry Types { get; init; } = new();
 
     /// <summary>Run inside every appending transaction (read-your-writes for queues and status pages).</summary>
     public IList<IInlineProjection> InlineProjections { get; } = [];
@@ -24,7 +24,7 @@ public sealed class EventStore(NpgsqlDataSource dataSource, EventStoreOptions op
 
     public NpgsqlDataSource DataSource { get; } = dataSource;
     public EventStoreOptions Options { get; } = options;
-    public EventTypeRegistry Types => Options.Types;
+    public TypeRegistry Types => Options.Types;
 
     public EventSession OpenSession(string tenantId, EventMetadata? metadata = null)
     {

@@ -30,7 +30,7 @@ internal static class EventStoreSuite
             + "CREATE TABLE bench_status (tenant_id text, stream_id uuid, events int NOT NULL, PRIMARY KEY (tenant_id, stream_id));"
             + "CREATE TABLE bench_totals (tenant_id text, stream_id uuid, events bigint NOT NULL, minutes bigint NOT NULL, PRIMARY KEY (tenant_id, stream_id));");
 
-        var options = new EventStoreOptions { Types = new EventTypeRegistry().Register<WorkLogged>("work-logged") };
+        var options = new EventStoreOptions { Types = new TypeRegistry().Register<WorkLogged>("work-logged") };
         options.InlineProjections.Add(new StatusRow());
         var store = new EventStore.EventStore(cluster.DataSource, options);
 

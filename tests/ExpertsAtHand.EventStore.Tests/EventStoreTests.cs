@@ -158,7 +158,7 @@ public sealed class EventStoreTests
         Assert.Equal("kept", await database.ScalarAsync<string>("SELECT data->>'text' FROM eah_events"));
 
         // The same stored name now maps to a different class (as after a rename): the log still reads.
-        var renamedStore = new EventStore(database.DataSource, new EventStoreOptions { Types = new EventTypeRegistry().Register<Renamed>("noted") });
+        var renamedStore = new EventStore(database.DataSource, new EventStoreOptions { Types = new TypeRegistry().Register<Renamed>("noted") });
         await using var session = renamedStore.OpenSession(Tenant);
         var events = await session.ReadStreamAsync(stream);
         Assert.IsType<Renamed>(events[0].Data);

@@ -11,7 +11,7 @@ public sealed record Renamed(string NewName);
 
 public static class TestStore
 {
-    public static EventTypeRegistry Types() => new EventTypeRegistry()
+    public static TypeRegistry Types() => new TypeRegistry()
         .Register<Counted>("counted")
         .Register<Noted>("noted")
         .Register<Renamed>("renamed");

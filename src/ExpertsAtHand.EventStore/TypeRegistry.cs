@@ -5,16 +5,16 @@ using System.Text.Json.Serialization;
 namespace ExpertsAtHand.EventStore;
 
 /// <summary>
-/// Maps stable event names to CLR types. Stored data carries the name, never the class name,
+/// Maps stable names to CLR types, for events and messages alike. Stored data carries the name, never the class name,
 /// so renaming or moving a record never breaks the log; an upcaster reshapes old payloads.
 /// </summary>
-public sealed class EventTypeRegistry
+public sealed class TypeRegistry
 {
     private readonly Dictionary<string, Type> _typesByName = new(StringComparer.Ordinal);
     private readonly Dictionary<Type, string> _namesByType = [];
     private readonly Dictionary<string, Func<JsonObject, object>> _upcasters = new(StringComparer.Ordinal);
 
-    public EventTypeRegistry(JsonSerializerOptions? serializerOptions = null)
+    public TypeRegistry(JsonSerializerOptions? serializerOptions = null)
     {
         SerializerOptions = serializerOptions ?? DefaultSerializerOptions();
     }
@@ -26,9 +26,9 @@ public sealed class EventTypeRegistry
         Converters = { new JsonStringEnumConverter() },
     };
 
-    public EventTypeRegistry Register<TEvent>(string name) => Register(typeof(TEvent), name);
+    public TypeRegistry Register<TEvent>(string name) => Register(typeof(TEvent), name);
 
-    public EventTypeRegistry Register(Type type, string name)
+    public TypeRegistry Register(Type type, string name)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         if (_typesByName.TryGetValue(name, out var existing) && existing != type)
@@ -42,7 +42,7 @@ public sealed class EventTypeRegistry
     }
 
     /// <summary>Events stored under <paramref name="storedName"/> are rebuilt by <paramref name="upcast"/> when read.</summary>
-    public EventTypeRegistry Upcast(string storedName, Func<JsonObject, object> upcast)
+    public TypeRegistry Upcast(string storedName, Func<JsonObject, object> upcast)
     {
         _upcasters[storedName] = upcast;
         return this;
@@ -56,7 +56,7 @@ public sealed class EventTypeRegistry
 
     public Type TypeOf(string name) => _typesByName.TryGetValue(name, out var type)
         ? type
-        : throw new InvalidOperationException($"No event type is registered under '{name}'.");
+        : throw new InvalidOperationException($"No type is registered under '{name}'.");
 
     public string Serialize(object @event) => JsonSerializer.Serialize(@event, @event.GetType(), SerializerOptions);
 
