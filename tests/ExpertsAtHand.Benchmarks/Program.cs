@@ -4,6 +4,7 @@ using ExpertsAtHand.Benchmarks;
 var suites = new Dictionary<string, Func<bool, Task<string>>>(StringComparer.OrdinalIgnoreCase)
 {
     ["eventstore"] = EventStoreSuite.RunAsync,
+    ["messaging"] = MessagingSuite.RunAsync,
 };
 
 var suite = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal));
