@@ -1,0 +1,89 @@
+namespace ExpertsAtHand.Domain.Requests;
+
+// Everything that can happen to a request for support, in the past tense. Stored names are
+// registered in RequestEventTypes and must never change.
+
+public sealed record RequestRaised(
+    Guid RequestId,
+    string SettingUrn,
+    RequestLevel Level,
+    IReadOnlyList<Discipline> Disciplines,
+    IReadOnlyList<AreaOfNeed> AreasOfNeed,
+    string NeedsSummary,
+    string ActionTaken,
+    ChildDetails? Child,
+    Priority Urgency,
+    string RaisedBy,
+    DateTimeOffset RaisedAt,
+    DateOnly ReceivedOn,
+    DateOnly TriageDueBy);
+
+public sealed record InformationRequested(string Question, string RequestedBy, DateTimeOffset At, DateOnly PausedOn);
+
+public sealed record InformationProvided(string Answer, string ProvidedBy, DateTimeOffset At, int PausedWorkingDays, DateOnly TriageDueBy);
+
+public sealed record TriageAccepted(
+    SupportType SupportType,
+    IReadOnlyList<Discipline> Disciplines,
+    Priority Priority,
+    string Rationale,
+    string DecidedBy,
+    DateTimeOffset At,
+    DateOnly AcceptedOn,
+    DateOnly FirstContactDueBy);
+
+public sealed record RoutedToPathway(SpecialistPathway Pathway, string Rationale, string DecidedBy, DateTimeOffset At);
+
+public sealed record TriageDeclined(string Signposting, string Rationale, string DecidedBy, DateTimeOffset At);
+
+/// <summary>The time-to-triage clock stopped at a decision: working days used (pauses excluded) against the standard.</summary>
+public sealed record TriageClockStopped(int WorkingDays, int StandardWorkingDays, bool Met);
+
+public sealed record SlaAtRisk(SlaClock Clock, DateOnly DueBy, DateTimeOffset At);
+
+public sealed record SlaBreached(SlaClock Clock, DateOnly DueBy, DateTimeOffset At);
+
+public sealed record PractitionerAllocated(string PractitionerId, Discipline Discipline, string AllocatedBy, DateTimeOffset At);
+
+public sealed record ContactRecorded(
+    Guid ContactId,
+    DateOnly Date,
+    int DurationMinutes,
+    ContactMode Mode,
+    IReadOnlyList<Attendee> Attended,
+    string PractitionerId,
+    DateTimeOffset At);
+
+/// <summary>The first delivered contact stopped the time-to-first-contact clock.</summary>
+public sealed record FirstContactRecorded(DateOnly Date, int WorkingDays, int StandardWorkingDays, bool Met);
+
+public sealed record RequestClosed(ClosureOutcome Outcome, string Note, string ClosedBy, DateTimeOffset At);
+
+public sealed record RequestReopened(string Reason, string ReopenedBy, DateTimeOffset At, DateOnly ReceivedOn, DateOnly TriageDueBy);
+
+public sealed record RequestWithdrawn(string Reason, string WithdrawnBy, DateTimeOffset At);
+
+public static class RequestEventTypes
+{
+    public const string StreamType = "request";
+
+    /// <summary>Stable stored names for every request event.</summary>
+    public static IReadOnlyList<(Type Type, string Name)> All { get; } =
+    [
+        (typeof(RequestRaised), "request-raised"),
+        (typeof(InformationRequested), "information-requested"),
+        (typeof(InformationProvided), "information-provided"),
+        (typeof(TriageAccepted), "triage-accepted"),
+        (typeof(RoutedToPathway), "routed-to-pathway"),
+        (typeof(TriageDeclined), "triage-declined"),
+        (typeof(TriageClockStopped), "triage-clock-stopped"),
+        (typeof(SlaAtRisk), "sla-at-risk"),
+        (typeof(SlaBreached), "sla-breached"),
+        (typeof(PractitionerAllocated), "practitioner-allocated"),
+        (typeof(ContactRecorded), "contact-recorded"),
+        (typeof(FirstContactRecorded), "first-contact-recorded"),
+        (typeof(RequestClosed), "request-closed"),
+        (typeof(RequestReopened), "request-reopened"),
+        (typeof(RequestWithdrawn), "request-withdrawn"),
+    ];
+}
