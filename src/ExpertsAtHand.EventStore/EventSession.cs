@@ -137,7 +137,7 @@ public sealed class EventSession : IAsyncDisposable
     {
         ObjectDisposedException.ThrowIf(_saved, this);
         var batch = new CommandBatch();
-        var recordedAt = _store.Options.Clock.GetUtcNow();
+        var recordedAt = _store.Options.Clock.GetUtcNow().ToUniversalTime();
         var uncommitted = new List<UncommittedEvent>();
         var versions = new Dictionary<Guid, long>();
 

@@ -34,7 +34,7 @@ public sealed class Outbox : ITransactionParticipant
             _session.TenantId,
             _bus.Options.Types.NameOf(message.GetType()),
             message,
-            dueAt,
+            dueAt.ToUniversalTime(), // PostgreSQL's timestamptz takes instants; Npgsql accepts only UTC offsets
             0,
             _session.Metadata.CorrelationId ?? Activity.Current?.TraceId.ToString(),
             _session.Metadata.CausationId,

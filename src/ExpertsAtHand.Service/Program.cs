@@ -13,6 +13,41 @@ migrate.SetAction((parse, cancellationToken) => Commands.MigrateAsync(parse.Unma
 migrate.TreatUnmatchedTokensAsErrors = false;
 root.Subcommands.Add(migrate);
 
+var role = new Option<string>("--role") { Description = $"One of: {string.Join(", ", Roles.All)}.", Required = true };
+role.AcceptOnlyFromAmong([.. Roles.All]);
+var tenant = new Option<string>("--tenant") { Description = "The local area (tenant) id.", Required = true };
+var urns = new Option<string[]>("--urn") { Description = "A setting URN the SENCO speaks for (repeatable).", AllowMultipleArgumentsPerToken = true };
+var practitioner = new Option<string?>("--practitioner") { Description = "The practitioner id, for the practitioner role." };
+var subject = new Option<string>("--subject") { Description = "The user's id (no names).", DefaultValueFactory = _ => "dev-user" };
+var hours = new Option<int>("--hours") { Description = "Lifetime in hours.", DefaultValueFactory = _ => 8 };
+var token = new Command("token", "Mint a signed development token for the embedded default (not used when Auth:Authority is set).")
+{
+    role, tenant, urns, practitioner, subject, hours,
+};
+token.TreatUnmatchedTokensAsErrors = false;
+token.SetAction(parse => Commands.Token(
+    parse.UnmatchedTokens.ToArray(),
+    new Caller(parse.GetValue(subject)!, parse.GetValue(role)!, parse.GetValue(tenant)!, parse.GetValue(urns) ?? [], parse.GetValue(practitioner)),
+    TimeSpan.FromHours(parse.GetValue(hours))));
+root.Subcommands.Add(token);
+
+var letters = new Command("dead-letters", "List, replay or discard messages that failed for good.");
+var letterTenant = new Option<string?>("--tenant") { Description = "Only this local area." };
+var list = new Command("list", "List dead letters, newest first.") { letterTenant };
+list.TreatUnmatchedTokensAsErrors = false;
+list.SetAction((parse, cancellationToken) => Commands.DeadLettersAsync(parse.UnmatchedTokens.ToArray(), "list", null, parse.GetValue(letterTenant), cancellationToken));
+letters.Subcommands.Add(list);
+foreach (var verb in new[] { "replay", "discard" })
+{
+    var id = new Argument<Guid>("id") { Description = "The dead letter's id." };
+    var command = new Command(verb, verb == "replay" ? "Put the message back in the queue, due now." : "Delete the message for good.") { id };
+    command.TreatUnmatchedTokensAsErrors = false;
+    command.SetAction((parse, cancellationToken) => Commands.DeadLettersAsync(parse.UnmatchedTokens.ToArray(), verb, parse.GetValue(id), null, cancellationToken));
+    letters.Subcommands.Add(command);
+}
+
+root.Subcommands.Add(letters);
+
 root.TreatUnmatchedTokensAsErrors = false;
 root.SetAction((parse, cancellationToken) => Commands.ServeAsync(parse.UnmatchedTokens.ToArray(), cancellationToken));
 

@@ -1,37 +1,73 @@
+using System.Net.Http.Headers;
+using ExpertsAtHand.Messaging;
+using ExpertsAtHand.Messaging.Notifications;
 using ExpertsAtHand.Service.Hosting;
 using ExpertsAtHand.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ExpertsAtHand.Service.Tests;
 
-/// <summary>The real service pipeline over the ASP.NET Core test server, on its own fresh database.</summary>
+/// <summary>
+/// The real service pipeline over the ASP.NET Core test server, on its own fresh database, with a
+/// clock the test moves and the message worker driven by the test rather than in the background.
+/// </summary>
 public sealed class ServiceApp : IAsyncDisposable
 {
+    public const string Tenant = "test-area";
+    private static readonly string SigningKey = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("a test signing key of thirty-two bytes!!"));
     private readonly WebApplication _app;
 
-    private ServiceApp(WebApplication app, TestDatabase database)
+    private ServiceApp(WebApplication app, TestDatabase database, ManualClock clock)
     {
         _app = app;
         Database = database;
+        Clock = clock;
         Client = app.GetTestClient();
     }
 
+    /// <summary>An anonymous client; see <see cref="As"/> for one with a token.</summary>
     public HttpClient Client { get; }
     public TestDatabase Database { get; }
+    public ManualClock Clock { get; }
     public IServiceProvider Services => _app.Services;
+    public LocalNotifyServer Notify => Services.GetRequiredService<LocalNotifyServer>();
 
-    public static async Task<ServiceApp> StartAsync()
+    public static async Task<ServiceApp> StartAsync(DateTimeOffset? now = null)
     {
         var database = await TestPostgres.CreateDatabaseAsync();
+        var clock = new ManualClock(now ?? new DateTimeOffset(2026, 10, 5, 9, 0, 0, TimeSpan.FromHours(1)));
         var builder = ServiceHost.CreateBuilder(["--Logging:LogLevel:Default=Warning"], database.ConnectionString);
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Auth:SigningKey"] = SigningKey,
+            ["Messaging:RunWorkers"] = "false",
+        });
+        builder.Services.AddSingleton<TimeProvider>(clock);
         builder.WebHost.UseTestServer();
         var app = ServiceHost.Build(builder);
         await ServiceHost.MigrateAsync(app, CancellationToken.None);
         await app.StartAsync();
-        return new ServiceApp(app, database);
+        return new ServiceApp(app, database, clock);
     }
+
+    /// <summary>A client carrying a development token for this caller. Tokens use the real clock: JWT validation does.</summary>
+    public HttpClient As(string role, string? urn = null, string? practitioner = null, string tenant = Tenant, string subject = "user-1")
+    {
+        var configuration = Services.GetRequiredService<IConfiguration>();
+        var token = Identity.MintDevelopmentToken(configuration, new Caller(subject, role, tenant, urn is null ? [] : [urn], practitioner), TimeSpan.FromHours(1), TimeProvider.System);
+        var client = _app.GetTestClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    /// <summary>Delivers every message due at the test clock's now.</summary>
+    public Task<int> DeliverDueMessagesAsync() => Services.GetRequiredService<MessageWorker>().RunUntilIdleAsync();
+
+    public Task<long> EventCountAsync() => Database.ScalarAsync<long>("SELECT count(*) FROM eah_events");
 
     public async ValueTask DisposeAsync()
     {

@@ -4,7 +4,7 @@ namespace ExpertsAtHand.Testing;
 public sealed class ManualClock(DateTimeOffset start) : TimeProvider
 {
     private readonly Lock _gate = new();
-    private DateTimeOffset _now = start;
+    private DateTimeOffset _now = start.ToUniversalTime();
 
     public override DateTimeOffset GetUtcNow()
     {
@@ -26,7 +26,7 @@ public sealed class ManualClock(DateTimeOffset start) : TimeProvider
     {
         lock (_gate)
         {
-            _now = to;
+            _now = to.ToUniversalTime(); // GetUtcNow promises UTC, whatever offset the test wrote
         }
     }
 }

@@ -35,10 +35,10 @@ public sealed record RequestRules(WorkingDayCalendar Calendar, ResponseTimeStand
     /// <summary>The date in the local area's own time zone (a request raised at 23:30 BST belongs to that day).</summary>
     public DateOnly LocalDate(DateTimeOffset at) => DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(at, TimeZone).DateTime);
 
-    /// <summary>Local midnight starting <paramref name="date"/>, as an instant.</summary>
+    /// <summary>Local midnight starting <paramref name="date"/>, as a UTC instant.</summary>
     public DateTimeOffset StartOf(DateOnly date)
     {
         var local = date.ToDateTime(TimeOnly.MinValue);
-        return new DateTimeOffset(local, TimeZone.GetUtcOffset(local));
+        return new DateTimeOffset(local, TimeZone.GetUtcOffset(local)).ToUniversalTime();
     }
 }

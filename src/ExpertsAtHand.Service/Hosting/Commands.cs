@@ -1,4 +1,5 @@
 using ExpertsAtHand.EventStore.Postgres;
+using Spectre.Console;
 
 namespace ExpertsAtHand.Service.Hosting;
 
@@ -47,6 +48,76 @@ internal static class Commands
             await Console.Error.WriteLineAsync(ex.Message).ConfigureAwait(false);
             return 2;
         }
+    }
+
+    public static int Token(string[] args, Caller caller, TimeSpan lifetime)
+    {
+        var configuration = BootstrapConfiguration(args);
+        if (configuration["Auth:Authority"] is { Length: > 0 })
+        {
+            Console.Error.WriteLine("Auth:Authority is set: tokens come from that OpenID Connect authority, not from this command.");
+            return 2;
+        }
+
+        if (caller.Role == Roles.Senco && caller.SettingUrns.Count == 0)
+        {
+            Console.Error.WriteLine("A SENCO's token needs at least one --urn.");
+            return 2;
+        }
+
+        if (caller.Role == Roles.Practitioner && caller.PractitionerId is null)
+        {
+            Console.Error.WriteLine("A practitioner's token needs --practitioner.");
+            return 2;
+        }
+
+        Console.WriteLine(Identity.MintDevelopmentToken(configuration, caller, lifetime, TimeProvider.System));
+        return 0;
+    }
+
+    public static async Task<int> DeadLettersAsync(string[] args, string verb, Guid? id, string? tenant, CancellationToken cancellationToken)
+    {
+        var configuration = BootstrapConfiguration(args);
+        using var loggers = BootstrapLoggers();
+        try
+        {
+            await using var database = await DatabaseLease.AcquireAsync(configuration, loggers.CreateLogger("ExpertsAtHand.DeadLetters"), cancellationToken).ConfigureAwait(false);
+            await using var dataSource = Npgsql.NpgsqlDataSource.Create(database.ConnectionString);
+            var letters = new Messaging.DeadLetters(dataSource, TimeProvider.System);
+            switch (verb)
+            {
+                case "list":
+                    var table = new Spectre.Console.Table().AddColumns("id", "area", "message", "attempts", "failed at", "error");
+                    foreach (var letter in await letters.ListAsync(tenant, 500, cancellationToken).ConfigureAwait(false))
+                    {
+                        table.AddRow(letter.Id.ToString(), letter.TenantId, letter.MessageType, letter.Attempts.ToString(System.Globalization.CultureInfo.InvariantCulture), letter.FailedAt.ToString("u", System.Globalization.CultureInfo.InvariantCulture), Spectre.Console.Markup.Escape(letter.Error));
+                    }
+
+                    Spectre.Console.AnsiConsole.Write(table);
+                    return 0;
+                case "replay":
+                    return Report(await letters.ReplayAsync(id!.Value, null, cancellationToken).ConfigureAwait(false), $"Replayed {id}: it is due now.", id!.Value);
+                default:
+                    return Report(await letters.DiscardAsync(id!.Value, null, cancellationToken).ConfigureAwait(false), $"Discarded {id}.", id!.Value);
+            }
+        }
+        catch (Exception ex) when (ex is PostgresBinariesNotFoundException or EmbeddedPostgresStartException)
+        {
+            await Console.Error.WriteLineAsync(ex.Message).ConfigureAwait(false);
+            return 2;
+        }
+    }
+
+    private static int Report(bool done, string success, Guid id)
+    {
+        if (done)
+        {
+            Console.WriteLine(success);
+            return 0;
+        }
+
+        Console.Error.WriteLine($"No dead letter {id}.");
+        return 1;
     }
 
     /// <summary>The same sources the web host reads, available before the host exists.</summary>

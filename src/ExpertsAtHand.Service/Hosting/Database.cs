@@ -74,6 +74,7 @@ public static class Schema
     public static IReadOnlyList<Migration> Migrations { get; } =
     [
         .. EventStore.EventStore.Migrations,
+        .. Messaging.MessageBus.Migrations,
         .. Migration.FromAssembly(typeof(Schema).Assembly, "service"),
     ];
 }

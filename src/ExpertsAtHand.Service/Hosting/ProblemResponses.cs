@@ -1,3 +1,4 @@
+using System.Text.Json;
 using ExpertsAtHand.EventStore;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
@@ -12,19 +13,32 @@ internal sealed class ProblemResponses(IProblemDetailsService problems) : IExcep
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
-        var (status, title, detail) = exception switch
+        ProblemDetails problem = exception switch
         {
-            StreamVersionConflictException conflict => (StatusCodes.Status409Conflict, "The record was changed by someone else", conflict.Message),
-            BadHttpRequestException bad => (bad.StatusCode, "The request could not be read", bad.Message),
-            _ => (StatusCodes.Status500InternalServerError, "Something went wrong on our side", (string?)null),
+            // A body that is not JSON, or a value of the wrong type (an unknown enum value): name the field.
+            BadHttpRequestException { InnerException: JsonException json } => new ValidationProblemDetails(new Dictionary<string, string[]>
+            {
+                [FieldOf(json)] = [json.Path is null or "$" ? "The body is not valid JSON." : "This value is not one of those allowed, or not of the right type."],
+            })
+            {
+                Status = StatusCodes.Status400BadRequest,
+                Title = "Some of what was sent is not valid",
+            },
+            BadHttpRequestException bad => new ProblemDetails { Status = bad.StatusCode, Title = "The request could not be read", Detail = bad.Message },
+            StreamVersionConflictException conflict => new ProblemDetails { Status = StatusCodes.Status409Conflict, Title = "The record was changed by someone else", Detail = conflict.Message },
+            _ => new ProblemDetails { Status = StatusCodes.Status500InternalServerError, Title = "Something went wrong on our side" },
         };
 
-        httpContext.Response.StatusCode = status;
+        httpContext.Response.StatusCode = problem.Status!.Value;
         return await problems.TryWriteAsync(new ProblemDetailsContext
         {
             HttpContext = httpContext,
             Exception = exception,
-            ProblemDetails = new ProblemDetails { Status = status, Title = title, Detail = detail },
+            ProblemDetails = problem,
         }).ConfigureAwait(false);
     }
+
+    /// <summary>"$.child.yearGroup" becomes "child.yearGroup"; the whole body is "body".</summary>
+    private static string FieldOf(JsonException json) =>
+        json.Path is { Length: > 2 } path && path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : "body";
 }

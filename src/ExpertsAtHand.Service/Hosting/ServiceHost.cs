@@ -1,5 +1,19 @@
+using System.Text.Json.Serialization;
+using ExpertsAtHand.Domain.Practitioners;
+using ExpertsAtHand.Domain.Requests;
+using ExpertsAtHand.Domain.Settings;
+using ExpertsAtHand.EventStore;
 using ExpertsAtHand.EventStore.Postgres;
+using ExpertsAtHand.Messaging;
+using ExpertsAtHand.Messaging.Notifications;
+using ExpertsAtHand.Service.Features.Admin;
 using ExpertsAtHand.Service.Features.Health;
+using ExpertsAtHand.Service.Features.Practitioners;
+using ExpertsAtHand.Service.Features.Requests;
+using ExpertsAtHand.Service.Features.Settings;
+using FluentValidation;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.AspNetCore.Routing;
 using Npgsql;
 
 namespace ExpertsAtHand.Service.Hosting;
@@ -23,17 +37,42 @@ public static class ServiceHost
             builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
         }
 
-        builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString) { Name = "experts-at-hand" }.Build());
-        builder.Services.AddProblemDetails();
-        builder.Services.AddExceptionHandler<ProblemResponses>();
-        builder.Services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
+        var services = builder.Services;
+        services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString) { Name = "experts-at-hand" }.Build());
+        services.AddSingleton(TimeProvider.System);
+        services.AddProblemDetails();
+        services.AddExceptionHandler<ProblemResponses>();
+        // A body that does not bind (malformed JSON, unknown enum value) throws, so ProblemResponses can name the field.
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.Configure<JsonOptions>(o =>
+        {
+            o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(allowIntegerValues: false));
+            o.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+        });
+        services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "Experts at Hand";
-            document.Info.Description = "Triage and case management for a local area's Experts at Hand offer.";
+            document.Info.Description = "Triage and case management for a local area's Experts at Hand offer. Authenticate with a bearer token carrying role, tenant and (for SENCOs) urn claims.";
             document.Info.Version = "v1";
             document.Servers?.Clear(); // the contract must not depend on the host that served it
+            document.Components ??= new Microsoft.OpenApi.OpenApiComponents();
+            document.Components.SecuritySchemes = new Dictionary<string, Microsoft.OpenApi.IOpenApiSecurityScheme>
+            {
+                ["Bearer"] = new Microsoft.OpenApi.OpenApiSecurityScheme
+                {
+                    Type = Microsoft.OpenApi.SecuritySchemeType.Http,
+                    Scheme = "bearer",
+                    BearerFormat = "JWT",
+                    Description = "Claims: sub, role (senco, coordinator, practitioner, commissioner, administrator), tenant, urn (SENCOs), practitioner (practitioners).",
+                },
+            };
+            document.Security = [new Microsoft.OpenApi.OpenApiSecurityRequirement { [new Microsoft.OpenApi.OpenApiSecuritySchemeReference("Bearer", document)] = [] }];
             return Task.CompletedTask;
         }));
+        Identity.Add(builder);
+
+        AddDomain(services, builder.Configuration);
+        AddMessaging(services, builder.Configuration);
         return builder;
     }
 
@@ -42,8 +81,14 @@ public static class ServiceHost
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.MapOpenApi();
         app.MapHealth();
+        app.MapSettings();
+        app.MapPractitioners();
+        app.MapRequests();
+        app.MapDeadLetters();
         Telemetry.Wire(app);
         return app;
     }
@@ -54,4 +99,100 @@ public static class ServiceHost
         var runner = new MigrationRunner(app.Services.GetRequiredService<NpgsqlDataSource>(), app.Services.GetRequiredService<ILogger<MigrationRunner>>());
         await runner.ApplyAsync(Schema.Migrations, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>Every event type the service stores, under its stable name.</summary>
+    public static TypeRegistry EventTypes()
+    {
+        var types = new TypeRegistry();
+        foreach (var (type, name) in RequestEventTypes.All.Concat(SettingDecider.EventTypes).Concat(PractitionerDecider.EventTypes))
+        {
+            types.Register(type, name);
+        }
+
+        return types;
+    }
+
+    private static void AddDomain(IServiceCollection services, ConfigurationManager configuration)
+    {
+        services.AddSingleton(_ => RequestRulesCatalog.FromConfiguration(configuration));
+        services.AddSingleton(provider =>
+        {
+            var options = new EventStoreOptions { Types = EventTypes(), Clock = provider.GetRequiredService<TimeProvider>() };
+            options.InlineProjections.Add(new SettingsProjection());
+            options.InlineProjections.Add(new PractitionersProjection());
+            options.InlineProjections.Add(new RequestsProjection());
+            return new EventStore.EventStore(provider.GetRequiredService<NpgsqlDataSource>(), options);
+        });
+        services.AddSingleton<RequestCommandHandler>();
+        services.AddSingleton<IValidator<RaiseRequestBody>, RaiseRequestValidator>();
+        services.AddSingleton<IValidator<RequestInformationBody>, RequestInformationValidator>();
+        services.AddSingleton<IValidator<ProvideInformationBody>, ProvideInformationValidator>();
+        services.AddSingleton<IValidator<TriageBody>, TriageValidator>();
+        services.AddSingleton<IValidator<AllocateBody>, AllocateValidator>();
+        services.AddSingleton<IValidator<RecordContactBody>, RecordContactValidator>();
+        services.AddSingleton<IValidator<CloseBody>, CloseValidator>();
+        services.AddSingleton<IValidator<ReasonBody>, ReasonValidator>();
+        services.AddSingleton<IValidator<SettingBody>, SettingValidator>();
+        services.AddSingleton<IValidator<PractitionerBody>, PractitionerValidator>();
+    }
+
+    private static void AddMessaging(IServiceCollection services, ConfigurationManager configuration)
+    {
+        services.AddSingleton(provider =>
+        {
+            var types = new TypeRegistry()
+                .Register<CheckRequestSla>("check-request-sla")
+                .Register<NotifyCoordinators>("notify-coordinators");
+            var bus = new MessageBus(provider.GetRequiredService<EventStore.EventStore>(), new MessagingOptions
+            {
+                Types = types,
+                Clock = provider.GetRequiredService<TimeProvider>(),
+                Parallelism = configuration.GetValue("Messaging:Parallelism", 4),
+                PollInterval = TimeSpan.FromMilliseconds(configuration.GetValue("Messaging:PollIntervalMs", 2000)),
+            });
+            bus.Handle(new CheckRequestSlaHandler(provider.GetRequiredService<RequestRulesCatalog>(), provider.GetRequiredService<TimeProvider>()));
+            bus.Handle(new NotifyCoordinatorsHandler(provider.GetRequiredService<NotifyEmailSender>(), provider.GetRequiredService<CoordinatorAlerts>()));
+            return bus;
+        });
+        services.AddSingleton(provider => new MessageWorker(provider.GetRequiredService<MessageBus>(), provider.GetRequiredService<ILogger<MessageWorker>>()));
+        services.AddHostedService<MessagingHost>();
+
+        // Real GOV.UK Notify when a key is configured; otherwise a local stand-in that records what was sent.
+        if (configuration["Notify:ApiKey"] is not { Length: > 0 })
+        {
+            services.AddSingleton(provider => new LocalNotifyServer(provider.GetRequiredService<TimeProvider>()));
+        }
+
+        services.AddSingleton(provider =>
+        {
+            var key = configuration["Notify:ApiKey"];
+            var options = key is { Length: > 0 }
+                ? new NotifyOptions { ApiKey = key, BaseUrl = configuration["Notify:BaseUrl"] ?? NotifyOptions.LiveBaseUrl }
+                : new NotifyOptions { ApiKey = LocalNotifyServer.ApiKey, BaseUrl = provider.GetRequiredService<LocalNotifyServer>().BaseUrl };
+            return new NotifyEmailSender(new HttpClient { Timeout = TimeSpan.FromSeconds(30) }, options, provider.GetRequiredService<TimeProvider>());
+        });
+        services.AddSingleton(_ => new CoordinatorAlerts(
+            configuration.GetSection("Notify:CoordinatorMailboxes").GetChildren().ToDictionary(c => c.Key, c => c.Value ?? string.Empty, StringComparer.Ordinal),
+            configuration["Notify:CoordinatorMailbox"] ?? "triage-coordinators@example.gov.uk",
+            configuration["Notify:Templates:SlaAtRisk"] ?? "5b1b3c8e-0a43-4d2e-9a53-7f3f1f0d4a01",
+            configuration["Notify:Templates:SlaBreached"] ?? "5b1b3c8e-0a43-4d2e-9a53-7f3f1f0d4a02"));
+    }
+}
+
+/// <summary>Runs this node's message worker for the life of the host (off with Messaging:RunWorkers=false).</summary>
+internal sealed class MessagingHost(MessageWorker worker, IConfiguration configuration) : IHostedService
+{
+    private readonly bool _enabled = configuration.GetValue("Messaging:RunWorkers", true);
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (_enabled)
+        {
+            worker.Start();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => _enabled ? worker.StopAsync() : Task.CompletedTask;
 }

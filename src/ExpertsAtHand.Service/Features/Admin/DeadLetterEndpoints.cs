@@ -1,0 +1,38 @@
+using ExpertsAtHand.Messaging;
+using ExpertsAtHand.Service.Hosting;
+
+namespace ExpertsAtHand.Service.Features.Admin;
+
+/// <summary>Messages that failed for good, for an administrator of the same local area to replay or discard.</summary>
+public static class DeadLetterEndpoints
+{
+    public static IEndpointRouteBuilder MapDeadLetters(this IEndpointRouteBuilder endpoints)
+    {
+        var letters = endpoints.MapGroup("/api/admin/dead-letters").WithTags("Administration").RequireAuthorization("member")
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
+
+        letters.MapGet("/", async (HttpContext http, MessageBus bus, int? limit, CancellationToken cancellationToken) =>
+                Caller.From(http.User) is { } caller && caller.Is(Roles.Administrator)
+                    ? limit is < 1 or > 1000
+                        ? TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["limit"] = ["Between 1 and 1000."] })
+                        : TypedResults.Ok(await bus.DeadLetters.ListAsync(caller.Tenant, limit ?? 100, cancellationToken).ConfigureAwait(false))
+                    : (IResult)Problems.Forbidden("Dead letters are for administrators."))
+            .WithName("ListDeadLetters").WithSummary("Messages that failed for good, newest first, with their error.")
+            .Produces<IReadOnlyList<DeadLetter>>();
+
+        letters.MapPost("/{id:guid}/replay", async (Guid id, HttpContext http, MessageBus bus, CancellationToken cancellationToken) =>
+                Caller.From(http.User) is { } caller && caller.Is(Roles.Administrator)
+                    ? await bus.DeadLetters.ReplayAsync(id, caller.Tenant, cancellationToken).ConfigureAwait(false) ? TypedResults.Accepted((string?)null) : Problems.NotFound("dead letter")
+                    : (IResult)Problems.Forbidden("Dead letters are for administrators."))
+            .WithName("ReplayDeadLetter").WithSummary("Puts the message back in the queue, due now, with a fresh set of attempts.")
+            .Produces(StatusCodes.Status202Accepted).ProducesProblem(StatusCodes.Status404NotFound);
+
+        letters.MapDelete("/{id:guid}", async (Guid id, HttpContext http, MessageBus bus, CancellationToken cancellationToken) =>
+                Caller.From(http.User) is { } caller && caller.Is(Roles.Administrator)
+                    ? await bus.DeadLetters.DiscardAsync(id, caller.Tenant, cancellationToken).ConfigureAwait(false) ? TypedResults.NoContent() : Problems.NotFound("dead letter")
+                    : (IResult)Problems.Forbidden("Dead letters are for administrators."))
+            .WithName("DiscardDeadLetter").WithSummary("Deletes the message for good.")
+            .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound);
+        return endpoints;
+    }
+}

@@ -1,0 +1,199 @@
+using ExpertsAtHand.Domain.Practitioners;
+using ExpertsAtHand.Domain.Requests;
+using ExpertsAtHand.EventStore;
+using ExpertsAtHand.Service.Hosting;
+using FluentValidation;
+using Microsoft.AspNetCore.Mvc;
+using Npgsql;
+using static ExpertsAtHand.Service.Hosting.HttpConventions;
+
+namespace ExpertsAtHand.Service.Features.Practitioners;
+
+public sealed record PractitionerBody(string? Name, Discipline? Discipline, ProviderOrganisation? Provider, IReadOnlyList<string>? Localities, decimal? WeeklyCapacityHours, bool? Active);
+
+public sealed record PractitionerView(string Id, long Version, string Name, Discipline Discipline, ProviderOrganisation Provider, IReadOnlyList<string> Localities, decimal WeeklyCapacityHours, bool Active);
+
+internal sealed class PractitionerValidator : AbstractValidator<PractitionerBody>
+{
+    public PractitionerValidator()
+    {
+        RuleLevelCascadeMode = CascadeMode.Stop; // a later rule must never see a value an earlier one rejected
+        RuleFor(x => x.Name).NotEmpty().MaximumLength(200);
+        RuleFor(x => x.Discipline).NotNull();
+        RuleFor(x => x.Provider).NotNull();
+        RuleFor(x => x.Localities).NotEmpty();
+        RuleForEach(x => x.Localities).NotEmpty().MaximumLength(100);
+        RuleFor(x => x.WeeklyCapacityHours).NotNull().InclusiveBetween(0, 60);
+        RuleFor(x => x.Active).NotNull();
+    }
+}
+
+/// <summary>Practitioners: an event stream each, listed from rm_practitioners.</summary>
+public static class PractitionerEndpoints
+{
+    public static IEndpointRouteBuilder MapPractitioners(this IEndpointRouteBuilder endpoints)
+    {
+        var practitioners = endpoints.MapGroup("/api/practitioners").WithTags("Practitioners").RequireAuthorization("member")
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
+        practitioners.MapGet("/", ListAsync).WithName("ListPractitioners").WithSummary("Practitioners in the local area, by discipline and locality.");
+        practitioners.MapGet("/{id}", GetAsync).WithName("GetPractitioner").WithSummary("One practitioner.").ProducesProblem(StatusCodes.Status404NotFound);
+        practitioners.MapPut("/{id}", PutAsync).WithName("PutPractitioner").WithSummary("An administrator registers a practitioner or changes their details.")
+            .Produces<PractitionerView>(StatusCodes.Status201Created).ProducesValidationProblem().ProducesProblem(StatusCodes.Status412PreconditionFailed);
+        return endpoints;
+    }
+
+    public static async Task<IReadOnlyList<object>> RegisterAsync(EventStore.EventStore store, string tenant, string actor, string id, PractitionerDetails details, DateTimeOffset at, long? expected, CancellationToken cancellationToken)
+    {
+        await using var session = store.OpenSession(tenant, new EventMetadata(null, null, actor));
+        var stream = StreamId.For(PractitionerDecider.StreamType, id);
+        var current = await session.AggregateStreamAsync(stream, PractitionerState.Initial, PractitionerDecider.Evolve, cancellationToken).ConfigureAwait(false);
+        if (expected is { } version && version != current.Version)
+        {
+            throw new StreamVersionConflictException(stream, version);
+        }
+
+        var events = PractitionerDecider.Decide(new RegisterPractitioner(id, details, actor, at), current.State);
+        session.Append(PractitionerDecider.StreamType, stream, current.Version, [.. events]);
+        await session.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        return events;
+    }
+
+    private static async Task<IResult> PutAsync(string id, [FromBody] PractitionerBody? body, HttpContext http, IValidator<PractitionerBody> validator, EventStore.EventStore store, NpgsqlDataSource dataSource, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        var caller = Caller.From(http.User)!;
+        if (!caller.Is(Roles.Administrator))
+        {
+            return Problems.Forbidden("Practitioners are maintained by administrators.");
+        }
+
+        if (!System.Text.RegularExpressions.Regex.IsMatch(id, "^[A-Za-z0-9-]{1,64}$"))
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["id"] = ["A practitioner id is 1 to 64 letters, digits or hyphens."] });
+        }
+
+        if (await ValidateAsync(validator, body, cancellationToken).ConfigureAwait(false) is { } invalid)
+        {
+            return invalid;
+        }
+
+        long? expected = null;
+        if (http.Request.Headers.IfMatch.Count > 0)
+        {
+            var (version, problem) = ExpectedVersion(http.Request);
+            if (problem is not null)
+            {
+                return problem;
+            }
+
+            expected = version;
+        }
+
+        var details = new PractitionerDetails(body!.Name!, body.Discipline!.Value, body.Provider!.Value, [.. body.Localities!.Distinct()], body.WeeklyCapacityHours!.Value, body.Active!.Value);
+        try
+        {
+            var events = await RegisterAsync(store, caller.Tenant, caller.Actor, id, details, clock.GetUtcNow(), expected, cancellationToken).ConfigureAwait(false);
+            var view = (await ReadAsync(dataSource, caller.Tenant, id, cancellationToken).ConfigureAwait(false))!;
+            SetVersion(http.Response, view.Version);
+            return events.OfType<PractitionerRegistered>().Any() ? TypedResults.Created($"/api/practitioners/{id}", view) : TypedResults.Ok(view);
+        }
+        catch (StreamVersionConflictException)
+        {
+            return TypedResults.Problem(title: "The practitioner has changed since you read them", statusCode: StatusCodes.Status412PreconditionFailed);
+        }
+    }
+
+    private static async Task<IResult> GetAsync(string id, HttpContext http, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    {
+        var caller = Caller.From(http.User)!;
+        if (!caller.Is(Roles.Coordinator, Roles.Administrator) && !(caller.Is(Roles.Practitioner) && caller.PractitionerId == id))
+        {
+            return Problems.NotFound("practitioner");
+        }
+
+        var view = await ReadAsync(dataSource, caller.Tenant, id, cancellationToken).ConfigureAwait(false);
+        if (view is null)
+        {
+            return Problems.NotFound("practitioner");
+        }
+
+        SetVersion(http.Response, view.Version);
+        return TypedResults.Ok(view);
+    }
+
+    private static async Task<IResult> ListAsync(HttpContext http, NpgsqlDataSource dataSource, Discipline? discipline, string? locality, CancellationToken cancellationToken)
+    {
+        var caller = Caller.From(http.User)!;
+        if (!caller.Is(Roles.Coordinator, Roles.Administrator))
+        {
+            return Problems.Forbidden("The practitioner list is for coordinators and administrators.");
+        }
+
+        await using var command = dataSource.CreateCommand(
+            $"SELECT {Columns} FROM rm_practitioners WHERE tenant_id = $1 AND ($2::text IS NULL OR discipline = $2) AND ($3::text IS NULL OR $3 = ANY(localities)) ORDER BY discipline, name");
+        command.Parameters.Add(new NpgsqlParameter { Value = caller.Tenant });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)discipline?.ToString() ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)locality ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        var views = new List<PractitionerView>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            views.Add(Read(reader));
+        }
+
+        return TypedResults.Ok<IReadOnlyList<PractitionerView>>(views);
+    }
+
+    /// <summary>The practitioner's discipline, if they exist and are active in the area (allocation checks this).</summary>
+    public static async Task<Discipline?> ActiveDisciplineAsync(NpgsqlDataSource dataSource, string tenant, string id, CancellationToken cancellationToken)
+    {
+        var view = await ReadAsync(dataSource, tenant, id, cancellationToken).ConfigureAwait(false);
+        return view is { Active: true } ? view.Discipline : null;
+    }
+
+    private const string Columns = "practitioner_id, version, name, discipline, provider, localities, weekly_capacity_hours, active";
+
+    private static async Task<PractitionerView?> ReadAsync(NpgsqlDataSource dataSource, string tenant, string id, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand($"SELECT {Columns} FROM rm_practitioners WHERE tenant_id = $1 AND practitioner_id = $2");
+        command.Parameters.Add(new NpgsqlParameter { Value = tenant });
+        command.Parameters.Add(new NpgsqlParameter { Value = id });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? Read(reader) : null;
+    }
+
+    private static PractitionerView Read(NpgsqlDataReader reader) => new(
+        reader.GetString(0),
+        reader.GetInt64(1),
+        reader.GetString(2),
+        Enum.Parse<Discipline>(reader.GetString(3)),
+        Enum.Parse<ProviderOrganisation>(reader.GetString(4)),
+        reader.GetFieldValue<string[]>(5),
+        reader.GetDecimal(6),
+        reader.GetBoolean(7));
+}
+
+/// <summary>Keeps rm_practitioners in step with practitioner events.</summary>
+public sealed class PractitionersProjection : IInlineProjection
+{
+    public void Project(IReadOnlyList<UncommittedEvent> events, CommandBatch batch)
+    {
+        foreach (var e in events)
+        {
+            var (id, details) = e.Data switch
+            {
+                PractitionerRegistered registered => (registered.PractitionerId, registered.Details),
+                PractitionerDetailsChanged changed => (changed.PractitionerId, changed.Details),
+                _ => (null, null),
+            };
+            if (id is null || details is null)
+            {
+                continue;
+            }
+
+            batch.Add(
+                "INSERT INTO rm_practitioners VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
+                + "ON CONFLICT (tenant_id, practitioner_id) DO UPDATE SET name = $3, discipline = $4, provider = $5, localities = $6, weekly_capacity_hours = $7, active = $8, version = $9",
+                e.TenantId, id, details.Name, details.Discipline.ToString(), details.Provider.ToString(), details.Localities.ToArray(), details.WeeklyCapacityHours, details.Active, e.Version);
+        }
+    }
+}

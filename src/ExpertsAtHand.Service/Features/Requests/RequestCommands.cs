@@ -1,0 +1,111 @@
+using ExpertsAtHand.Domain.Requests;
+using ExpertsAtHand.EventStore;
+using ExpertsAtHand.Messaging;
+using ExpertsAtHand.Service.Hosting;
+
+namespace ExpertsAtHand.Service.Features.Requests;
+
+/// <summary>The outcome of a command, for the endpoint to turn into an HTTP answer.</summary>
+public abstract record CommandResult
+{
+    public sealed record Done(RequestView View) : CommandResult;
+
+    public sealed record NotFound : CommandResult;
+
+    public sealed record Forbidden(string Reason) : CommandResult;
+
+    public sealed record Stale(long Current) : CommandResult;
+
+    public sealed record Refused(string Reason) : CommandResult;
+}
+
+/// <summary>
+/// Runs every request command the same way: load the stream, check the caller may see it and act,
+/// check If-Match, decide, then append the events and schedule the SLA checks the new state needs,
+/// in one transaction.
+/// </summary>
+public sealed class RequestCommandHandler(EventStore.EventStore store, MessageBus bus, RequestRulesCatalog rules, TimeProvider clock)
+{
+    public static Guid StreamFor(Guid requestId) => requestId;
+
+    public async Task<CommandResult> RaiseAsync(RaiseRequest raise, Caller caller, CancellationToken cancellationToken)
+    {
+        await using var session = store.OpenSession(caller.Tenant, Metadata(caller));
+        var decision = RequestDecider.Decide(raise, RequestState.Initial, rules.For(caller.Tenant));
+        if (decision.IsRejected)
+        {
+            return new CommandResult.Refused(decision.Rejection!);
+        }
+
+        return await CommitAsync(session, raise.RequestId, 0, RequestState.Initial, decision, caller, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<CommandResult> HandleAsync(Guid requestId, long? expectedVersion, Caller caller, Func<RequestState, DateTimeOffset, CommandResult?> authorise, Func<DateTimeOffset, RequestCommand> command, CancellationToken cancellationToken)
+    {
+        await using var session = store.OpenSession(caller.Tenant, Metadata(caller));
+        var events = await session.ReadStreamAsync(StreamFor(requestId), cancellationToken: cancellationToken).ConfigureAwait(false);
+        var state = RequestDecider.Fold(events.Select(e => e.Data));
+        var version = events.Count == 0 ? 0 : events[^1].Version;
+        if (!state.Exists || !RequestScope.CanSee(caller, state))
+        {
+            return new CommandResult.NotFound();
+        }
+
+        var now = clock.GetUtcNow();
+        if (authorise(state, now) is { } refusal)
+        {
+            return refusal;
+        }
+
+        if (expectedVersion is { } expected && expected != version)
+        {
+            return new CommandResult.Stale(version);
+        }
+
+        var decision = RequestDecider.Decide(command(now), state, rules.For(caller.Tenant));
+        return decision.IsRejected
+            ? new CommandResult.Refused(decision.Rejection!)
+            : await CommitAsync(session, requestId, version, state, decision, caller, cancellationToken, events.Select(e => e.Data)).ConfigureAwait(false);
+    }
+
+    private async Task<CommandResult> CommitAsync(EventSession session, Guid requestId, long version, RequestState before, Decision decision, Caller caller, CancellationToken cancellationToken, IEnumerable<object>? history = null)
+    {
+        var after = decision.Events.Aggregate(before, RequestDecider.Evolve);
+        session.Append(RequestEventTypes.StreamType, StreamFor(requestId), version, [.. decision.Events]);
+        SlaScheduling.ScheduleNewChecks(bus.OutboxFor(session), requestId, before, after, rules.For(caller.Tenant));
+        try
+        {
+            await session.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (StreamVersionConflictException)
+        {
+            return new CommandResult.Stale(version);
+        }
+
+        var all = (history ?? []).Concat(decision.Events).ToList();
+        return new CommandResult.Done(RequestViews.Build(requestId, version + decision.Events.Count, all, rules.For(caller.Tenant)));
+    }
+
+    private static EventMetadata Metadata(Caller caller) =>
+        new(System.Diagnostics.Activity.Current?.TraceId.ToString(), null, caller.Actor);
+}
+
+/// <summary>Who may see a request: the whole area's coordinators, the raising setting's SENCO, and allocated practitioners.</summary>
+public static class RequestScope
+{
+    public static bool CanSee(Caller caller, RequestState state) => caller.Role switch
+    {
+        Roles.Coordinator => true,
+        Roles.Senco => caller.SettingUrns.Contains(state.SettingUrn, StringComparer.Ordinal),
+        Roles.Practitioner => caller.PractitionerId is { } me && state.Practitioners.Contains(me, StringComparer.Ordinal),
+        _ => false,
+    };
+
+    public static bool CanSee(Caller caller, string settingUrn, IReadOnlyList<string> practitioners) => caller.Role switch
+    {
+        Roles.Coordinator => true,
+        Roles.Senco => caller.SettingUrns.Contains(settingUrn, StringComparer.Ordinal),
+        Roles.Practitioner => caller.PractitionerId is { } me && practitioners.Contains(me, StringComparer.Ordinal),
+        _ => false,
+    };
+}

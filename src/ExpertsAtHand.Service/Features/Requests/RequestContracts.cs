@@ -1,0 +1,97 @@
+using ExpertsAtHand.Domain.Requests;
+
+namespace ExpertsAtHand.Service.Features.Requests;
+
+// Request bodies: every member nullable so a missing field is a 400 naming it, not a silent default.
+
+public sealed record ChildBody(string? Reference, int? YearGroup, SenStatus? SenStatus, bool? ParentalConsent);
+
+public sealed record RaiseRequestBody(
+    string? SettingUrn,
+    RequestLevel? Level,
+    IReadOnlyList<Discipline>? Disciplines,
+    IReadOnlyList<AreaOfNeed>? AreasOfNeed,
+    string? NeedsSummary,
+    string? ActionTaken,
+    ChildBody? Child,
+    Priority? Urgency);
+
+public sealed record RequestInformationBody(string? Question);
+
+public sealed record ProvideInformationBody(string? Answer);
+
+/// <summary>One triage decision: accept, route or decline, with the fields that decision needs.</summary>
+public sealed record TriageBody(
+    TriageOutcome? Decision,
+    string? Rationale,
+    SupportType? SupportType,
+    IReadOnlyList<Discipline>? Disciplines,
+    Priority? Priority,
+    SpecialistPathway? Pathway,
+    string? Signposting);
+
+public enum TriageOutcome
+{
+    Accept,
+    Route,
+    Decline,
+}
+
+public sealed record AllocateBody(string? PractitionerId, Discipline? Discipline);
+
+public sealed record RecordContactBody(DateOnly? Date, int? DurationMinutes, ContactMode? Mode, IReadOnlyList<Attendee>? Attended);
+
+public sealed record CloseBody(ClosureOutcome? Outcome, string? Note);
+
+public sealed record ReasonBody(string? Reason);
+
+// Responses.
+
+public sealed record ChildView(string Reference, int YearGroup, SenStatus SenStatus, bool ParentalConsent);
+
+public sealed record ContactView(Guid ContactId, DateOnly Date, int DurationMinutes, ContactMode Mode, IReadOnlyList<Attendee> Attended, string PractitionerId);
+
+public sealed record SlaView(DateOnly TriageDueBy, DateOnly? FirstContactDueBy, int? TriageWorkingDays, bool? TriageMet, int? FirstContactWorkingDays, bool? FirstContactMet, bool AtRisk, bool Breached);
+
+public sealed record RequestView(
+    Guid Id,
+    long Version,
+    string SettingUrn,
+    RequestLevel Level,
+    RequestStatus Status,
+    Priority Urgency,
+    Priority? Priority,
+    IReadOnlyList<Discipline> Disciplines,
+    IReadOnlyList<AreaOfNeed> AreasOfNeed,
+    string NeedsSummary,
+    string ActionTaken,
+    ChildView? Child,
+    SupportType? SupportType,
+    SpecialistPathway? Pathway,
+    IReadOnlyList<string> Practitioners,
+    IReadOnlyList<ContactView> Contacts,
+    ClosureOutcome? Outcome,
+    SlaView Sla,
+    DateTimeOffset RaisedAt);
+
+public sealed record RequestSummary(
+    Guid Id,
+    long Version,
+    string SettingUrn,
+    RequestLevel Level,
+    RequestStatus Status,
+    Priority Urgency,
+    Priority? Priority,
+    IReadOnlyList<Discipline> Disciplines,
+    DateOnly ReceivedOn,
+    DateOnly TriageDueBy,
+    DateOnly? FirstContactDueBy,
+    bool AtRisk,
+    bool Breached,
+    DateTimeOffset RaisedAt);
+
+public sealed record Paged<T>(IReadOnlyList<T> Items, int Page, int PageSize, long Total);
+
+public sealed record QueueEntry(RequestSummary Request, int WorkingDaysLeft, bool WaitingForInformation);
+
+public sealed record TimelineEntry(long Version, string Event, DateTimeOffset At, string Actor, string Summary);

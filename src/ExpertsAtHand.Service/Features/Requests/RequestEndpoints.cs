@@ -1,0 +1,337 @@
+using ExpertsAtHand.Domain.Requests;
+using ExpertsAtHand.Service.Hosting;
+using FluentValidation;
+using Microsoft.AspNetCore.Mvc;
+using Npgsql;
+using static ExpertsAtHand.Service.Hosting.HttpConventions;
+
+namespace ExpertsAtHand.Service.Features.Requests;
+
+/// <summary>Requests for support: raise, read, and move through triage to closure.</summary>
+public static class RequestEndpoints
+{
+    public static IEndpointRouteBuilder MapRequests(this IEndpointRouteBuilder endpoints)
+    {
+        var requests = endpoints.MapGroup("/api/requests").WithTags("Requests").RequireAuthorization("member")
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
+
+        requests.MapPost("/", RaiseAsync).WithName("RaiseRequest").WithSummary("A SENCO (or a coordinator for them) raises a request for support.")
+            .Produces<RequestView>(StatusCodes.Status201Created).ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict);
+        requests.MapGet("/", ListAsync).WithName("ListRequests").WithSummary("Requests the caller may see, newest first, filtered and paged.")
+            .Produces<Paged<RequestSummary>>().ProducesValidationProblem();
+        requests.MapGet("/{id:guid}", GetAsync).WithName("GetRequest").WithSummary("One request, with its ETag for the next command.")
+            .Produces<RequestView>().ProducesProblem(StatusCodes.Status404NotFound);
+        requests.MapGet("/{id:guid}/history", HistoryAsync).WithName("RequestHistory").WithSummary("The request's audit timeline: every event, who and when.")
+            .Produces<IReadOnlyList<TimelineEntry>>().ProducesProblem(StatusCodes.Status404NotFound);
+
+        Command<RequestInformationBody>(requests, "/{id:guid}/information-requests", "RequestInformation", "A coordinator asks the setting for more information; the triage clock pauses.",
+            (body, caller, at) => new RequestInformation(body.Question!, caller.Actor, at), Roles.Coordinator);
+        Command<ProvideInformationBody>(requests, "/{id:guid}/information", "ProvideInformation", "The SENCO answers; the triage clock restarts.",
+            (body, caller, at) => new ProvideInformation(body.Answer!, caller.Actor, at), Roles.Senco);
+        Command<TriageBody>(requests, "/{id:guid}/triage", "Triage", "The single triage decision: accept, route to a specialist pathway, or decline with signposting.",
+            (body, caller, at) => body.Decision switch
+            {
+                TriageOutcome.Accept => new AcceptRequest(body.SupportType!.Value, body.Disciplines!, body.Priority!.Value, body.Rationale!, caller.Actor, at),
+                TriageOutcome.Route => new RouteToPathway(body.Pathway!.Value, body.Rationale!, caller.Actor, at),
+                _ => new DeclineRequest(body.Signposting!, body.Rationale!, caller.Actor, at),
+            },
+            Roles.Coordinator);
+        Command<AllocateBody>(requests, "/{id:guid}/allocations", "AllocatePractitioner", "A coordinator allocates a practitioner of an accepted discipline.",
+            (body, caller, at) => new AllocatePractitioner(body.PractitionerId!, body.Discipline!.Value, caller.Actor, at),
+            async (body, caller, dataSource, cancellationToken) =>
+                await Practitioners.PractitionerEndpoints.ActiveDisciplineAsync(dataSource, caller.Tenant, body.PractitionerId!, cancellationToken).ConfigureAwait(false) is { } discipline
+                    ? discipline == body.Discipline ? null : TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["discipline"] = [$"Practitioner {body.PractitionerId} works in {discipline}, not {body.Discipline}."] })
+                    : TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["practitionerId"] = [$"No active practitioner {body.PractitionerId} in your local area."] }),
+            Roles.Coordinator);
+        Command<RecordContactBody>(requests, "/{id:guid}/contacts", "RecordContact", "An allocated practitioner records a delivered contact or session.",
+            (body, caller, at) => new RecordContact(Guid.CreateVersion7(), body.Date!.Value, body.DurationMinutes!.Value, body.Mode!.Value, body.Attended!, caller.PractitionerId ?? string.Empty, caller.Actor, at),
+            Roles.Practitioner);
+        Command<CloseBody>(requests, "/{id:guid}/closure", "CloseRequest", "The coordinator or an allocated practitioner closes the request with an outcome.",
+            (body, caller, at) => new CloseRequest(body.Outcome!.Value, body.Note!, caller.Actor, at), Roles.Coordinator, Roles.Practitioner);
+        Command<ReasonBody>(requests, "/{id:guid}/reopening", "ReopenRequest", "A coordinator reopens a closed request; it returns to triage.",
+            (body, caller, at) => new ReopenRequest(body.Reason!, caller.Actor, at), Roles.Coordinator);
+        Command<ReasonBody>(requests, "/{id:guid}/withdrawal", "WithdrawRequest", "The setting withdraws its request at any open stage.",
+            (body, caller, at) => new WithdrawRequest(body.Reason!, caller.Actor, at), Roles.Senco, Roles.Coordinator);
+
+        endpoints.MapGet("/api/triage-queue", QueueAsync).WithTags("Requests").RequireAuthorization("member")
+            .WithName("TriageQueue").WithSummary("Everything awaiting triage: urgent first, then least time left against the standard.")
+            .Produces<IReadOnlyList<QueueEntry>>().ProducesProblem(StatusCodes.Status403Forbidden);
+        return endpoints;
+    }
+
+    private static async Task<IResult> RaiseAsync(
+        [FromBody] RaiseRequestBody? body,
+        HttpContext http,
+        IValidator<RaiseRequestBody> validator,
+        RequestCommandHandler handler,
+        NpgsqlDataSource dataSource,
+        TimeProvider clock,
+        CancellationToken cancellationToken)
+    {
+        var caller = Caller.From(http.User)!;
+        if (!caller.Is(Roles.Senco, Roles.Coordinator))
+        {
+            return Problems.Forbidden("Only a SENCO or a triage coordinator raises requests.");
+        }
+
+        if (await ValidateAsync(validator, body, cancellationToken).ConfigureAwait(false) is { } invalid)
+        {
+            return invalid;
+        }
+
+        if (caller.Is(Roles.Senco) && !caller.SettingUrns.Contains(body!.SettingUrn!, StringComparer.Ordinal))
+        {
+            return Problems.Forbidden("You can raise requests only for your own setting.");
+        }
+
+        if (!await SettingExistsAsync(dataSource, caller.Tenant, body!.SettingUrn!, cancellationToken).ConfigureAwait(false))
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["settingUrn"] = [$"No setting with URN {body.SettingUrn} is registered in your local area."] });
+        }
+
+        var child = body.Child is { } c ? new ChildDetails(c.Reference!, c.YearGroup!.Value, c.SenStatus!.Value, c.ParentalConsent!.Value) : null;
+        var command = new RaiseRequest(Guid.CreateVersion7(), body.SettingUrn!, body.Level!.Value, body.Disciplines!, body.AreasOfNeed!, body.NeedsSummary!, body.ActionTaken!, child, body.Urgency!.Value, caller.Actor, clock.GetUtcNow());
+        var result = await handler.RaiseAsync(command, caller, cancellationToken).ConfigureAwait(false);
+        if (result is CommandResult.Done done)
+        {
+            SetVersion(http.Response, done.View.Version);
+            return TypedResults.Created($"/api/requests/{done.View.Id}", done.View);
+        }
+
+        return ToHttp(result, http);
+    }
+
+    private static void Command<TBody>(RouteGroupBuilder group, string pattern, string name, string summary, Func<TBody, Caller, DateTimeOffset, RequestCommand> build, params string[] roles)
+        where TBody : class => Command(group, pattern, name, summary, build, null, roles);
+
+    /// <summary><paramref name="check"/> validates against reference data (after the body's own validation, before loading the request).</summary>
+    private static void Command<TBody>(RouteGroupBuilder group, string pattern, string name, string summary, Func<TBody, Caller, DateTimeOffset, RequestCommand> build, Func<TBody, Caller, NpgsqlDataSource, CancellationToken, Task<IResult?>>? check, params string[] roles)
+        where TBody : class
+    {
+        group.MapPost(pattern, async (Guid id, [FromBody] TBody? body, HttpContext http, IValidator<TBody> validator, RequestCommandHandler handler, NpgsqlDataSource dataSource, CancellationToken cancellationToken) =>
+            {
+                var caller = Caller.From(http.User)!;
+                if (!caller.Is(roles))
+                {
+                    return Problems.Forbidden($"This is done by a {string.Join(" or ", roles)}.");
+                }
+
+                var (expected, precondition) = ExpectedVersion(http.Request);
+                if (precondition is not null)
+                {
+                    return precondition;
+                }
+
+                if (await ValidateAsync(validator, body, cancellationToken).ConfigureAwait(false) is { } invalid)
+                {
+                    return invalid;
+                }
+
+                if (check is not null && await check(body!, caller, dataSource, cancellationToken).ConfigureAwait(false) is { } unknown)
+                {
+                    return unknown;
+                }
+
+                var result = await handler.HandleAsync(id, expected, caller, (_, _) => null, at => build(body!, caller, at), cancellationToken).ConfigureAwait(false);
+                return ToHttp(result, http);
+            })
+            .WithName(name)
+            .WithSummary(summary)
+            .Produces<RequestView>()
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed)
+            .ProducesProblem(StatusCodes.Status428PreconditionRequired);
+    }
+
+    private static IResult ToHttp(CommandResult result, HttpContext http)
+    {
+        switch (result)
+        {
+            case CommandResult.Done done:
+                SetVersion(http.Response, done.View.Version);
+                return TypedResults.Ok(done.View);
+            case CommandResult.Stale stale:
+                SetVersion(http.Response, stale.Current);
+                return TypedResults.Problem(title: "The request has changed since you read it", detail: $"It is now at version {stale.Current}; read it again and retry.", statusCode: StatusCodes.Status412PreconditionFailed);
+            case CommandResult.Refused refused:
+                return TypedResults.Problem(title: "That cannot be done to this request now", detail: refused.Reason, statusCode: StatusCodes.Status409Conflict);
+            case CommandResult.Forbidden forbidden:
+                return Problems.Forbidden(forbidden.Reason);
+            default:
+                return Problems.NotFound("request");
+        }
+    }
+
+    private static async Task<IResult> GetAsync(Guid id, HttpContext http, EventStore.EventStore store, RequestRulesCatalog rules, CancellationToken cancellationToken)
+    {
+        var caller = Caller.From(http.User)!;
+        if (!caller.Is(Roles.Senco, Roles.Coordinator, Roles.Practitioner))
+        {
+            return Problems.Forbidden("Child-level records are not available to your role.");
+        }
+
+        await using var session = store.OpenSession(caller.Tenant);
+        var events = await session.ReadStreamAsync(id, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var data = events.Select(e => e.Data).ToList();
+        if (events.Count == 0 || !RequestScope.CanSee(caller, RequestDecider.Fold(data)))
+        {
+            return Problems.NotFound("request");
+        }
+
+        SetVersion(http.Response, events[^1].Version);
+        return TypedResults.Ok(RequestViews.Build(id, events[^1].Version, data, rules.For(caller.Tenant)));
+    }
+
+    private static async Task<IResult> HistoryAsync(Guid id, HttpContext http, EventStore.EventStore store, CancellationToken cancellationToken)
+    {
+        var caller = Caller.From(http.User)!;
+        if (!caller.Is(Roles.Senco, Roles.Coordinator, Roles.Practitioner))
+        {
+            return Problems.Forbidden("Child-level records are not available to your role.");
+        }
+
+        await using var session = store.OpenSession(caller.Tenant);
+        var events = await session.ReadStreamAsync(id, cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (events.Count == 0 || !RequestScope.CanSee(caller, RequestDecider.Fold(events.Select(e => e.Data))))
+        {
+            return Problems.NotFound("request");
+        }
+
+        SetVersion(http.Response, events[^1].Version);
+        return TypedResults.Ok(RequestViews.Timeline(events));
+    }
+
+    private static async Task<IResult> ListAsync(
+        HttpContext http,
+        NpgsqlDataSource dataSource,
+        string? setting,
+        RequestStatus? status,
+        Priority? priority,
+        int? page,
+        int? pageSize,
+        CancellationToken cancellationToken)
+    {
+        var caller = Caller.From(http.User)!;
+        if (!caller.Is(Roles.Senco, Roles.Coordinator, Roles.Practitioner))
+        {
+            return Problems.Forbidden("Child-level records are not available to your role.");
+        }
+
+        var errors = new Dictionary<string, string[]>();
+        if (page is < 1)
+        {
+            errors["page"] = ["Pages start at 1."];
+        }
+
+        if (pageSize is < 1 or > 200)
+        {
+            errors["pageSize"] = ["A page holds 1 to 200 requests."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors);
+        }
+
+        var number = page ?? 1;
+        var size = pageSize ?? 50;
+        const string Where =
+            "tenant_id = $1 AND ($2::text IS NULL OR setting_urn = $2) AND ($3::text IS NULL OR status = $3) AND ($4::text IS NULL OR coalesce(priority, urgency) = $4) "
+            + "AND ($5::text[] IS NULL OR setting_urn = ANY($5)) AND ($6::text IS NULL OR $6 = ANY(practitioners))";
+        object?[] scope =
+        [
+            caller.Tenant,
+            setting,
+            status?.ToString(),
+            priority?.ToString(),
+            caller.Is(Roles.Senco) ? caller.SettingUrns.ToArray() : null,
+            caller.Is(Roles.Practitioner) ? caller.PractitionerId ?? string.Empty : null,
+        ];
+
+        long total;
+        await using (var count = dataSource.CreateCommand($"SELECT count(*) FROM rm_requests WHERE {Where}"))
+        {
+            Bind(count, scope);
+            total = (long)(await count.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        }
+
+        await using var query = dataSource.CreateCommand($"SELECT {SummaryColumns} FROM rm_requests WHERE {Where} ORDER BY raised_at DESC, request_id LIMIT $7 OFFSET $8");
+        Bind(query, [.. scope, size, (number - 1) * size]);
+        var items = await ReadSummariesAsync(query, cancellationToken).ConfigureAwait(false);
+        return TypedResults.Ok(new Paged<RequestSummary>(items, number, size, total));
+    }
+
+    private static async Task<IResult> QueueAsync(HttpContext http, NpgsqlDataSource dataSource, RequestRulesCatalog rules, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        var caller = Caller.From(http.User)!;
+        if (!caller.Is(Roles.Coordinator))
+        {
+            return Problems.Forbidden("The triage queue is for triage coordinators.");
+        }
+
+        await using var query = dataSource.CreateCommand($"SELECT {SummaryColumns} FROM rm_requests WHERE tenant_id = $1 AND status IN ('AwaitingTriage', 'AwaitingInformation')");
+        Bind(query, [caller.Tenant]);
+        var waiting = await ReadSummariesAsync(query, cancellationToken).ConfigureAwait(false);
+        var area = rules.For(caller.Tenant);
+        var today = area.LocalDate(clock.GetUtcNow());
+        int Left(RequestSummary r) => r.TriageDueBy >= today ? area.Calendar.WorkingDaysBetween(today, r.TriageDueBy) : -area.Calendar.WorkingDaysBetween(r.TriageDueBy, today);
+        return TypedResults.Ok(waiting
+            .Select(r => new QueueEntry(r, Left(r), r.Status == RequestStatus.AwaitingInformation))
+            .OrderBy(q => q.WaitingForInformation)
+            .ThenBy(q => q.Request.Urgency)
+            .ThenBy(q => q.WorkingDaysLeft)
+            .ThenBy(q => q.Request.RaisedAt)
+            .ToList());
+    }
+
+    private const string SummaryColumns =
+        "request_id, version, setting_urn, level, status, urgency, priority, disciplines, received_on, triage_due_by, first_contact_due_by, at_risk, breached, raised_at";
+
+    private static async Task<List<RequestSummary>> ReadSummariesAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    {
+        var items = new List<RequestSummary>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            items.Add(new RequestSummary(
+                reader.GetGuid(0),
+                reader.GetInt64(1),
+                reader.GetString(2),
+                Enum.Parse<RequestLevel>(reader.GetString(3)),
+                Enum.Parse<RequestStatus>(reader.GetString(4)),
+                Enum.Parse<Priority>(reader.GetString(5)),
+                reader.IsDBNull(6) ? null : Enum.Parse<Priority>(reader.GetString(6)),
+                [.. reader.GetFieldValue<string[]>(7).Select(Enum.Parse<Discipline>)],
+                reader.GetFieldValue<DateOnly>(8),
+                reader.GetFieldValue<DateOnly>(9),
+                reader.IsDBNull(10) ? null : reader.GetFieldValue<DateOnly>(10),
+                reader.GetBoolean(11),
+                reader.GetBoolean(12),
+                reader.GetFieldValue<DateTimeOffset>(13)));
+        }
+
+        return items;
+    }
+
+    private static void Bind(NpgsqlCommand command, object?[] values)
+    {
+        foreach (var value in values)
+        {
+            command.Parameters.Add(value switch
+            {
+                null => new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Unknown },
+                _ => new NpgsqlParameter { Value = value },
+            });
+        }
+    }
+
+    private static async Task<bool> SettingExistsAsync(NpgsqlDataSource dataSource, string tenant, string urn, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT EXISTS (SELECT 1 FROM rm_settings WHERE tenant_id = $1 AND urn = $2)");
+        command.Parameters.Add(new NpgsqlParameter { Value = tenant });
+        command.Parameters.Add(new NpgsqlParameter { Value = urn });
+        return (bool)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+}

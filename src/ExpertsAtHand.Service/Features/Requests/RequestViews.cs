@@ -1,0 +1,137 @@
+using ExpertsAtHand.Domain.Requests;
+using ExpertsAtHand.EventStore;
+
+namespace ExpertsAtHand.Service.Features.Requests;
+
+/// <summary>What people read about a request, folded from its events.</summary>
+public static class RequestViews
+{
+    public static RequestView Build(Guid id, long version, IReadOnlyList<object> events, RequestRules rules)
+    {
+        _ = rules;
+        var state = RequestDecider.Fold(events);
+        var raised = events.OfType<RequestRaised>().First();
+        var accepted = events.OfType<TriageAccepted>().LastOrDefault();
+        var routed = events.OfType<RoutedToPathway>().LastOrDefault();
+        var triageClock = events.OfType<TriageClockStopped>().LastOrDefault();
+        var firstContact = events.OfType<FirstContactRecorded>().LastOrDefault();
+        var reopenedAt = events.Select((e, i) => (e, i)).LastOrDefault(x => x.e is RequestReopened).i;
+        var sinceReopen = events.Skip(reopenedAt).ToList();
+        return new RequestView(
+            id,
+            version,
+            raised.SettingUrn,
+            raised.Level,
+            state.Status,
+            raised.Urgency,
+            state.Priority,
+            state.Disciplines,
+            raised.AreasOfNeed,
+            raised.NeedsSummary,
+            raised.ActionTaken,
+            raised.Child is { } child ? new ChildView(child.Reference, child.YearGroup, child.SenStatus, child.ParentalConsent) : null,
+            accepted?.SupportType,
+            routed?.Pathway,
+            state.Practitioners,
+            [.. events.OfType<ContactRecorded>().Select(c => new ContactView(c.ContactId, c.Date, c.DurationMinutes, c.Mode, c.Attended, c.PractitionerId))],
+            state.Outcome,
+            new SlaView(
+                state.TriageDueBy,
+                state.FirstContactDueBy,
+                triageClock?.WorkingDays,
+                triageClock?.Met,
+                firstContact?.WorkingDays,
+                firstContact?.Met,
+                sinceReopen.OfType<SlaAtRisk>().Any(),
+                sinceReopen.OfType<SlaBreached>().Any()),
+            raised.RaisedAt);
+    }
+
+    /// <summary>The audit trail: every event, who caused it, when, in words.</summary>
+    public static IReadOnlyList<TimelineEntry> Timeline(IReadOnlyList<StoredEvent> events) =>
+    [
+        .. events.Select(e => new TimelineEntry(e.Version, e.EventType, e.RecordedAt, e.Metadata.Actor ?? "system", Describe(e.Data))),
+    ];
+
+    private static string Describe(object data) => data switch
+    {
+        RequestRaised e => $"Raised at {e.Level} level for {string.Join(", ", e.Disciplines)}; triage due by {e.TriageDueBy:yyyy-MM-dd}.",
+        InformationRequested => "More information asked of the setting; the triage clock is paused.",
+        InformationProvided e => $"Information provided; the clock restarts ({e.PausedWorkingDays} working day(s) paused), triage due by {e.TriageDueBy:yyyy-MM-dd}.",
+        TriageAccepted e => $"Accepted for {e.SupportType} ({string.Join(", ", e.Disciplines)}) at {e.Priority} priority; first contact due by {e.FirstContactDueBy:yyyy-MM-dd}. Rationale: {e.Rationale}",
+        RoutedToPathway e => $"Routed to {e.Pathway}. Rationale: {e.Rationale}",
+        TriageDeclined e => $"Declined with signposting: {e.Signposting}. Rationale: {e.Rationale}",
+        TriageClockStopped e => $"Triaged in {e.WorkingDays} working day(s) against a standard of {e.StandardWorkingDays}: {(e.Met ? "met" : "missed")}.",
+        SlaAtRisk e => $"{e.Clock} standard at risk (due by {e.DueBy:yyyy-MM-dd}).",
+        SlaBreached e => $"{e.Clock} standard breached (was due by {e.DueBy:yyyy-MM-dd}).",
+        PractitionerAllocated e => $"Practitioner {e.PractitionerId} allocated for {e.Discipline}.",
+        ContactRecorded e => $"{e.Mode} contact on {e.Date:yyyy-MM-dd}, {e.DurationMinutes} minutes, with {string.Join(", ", e.Attended)}.",
+        FirstContactRecorded e => $"First contact {e.WorkingDays} working day(s) after acceptance against a standard of {e.StandardWorkingDays}: {(e.Met ? "met" : "missed")}.",
+        RequestClosed e => $"Closed: {e.Outcome}.",
+        RequestReopened e => $"Reopened: {e.Reason}",
+        RequestWithdrawn e => $"Withdrawn by the setting: {e.Reason}",
+        _ => data.GetType().Name,
+    };
+}
+
+/// <summary>Keeps rm_requests in step with every request event, in the appending transaction.</summary>
+public sealed class RequestsProjection : IInlineProjection
+{
+    public void Project(IReadOnlyList<UncommittedEvent> events, CommandBatch batch)
+    {
+        foreach (var e in events.Where(e => e.StreamType == RequestEventTypes.StreamType))
+        {
+            switch (e.Data)
+            {
+                case RequestRaised raised:
+                    batch.Add(
+                        "INSERT INTO rm_requests (tenant_id, request_id, setting_urn, level, status, urgency, disciplines, received_on, triage_due_by, raised_at, updated_at, version) "
+                        + "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11)",
+                        e.TenantId, e.StreamId, raised.SettingUrn, raised.Level.ToString(), nameof(RequestStatus.AwaitingTriage), raised.Urgency.ToString(),
+                        raised.Disciplines.Select(d => d.ToString()).ToArray(), raised.ReceivedOn, raised.TriageDueBy, raised.RaisedAt, e.Version);
+                    break;
+                case InformationRequested:
+                    Update(batch, e, "status = $4", nameof(RequestStatus.AwaitingInformation));
+                    break;
+                case InformationProvided provided:
+                    Update(batch, e, "status = $4, triage_due_by = $5", nameof(RequestStatus.AwaitingTriage), provided.TriageDueBy);
+                    break;
+                case TriageAccepted accepted:
+                    Update(batch, e, "status = $4, priority = $5, disciplines = $6, first_contact_due_by = $7, at_risk = false, breached = false",
+                        nameof(RequestStatus.AwaitingAllocation), accepted.Priority.ToString(), accepted.Disciplines.Select(d => d.ToString()).ToArray(), accepted.FirstContactDueBy);
+                    break;
+                case PractitionerAllocated allocated:
+                    Update(batch, e, "status = CASE WHEN status = 'AwaitingAllocation' THEN 'Allocated' ELSE status END, practitioners = array_append(array_remove(practitioners, $4), $4)", allocated.PractitionerId);
+                    break;
+                case FirstContactRecorded:
+                    Update(batch, e, "status = $4, at_risk = false, breached = false", nameof(RequestStatus.InProgress));
+                    break;
+                case SlaAtRisk:
+                    Update(batch, e, "at_risk = true");
+                    break;
+                case SlaBreached:
+                    Update(batch, e, "breached = true");
+                    break;
+                case RequestClosed closed:
+                    Update(batch, e, "status = $4, outcome = $5", nameof(RequestStatus.Closed), closed.Outcome.ToString());
+                    break;
+                case RequestWithdrawn:
+                    Update(batch, e, "status = $4, outcome = $5", nameof(RequestStatus.Withdrawn), nameof(ClosureOutcome.Withdrawn));
+                    break;
+                case RequestReopened reopened:
+                    Update(batch, e, "status = $4, outcome = NULL, priority = NULL, first_contact_due_by = NULL, practitioners = '{}', at_risk = false, breached = false, received_on = $5, triage_due_by = $6",
+                        nameof(RequestStatus.AwaitingTriage), reopened.ReceivedOn, reopened.TriageDueBy);
+                    break;
+                default:
+                    Update(batch, e, string.Empty); // still moves version and updated_at
+                    break;
+            }
+        }
+    }
+
+    /// <summary>Parameters $1 to $3 are the tenant, request and version; <paramref name="set"/> numbers its own from $4.</summary>
+    private static void Update(CommandBatch batch, UncommittedEvent e, string set, params object?[] values) =>
+        batch.Add(
+            $"UPDATE rm_requests SET {(set.Length > 0 ? set + ", " : string.Empty)}version = $3, updated_at = ${values.Length + 4} WHERE tenant_id = $1 AND request_id = $2",
+            [e.TenantId, e.StreamId, e.Version, .. values, e.RecordedAt]);
+}

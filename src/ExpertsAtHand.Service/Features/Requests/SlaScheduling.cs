@@ -1,0 +1,129 @@
+using System.Collections.Concurrent;
+using ExpertsAtHand.Domain.Calendar;
+using ExpertsAtHand.Domain.Requests;
+using ExpertsAtHand.EventStore;
+using ExpertsAtHand.Messaging;
+using ExpertsAtHand.Messaging.Notifications;
+
+namespace ExpertsAtHand.Service.Features.Requests;
+
+/// <summary>A scheduled look at one SLA clock of one request.</summary>
+public sealed record CheckRequestSla(Guid RequestId, SlaClock Clock, SlaCheckKind Kind);
+
+/// <summary>Tell the area's triage coordinators that a clock is at risk or breached.</summary>
+public sealed record NotifyCoordinators(Guid RequestId, SlaClock Clock, SlaCheckKind Kind, DateOnly DueBy);
+
+public static class SlaScheduling
+{
+    /// <summary>
+    /// Schedules the checks the new state needs that the old one did not (a clock started, or a pause
+    /// moved its dates). Checks left over from earlier states find nothing to do when they fire.
+    /// </summary>
+    public static void ScheduleNewChecks(Outbox outbox, Guid requestId, RequestState before, RequestState after, RequestRules rules)
+    {
+        var existing = before.Exists ? RequestDecider.ScheduledChecks(before, rules).ToHashSet() : [];
+        foreach (var check in RequestDecider.ScheduledChecks(after, rules).Where(c => !existing.Contains(c)))
+        {
+            outbox.Schedule(new CheckRequestSla(requestId, check.Clock, check.Kind), check.DueAt);
+        }
+    }
+}
+
+/// <summary>Records at-risk or breach if it applies now, and queues the coordinators' e-mail with it.</summary>
+public sealed class CheckRequestSlaHandler(RequestRulesCatalog rules, TimeProvider clock) : IMessageHandler<CheckRequestSla>
+{
+    public async Task HandleAsync(CheckRequestSla message, MessageContext context, CancellationToken cancellationToken)
+    {
+        var events = await context.Session.ReadStreamAsync(message.RequestId, cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (events.Count == 0)
+        {
+            return;
+        }
+
+        var state = RequestDecider.Fold(events.Select(e => e.Data));
+        var at = clock.GetUtcNow(); // a check delivered late (after downtime) judges by today
+        var decision = RequestDecider.Decide(new CheckSla(message.Clock, message.Kind, "system:sla", at), state, rules.For(context.TenantId));
+        if (decision.Events.Count == 0)
+        {
+            return; // stopped, paused, or already recorded
+        }
+
+        context.Session.Append(RequestEventTypes.StreamType, message.RequestId, events[^1].Version, [.. decision.Events]);
+        foreach (var recorded in decision.Events)
+        {
+            var dueBy = recorded switch
+            {
+                SlaAtRisk risk => risk.DueBy,
+                SlaBreached breach => breach.DueBy,
+                _ => (DateOnly?)null,
+            };
+            if (dueBy is { } due)
+            {
+                context.Outbox.Send(new NotifyCoordinators(message.RequestId, message.Clock, message.Kind, due));
+            }
+        }
+    }
+}
+
+/// <summary>Where SLA e-mails go and which Notify templates they use, per local area.</summary>
+public sealed record CoordinatorAlerts(IReadOnlyDictionary<string, string> MailboxByTenant, string DefaultMailbox, string AtRiskTemplate, string BreachTemplate)
+{
+    public string MailboxFor(string tenant) => MailboxByTenant.TryGetValue(tenant, out var mailbox) ? mailbox : DefaultMailbox;
+}
+
+/// <summary>Sends the coordinators' e-mail through Notify, with the message id as the reference. No child data goes in it.</summary>
+public sealed class NotifyCoordinatorsHandler(NotifyEmailSender sender, CoordinatorAlerts alerts) : IMessageHandler<NotifyCoordinators>
+{
+    public async Task HandleAsync(NotifyCoordinators message, MessageContext context, CancellationToken cancellationToken)
+    {
+        var template = message.Kind == SlaCheckKind.AtRisk ? alerts.AtRiskTemplate : alerts.BreachTemplate;
+        await sender.SendAsync(
+            new NotifyEmail(
+                alerts.MailboxFor(context.TenantId),
+                template,
+                new Dictionary<string, string>
+                {
+                    ["request_reference"] = message.RequestId.ToString()[..8].ToUpperInvariant(),
+                    ["clock"] = message.Clock == SlaClock.Triage ? "time to triage" : "time to first contact",
+                    ["due_by"] = message.DueBy.ToString("d MMMM yyyy", System.Globalization.CultureInfo.GetCultureInfo("en-GB")),
+                },
+                context.MessageId.ToString()),
+            cancellationToken).ConfigureAwait(false);
+    }
+}
+
+/// <summary>Response-time rules per local area: the defaults, or an area's own standards from configuration.</summary>
+public sealed class RequestRulesCatalog(RequestRules defaults, IReadOnlyDictionary<string, ResponseTimeStandards> overrides)
+{
+    private readonly ConcurrentDictionary<string, RequestRules> _byTenant = new(StringComparer.Ordinal);
+
+    public RequestRules Default => defaults;
+
+    public RequestRules For(string tenant) => _byTenant.GetOrAdd(tenant, t => overrides.TryGetValue(t, out var standards) ? defaults with { Standards = standards } : defaults);
+
+    /// <summary>
+    /// Reads Sla:Standards:{Urgent|High|Routine}:{TriageWorkingDays|FirstContactWorkingDays}, Sla:AtRiskShare,
+    /// Sla:TimeZone, Sla:BankHolidaysFile (GOV.UK JSON), and per area Sla:Areas:{tenant}:Standards:….
+    /// </summary>
+    public static RequestRulesCatalog FromConfiguration(IConfiguration configuration)
+    {
+        var calendar = configuration["Sla:BankHolidaysFile"] is { Length: > 0 } file
+            ? new WorkingDayCalendar(BankHolidays.Parse(File.OpenRead(file)))
+            : WorkingDayCalendar.EnglandAndWales;
+        var timeZone = TimeZoneInfo.FindSystemTimeZoneById(configuration["Sla:TimeZone"] ?? "Europe/London");
+        var defaults = Standards(configuration.GetSection("Sla"), ResponseTimeStandards.Default);
+        var overrides = configuration.GetSection("Sla:Areas").GetChildren()
+            .ToDictionary(area => area.Key, area => Standards(area, defaults), StringComparer.Ordinal);
+        return new RequestRulesCatalog(new RequestRules(calendar, defaults, timeZone), overrides);
+    }
+
+    private static ResponseTimeStandards Standards(IConfigurationSection section, ResponseTimeStandards fallback)
+    {
+        var byPriority = Enum.GetValues<Priority>().ToDictionary(
+            p => p,
+            p => new ResponseTimeStandard(
+                section.GetValue($"Standards:{p}:TriageWorkingDays", fallback.For(p).TriageWorkingDays),
+                section.GetValue($"Standards:{p}:FirstContactWorkingDays", fallback.For(p).FirstContactWorkingDays)));
+        return new ResponseTimeStandards(byPriority, section.GetValue("AtRiskShare", fallback.AtRiskShare));
+    }
+}

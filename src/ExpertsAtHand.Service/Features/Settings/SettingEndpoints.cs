@@ -1,0 +1,209 @@
+using ExpertsAtHand.Domain.Settings;
+using ExpertsAtHand.EventStore;
+using ExpertsAtHand.Service.Hosting;
+using FluentValidation;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Npgsql;
+using static ExpertsAtHand.Service.Hosting.HttpConventions;
+
+namespace ExpertsAtHand.Service.Features.Settings;
+
+public sealed record SettingBody(
+    string? Name,
+    Phase? Phase,
+    string? Locality,
+    bool? InArea,
+    int? NumberOnRoll,
+    decimal? PercentFsm,
+    decimal? PercentSenSupport,
+    decimal? PercentEhcp,
+    string? Postcode,
+    bool? Open);
+
+public sealed record SettingView(string Urn, long Version, string Name, Phase Phase, string Locality, bool InArea, int NumberOnRoll, decimal PercentFsm, decimal PercentSenSupport, decimal PercentEhcp, string? Postcode, bool Open);
+
+internal sealed class SettingValidator : AbstractValidator<SettingBody>
+{
+    public SettingValidator()
+    {
+        RuleLevelCascadeMode = CascadeMode.Stop; // a later rule must never see a value an earlier one rejected
+        RuleFor(x => x.Name).NotEmpty().MaximumLength(200);
+        RuleFor(x => x.Phase).NotNull();
+        RuleFor(x => x.Locality).NotEmpty().MaximumLength(100);
+        RuleFor(x => x.InArea).NotNull();
+        RuleFor(x => x.NumberOnRoll).NotNull().InclusiveBetween(0, 20_000);
+        RuleFor(x => x.PercentFsm).NotNull().InclusiveBetween(0, 100);
+        RuleFor(x => x.PercentSenSupport).NotNull().InclusiveBetween(0, 100);
+        RuleFor(x => x.PercentEhcp).NotNull().InclusiveBetween(0, 100);
+        RuleFor(x => x.Postcode).MaximumLength(10);
+        RuleFor(x => x.Open).NotNull();
+    }
+}
+
+/// <summary>Settings: an event stream each (keyed by URN), listed from rm_settings.</summary>
+public static class SettingEndpoints
+{
+    public static IEndpointRouteBuilder MapSettings(this IEndpointRouteBuilder endpoints)
+    {
+        var settings = endpoints.MapGroup("/api/settings").WithTags("Settings").RequireAuthorization("member")
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
+        settings.MapGet("/", ListAsync).WithName("ListSettings").WithSummary("Settings in the local area, by locality and phase.");
+        settings.MapGet("/{urn}", GetAsync).WithName("GetSetting").WithSummary("One setting.").ProducesProblem(StatusCodes.Status404NotFound);
+        settings.MapPut("/{urn}", PutAsync).WithName("PutSetting").WithSummary("An administrator registers a setting or changes its details; unchanged details record nothing.")
+            .Produces<SettingView>(StatusCodes.Status201Created).ProducesValidationProblem().ProducesProblem(StatusCodes.Status412PreconditionFailed);
+        return endpoints;
+    }
+
+    public static async Task<IReadOnlyList<object>> RegisterAsync(EventStore.EventStore store, string tenant, string actor, string urn, SettingDetails details, DateTimeOffset at, long? expected, CancellationToken cancellationToken)
+    {
+        await using var session = store.OpenSession(tenant, new EventMetadata(null, null, actor));
+        var stream = StreamId.For(SettingDecider.StreamType, urn);
+        var current = await session.AggregateStreamAsync(stream, SettingState.Initial, SettingDecider.Evolve, cancellationToken).ConfigureAwait(false);
+        if (expected is { } version && version != current.Version)
+        {
+            throw new StreamVersionConflictException(stream, version);
+        }
+
+        var events = SettingDecider.Decide(new RegisterSetting(urn, details, actor, at), current.State);
+        session.Append(SettingDecider.StreamType, stream, current.Version, [.. events]);
+        await session.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        return events;
+    }
+
+    private static async Task<IResult> PutAsync(string urn, [FromBody] SettingBody? body, HttpContext http, IValidator<SettingBody> validator, EventStore.EventStore store, NpgsqlDataSource dataSource, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        var caller = Caller.From(http.User)!;
+        if (!caller.Is(Roles.Administrator))
+        {
+            return Problems.Forbidden("Settings are maintained by administrators.");
+        }
+
+        if (!System.Text.RegularExpressions.Regex.IsMatch(urn, "^[0-9]{5,8}$"))
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["urn"] = ["A URN is 5 to 8 digits."] });
+        }
+
+        if (await ValidateAsync(validator, body, cancellationToken).ConfigureAwait(false) is { } invalid)
+        {
+            return invalid;
+        }
+
+        // If-Match is optional here: PUT also creates. When sent, a stale version is refused.
+        long? expected = null;
+        if (http.Request.Headers.IfMatch.Count > 0)
+        {
+            var (version, problem) = ExpectedVersion(http.Request);
+            if (problem is not null)
+            {
+                return problem;
+            }
+
+            expected = version;
+        }
+
+        var details = new SettingDetails(body!.Name!, body.Phase!.Value, body.Locality!, body.InArea!.Value, body.NumberOnRoll!.Value, body.PercentFsm!.Value, body.PercentSenSupport!.Value, body.PercentEhcp!.Value, body.Postcode, body.Open!.Value);
+        try
+        {
+            var events = await RegisterAsync(store, caller.Tenant, caller.Actor, urn, details, clock.GetUtcNow(), expected, cancellationToken).ConfigureAwait(false);
+            var view = (await ReadAsync(dataSource, caller.Tenant, urn, cancellationToken).ConfigureAwait(false))!;
+            SetVersion(http.Response, view.Version);
+            return events.OfType<SettingRegistered>().Any() ? TypedResults.Created($"/api/settings/{urn}", view) : TypedResults.Ok(view);
+        }
+        catch (StreamVersionConflictException)
+        {
+            return TypedResults.Problem(title: "The setting has changed since you read it", statusCode: StatusCodes.Status412PreconditionFailed);
+        }
+    }
+
+    private static async Task<IResult> GetAsync(string urn, HttpContext http, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    {
+        var caller = Caller.From(http.User)!;
+        if (caller.Is(Roles.Senco) && !caller.SettingUrns.Contains(urn, StringComparer.Ordinal))
+        {
+            return Problems.NotFound("setting");
+        }
+
+        var view = await ReadAsync(dataSource, caller.Tenant, urn, cancellationToken).ConfigureAwait(false);
+        if (view is null)
+        {
+            return Problems.NotFound("setting");
+        }
+
+        SetVersion(http.Response, view.Version);
+        return TypedResults.Ok(view);
+    }
+
+    private static async Task<Ok<IReadOnlyList<SettingView>>> ListAsync(HttpContext http, NpgsqlDataSource dataSource, string? locality, Phase? phase, CancellationToken cancellationToken)
+    {
+        var caller = Caller.From(http.User)!;
+        await using var command = dataSource.CreateCommand(
+            $"SELECT {Columns} FROM rm_settings WHERE tenant_id = $1 AND ($2::text IS NULL OR locality = $2) AND ($3::text IS NULL OR phase = $3) "
+            + "AND ($4::text[] IS NULL OR urn = ANY($4)) ORDER BY locality, name");
+        command.Parameters.Add(new NpgsqlParameter { Value = caller.Tenant });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)locality ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)phase?.ToString() ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = caller.Is(Roles.Senco) ? caller.SettingUrns.ToArray() : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text });
+        var views = new List<SettingView>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            views.Add(Read(reader));
+        }
+
+        return TypedResults.Ok<IReadOnlyList<SettingView>>(views);
+    }
+
+    private const string Columns = "urn, version, name, phase, locality, in_area, number_on_roll, percent_fsm, percent_sen_support, percent_ehcp, postcode, open";
+
+    private static async Task<SettingView?> ReadAsync(NpgsqlDataSource dataSource, string tenant, string urn, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand($"SELECT {Columns} FROM rm_settings WHERE tenant_id = $1 AND urn = $2");
+        command.Parameters.Add(new NpgsqlParameter { Value = tenant });
+        command.Parameters.Add(new NpgsqlParameter { Value = urn });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? Read(reader) : null;
+    }
+
+    private static SettingView Read(NpgsqlDataReader reader) => new(
+        reader.GetString(0),
+        reader.GetInt64(1),
+        reader.GetString(2),
+        Enum.Parse<Phase>(reader.GetString(3)),
+        reader.GetString(4),
+        reader.GetBoolean(5),
+        reader.GetInt32(6),
+        reader.GetDecimal(7),
+        reader.GetDecimal(8),
+        reader.GetDecimal(9),
+        reader.IsDBNull(10) ? null : reader.GetString(10),
+        reader.GetBoolean(11));
+}
+
+/// <summary>Keeps rm_settings in step with setting events.</summary>
+public sealed class SettingsProjection : IInlineProjection
+{
+    public void Project(IReadOnlyList<UncommittedEvent> events, CommandBatch batch)
+    {
+        foreach (var e in events)
+        {
+            var (urn, details) = e.Data switch
+            {
+                SettingRegistered registered => (registered.Urn, registered.Details),
+                SettingDetailsChanged changed => (changed.Urn, changed.Details),
+                _ => (null, null),
+            };
+            if (urn is null || details is null)
+            {
+                continue;
+            }
+
+            batch.Add(
+                "INSERT INTO rm_settings VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) "
+                + "ON CONFLICT (tenant_id, urn) DO UPDATE SET name = $3, phase = $4, locality = $5, in_area = $6, number_on_roll = $7, percent_fsm = $8, "
+                + "percent_sen_support = $9, percent_ehcp = $10, postcode = $11, open = $12, version = $13",
+                e.TenantId, urn, details.Name, details.Phase.ToString(), details.Locality, details.InArea, details.NumberOnRoll,
+                details.PercentFsm, details.PercentSenSupport, details.PercentEhcp, (object?)details.Postcode, details.Open, e.Version);
+        }
+    }
+}

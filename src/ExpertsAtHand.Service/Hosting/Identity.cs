@@ -1,0 +1,138 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace ExpertsAtHand.Service.Hosting;
+
+public static class Roles
+{
+    public const string Senco = "senco";
+    public const string Coordinator = "coordinator";
+    public const string Practitioner = "practitioner";
+    public const string Commissioner = "commissioner";
+    public const string Administrator = "administrator";
+
+    public static readonly IReadOnlyList<string> All = [Senco, Coordinator, Practitioner, Commissioner, Administrator];
+}
+
+/// <summary>
+/// Who is calling, from their token: a role, the local area (tenant) they belong to, the settings a
+/// SENCO speaks for, and the practitioner record a practitioner is.
+/// </summary>
+public sealed record Caller(string Subject, string Role, string Tenant, IReadOnlyList<string> SettingUrns, string? PractitionerId)
+{
+    public const string RoleClaim = "role";
+    public const string TenantClaim = "tenant";
+    public const string SettingClaim = "urn";
+    public const string PractitionerClaim = "practitioner";
+
+    /// <summary>How the caller appears in the audit trail: a role and a subject id, never a name.</summary>
+    public string Actor => $"{Role}:{Subject}";
+
+    public bool Is(params string[] roles) => roles.Contains(Role, StringComparer.Ordinal);
+
+    public static Caller? From(ClaimsPrincipal user)
+    {
+        var subject = user.FindFirst(JwtRegisteredClaimNames.Sub)?.Value;
+        var role = user.FindFirst(RoleClaim)?.Value;
+        var tenant = user.FindFirst(TenantClaim)?.Value;
+        if (string.IsNullOrWhiteSpace(subject) || string.IsNullOrWhiteSpace(tenant) || role is null || !Roles.All.Contains(role))
+        {
+            return null;
+        }
+
+        return new Caller(subject, role, tenant, [.. user.FindAll(SettingClaim).Select(c => c.Value)], user.FindFirst(PractitionerClaim)?.Value);
+    }
+}
+
+/// <summary>
+/// Production validates tokens from the local area's OpenID Connect authority (Auth:Authority).
+/// Without one, the service signs and validates its own development tokens with a key kept beside
+/// the embedded database (or Auth:SigningKey), and the `token` command mints them.
+/// </summary>
+public static class Identity
+{
+    public const string Issuer = "experts-at-hand-development";
+    public const string DefaultAudience = "experts-at-hand";
+
+    public static void Add(WebApplicationBuilder builder)
+    {
+        var configuration = builder.Configuration;
+        var audience = configuration["Auth:Audience"] ?? DefaultAudience;
+        builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(options =>
+        {
+            options.MapInboundClaims = false;
+            options.TokenValidationParameters.RoleClaimType = Caller.RoleClaim;
+            options.TokenValidationParameters.NameClaimType = JwtRegisteredClaimNames.Sub;
+            options.TokenValidationParameters.ValidAudience = audience;
+            options.TokenValidationParameters.ClockSkew = TimeSpan.FromMinutes(1);
+            if (configuration["Auth:Authority"] is { Length: > 0 } authority)
+            {
+                options.Authority = authority;
+            }
+            else
+            {
+                options.TokenValidationParameters.ValidIssuer = Issuer;
+                options.TokenValidationParameters.IssuerSigningKey = DevelopmentKey(configuration);
+            }
+        });
+        builder.Services.AddAuthorizationBuilder()
+            .AddPolicy("member", policy => policy.RequireAuthenticatedUser().RequireAssertion(context => Caller.From(context.User) is not null));
+    }
+
+    public static SymmetricSecurityKey DevelopmentKey(IConfiguration configuration)
+    {
+        if (configuration["Auth:SigningKey"] is { Length: > 0 } configured)
+        {
+            return new SymmetricSecurityKey(Convert.FromBase64String(configured));
+        }
+
+        var file = configuration["Auth:SigningKeyFile"] is { Length: > 0 } path
+            ? path
+            : Path.Combine(Path.GetDirectoryName(configuration["Postgres:DataDirectory"] is { Length: > 0 } data ? Path.GetFullPath(data) : EventStore.Postgres.EmbeddedPostgresOptions.DefaultDataDirectory())!, "development-signing-key");
+        if (!File.Exists(file))
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+            File.WriteAllText(file, Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            }
+        }
+
+        return new SymmetricSecurityKey(Convert.FromBase64String(File.ReadAllText(file).Trim()));
+    }
+
+    public static string MintDevelopmentToken(IConfiguration configuration, Caller caller, TimeSpan lifetime, TimeProvider clock)
+    {
+        var claims = new Dictionary<string, object>
+        {
+            [JwtRegisteredClaimNames.Sub] = caller.Subject,
+            [Caller.RoleClaim] = caller.Role,
+            [Caller.TenantClaim] = caller.Tenant,
+        };
+        if (caller.SettingUrns.Count > 0)
+        {
+            claims[Caller.SettingClaim] = caller.SettingUrns.ToArray();
+        }
+
+        if (caller.PractitionerId is not null)
+        {
+            claims[Caller.PractitionerClaim] = caller.PractitionerId;
+        }
+
+        var now = clock.GetUtcNow().UtcDateTime;
+        return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = Issuer,
+            Audience = configuration["Auth:Audience"] ?? DefaultAudience,
+            Claims = claims,
+            IssuedAt = now,
+            NotBefore = now,
+            Expires = now + lifetime,
+            SigningCredentials = new SigningCredentials(DevelopmentKey(configuration), SecurityAlgorithms.HmacSha256),
+        });
+    }
+}

@@ -1,0 +1,57 @@
+-- Read models kept by inline projections, in the same transaction as the events they reflect.
+
+CREATE TABLE rm_settings (
+    tenant_id           text        NOT NULL,
+    urn                 text        NOT NULL,
+    name                text        NOT NULL,
+    phase               text        NOT NULL,
+    locality            text        NOT NULL,
+    in_area             boolean     NOT NULL,
+    number_on_roll      int         NOT NULL,
+    percent_fsm         numeric     NOT NULL,
+    percent_sen_support numeric     NOT NULL,
+    percent_ehcp        numeric     NOT NULL,
+    postcode            text,
+    open                boolean     NOT NULL,
+    version             bigint      NOT NULL,
+    PRIMARY KEY (tenant_id, urn)
+);
+
+CREATE TABLE rm_requests (
+    tenant_id            text        NOT NULL,
+    request_id           uuid        NOT NULL,
+    setting_urn          text        NOT NULL,
+    level                text        NOT NULL,
+    status               text        NOT NULL,
+    urgency              text        NOT NULL,
+    priority             text,
+    disciplines          text[]      NOT NULL,
+    practitioners        text[]      NOT NULL DEFAULT '{}',
+    received_on          date        NOT NULL,
+    triage_due_by        date        NOT NULL,
+    first_contact_due_by date,
+    at_risk              boolean     NOT NULL DEFAULT false,
+    breached             boolean     NOT NULL DEFAULT false,
+    outcome              text,
+    raised_at            timestamptz NOT NULL,
+    updated_at           timestamptz NOT NULL,
+    version              bigint      NOT NULL,
+    PRIMARY KEY (tenant_id, request_id)
+);
+
+CREATE INDEX rm_requests_by_setting ON rm_requests (tenant_id, setting_urn, raised_at DESC);
+CREATE INDEX rm_requests_by_status ON rm_requests (tenant_id, status, raised_at DESC);
+CREATE INDEX rm_requests_by_practitioner ON rm_requests USING gin (practitioners);
+
+CREATE TABLE rm_practitioners (
+    tenant_id             text        NOT NULL,
+    practitioner_id       text        NOT NULL,
+    name                  text        NOT NULL,
+    discipline            text        NOT NULL,
+    provider              text        NOT NULL,
+    localities            text[]      NOT NULL,
+    weekly_capacity_hours numeric     NOT NULL,
+    active                boolean     NOT NULL,
+    version               bigint      NOT NULL,
+    PRIMARY KEY (tenant_id, practitioner_id)
+);
