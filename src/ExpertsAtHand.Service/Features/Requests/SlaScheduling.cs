@@ -85,11 +85,16 @@ public sealed class NotifyCoordinatorsHandler(NotifyEmailSender sender, Coordina
                 {
                     ["request_reference"] = message.RequestId.ToString()[..8].ToUpperInvariant(),
                     ["clock"] = message.Clock == SlaClock.Triage ? "time to triage" : "time to first contact",
-                    ["due_by"] = message.DueBy.ToString("d MMMM yyyy", System.Globalization.CultureInfo.GetCultureInfo("en-GB")),
+                    ["due_by"] = LongDate(message.DueBy),
                 },
                 context.MessageId.ToString()),
             cancellationToken).ConfigureAwait(false);
     }
+
+    // The service runs with invariant globalization, so GOV.UK's date style is written out by hand.
+    private static readonly string[] Months = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+
+    private static string LongDate(DateOnly date) => $"{date.Day} {Months[date.Month - 1]} {date.Year}";
 }
 
 /// <summary>Response-time rules per local area: the defaults, or an area's own standards from configuration.</summary>

@@ -1,0 +1,98 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using static ExpertsAtHand.Service.Tests.ApiBuilders;
+
+namespace ExpertsAtHand.Service.Tests;
+
+public sealed class SlaTests
+{
+    private static readonly TimeSpan Bst = TimeSpan.FromHours(1);
+
+    [Fact]
+    public async Task Triage_at_risk_and_breach_fire_on_working_days_across_a_bank_holiday_weekend_and_email_the_coordinators()
+    {
+        // Thursday 27 August 2026; Monday 31st is the summer bank holiday. Five working days: due Friday 4 September.
+        await using var app = await ServiceApp.StartAsync(new DateTimeOffset(2026, 8, 27, 9, 0, 0, Bst));
+        await SeedReferenceDataAsync(app);
+        var (id, _) = await RaiseAsync(app);
+        using var coordinator = app.As("coordinator");
+        var view = (await coordinator.GetFromJsonAsync<JsonObject>($"/api/requests/{id}"))!;
+        Assert.Equal("2026-09-04", view["sla"]!["triageDueBy"]!.GetValue<string>());
+
+        app.Clock.Set(new DateTimeOffset(2026, 9, 2, 23, 59, 0, Bst));
+        Assert.Equal(0, await app.DeliverDueMessagesAsync()); // at risk from the 4th working day (Thursday 3rd), not before
+
+        app.Clock.Set(new DateTimeOffset(2026, 9, 3, 0, 5, 0, Bst));
+        Assert.Equal(2, await app.DeliverDueMessagesAsync()); // the check, then the e-mail it queued
+        var atRisk = Assert.Single(app.Notify.Sent);
+        Assert.Equal("triage-coordinators@example.gov.uk", atRisk.EmailAddress);
+        Assert.Equal("4 September 2026", atRisk.Personalisation["due_by"]);
+        Assert.Equal("time to triage", atRisk.Personalisation["clock"]);
+        Assert.True((await coordinator.GetFromJsonAsync<JsonObject>($"/api/requests/{id}"))!["sla"]!["atRisk"]!.GetValue<bool>());
+
+        app.Clock.Set(new DateTimeOffset(2026, 9, 4, 18, 0, 0, Bst));
+        Assert.Equal(0, await app.DeliverDueMessagesAsync()); // still within the standard on its last day
+
+        app.Clock.Set(new DateTimeOffset(2026, 9, 5, 0, 5, 0, Bst));
+        Assert.Equal(2, await app.DeliverDueMessagesAsync());
+        Assert.Equal(2, app.Notify.Sent.Count);
+        var history = (await coordinator.GetFromJsonAsync<JsonArray>($"/api/requests/{id}/history"))!;
+        Assert.Equal(["request-raised", "sla-at-risk", "sla-breached"], history.Select(h => h!["event"]!.GetValue<string>()));
+        Assert.All(app.Notify.Sent, sent => Assert.DoesNotContain(sent.Personalisation.Values, v => v.Contains("pupils", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task While_the_setting_is_asked_for_information_the_clock_stands_still_and_no_breach_is_recorded()
+    {
+        await using var app = await ServiceApp.StartAsync(new DateTimeOffset(2026, 10, 5, 9, 0, 0, Bst)); // Monday, due Monday 12th
+        await SeedReferenceDataAsync(app);
+        var (id, etag) = await RaiseAsync(app);
+        using var coordinator = app.As("coordinator");
+        using var senco = app.As("senco", urn: Urn);
+
+        app.Clock.Set(new DateTimeOffset(2026, 10, 6, 10, 0, 0, Bst));
+        etag = await ExpectAsync(await PostAsync(coordinator, $"/api/requests/{id}/information-requests", new { question = "Please share the current SEN support plan." }, etag), HttpStatusCode.OK);
+
+        app.Clock.Set(new DateTimeOffset(2026, 10, 14, 10, 0, 0, Bst)); // past the original deadline
+        await app.DeliverDueMessagesAsync();
+        Assert.Empty(app.Notify.Sent);
+
+        var answered = await PostAsync(senco, $"/api/requests/{id}/information", new { answer = "Plan shared through the secure portal." }, etag);
+        await ExpectAsync(answered, HttpStatusCode.OK);
+        Assert.Equal("2026-10-20", (await answered.Content.ReadFromJsonAsync<JsonObject>())!["sla"]!["triageDueBy"]!.GetValue<string>());
+
+        app.Clock.Set(new DateTimeOffset(2026, 10, 20, 18, 0, 0, Bst));
+        await app.DeliverDueMessagesAsync();
+        Assert.Single(app.Notify.Sent); // at risk on the new schedule, but not breached
+
+        app.Clock.Set(new DateTimeOffset(2026, 10, 21, 0, 5, 0, Bst));
+        await app.DeliverDueMessagesAsync();
+        Assert.Equal(2, app.Notify.Sent.Count);
+    }
+
+    [Fact]
+    public async Task An_administrator_lists_replays_and_discards_dead_letters_of_their_own_area_only()
+    {
+        await using var app = await ServiceApp.StartAsync();
+        var mine = Guid.NewGuid();
+        var theirs = Guid.NewGuid();
+        await app.Database.ExecuteAsync(
+            "INSERT INTO eah_dead_letters (id, tenant_id, message_type, body, attempts, error, exception_type, created_at, failed_at) VALUES "
+            + $"('{mine}', 'test-area', 'notify-coordinators', '{{}}', 5, 'HttpRequestException: 503', 'System.Net.Http.HttpRequestException', now(), now()), "
+            + $"('{theirs}', 'another-area', 'notify-coordinators', '{{}}', 5, 'boom', 'System.Exception', now(), now())");
+        using var administrator = app.As("administrator");
+        using var coordinator = app.As("coordinator");
+
+        var listed = (await administrator.GetFromJsonAsync<JsonArray>("/api/admin/dead-letters"))!;
+        Assert.Equal([mine], listed.Select(l => l!["id"]!.GetValue<Guid>()));
+        Assert.Equal(HttpStatusCode.Forbidden, (await coordinator.GetAsync("/api/admin/dead-letters")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await administrator.PostAsync($"/api/admin/dead-letters/{theirs}/replay", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await administrator.DeleteAsync($"/api/admin/dead-letters/{theirs}")).StatusCode);
+
+        Assert.Equal(HttpStatusCode.Accepted, (await administrator.PostAsync($"/api/admin/dead-letters/{mine}/replay", null)).StatusCode);
+        Assert.Equal(1L, await app.Database.ScalarAsync<long>($"SELECT count(*) FROM eah_messages WHERE id = '{mine}'"));
+        Assert.Equal(HttpStatusCode.NotFound, (await administrator.DeleteAsync($"/api/admin/dead-letters/{mine}")).StatusCode);
+        Assert.Equal(1L, await app.Database.ScalarAsync<long>("SELECT count(*) FROM eah_dead_letters"));
+    }
+}
