@@ -48,6 +48,26 @@ foreach (var verb in new[] { "replay", "discard" })
 
 root.Subcommands.Add(letters);
 
+var import = new Command("import", "Import reference data.");
+var file = new Argument<FileInfo>("file") { Description = "A GIAS establishment extract, or the simple settings CSV (see README)." };
+var importTenant = new Option<string>("--tenant") { Description = "The local area (tenant) the settings belong to.", Required = true };
+var laCodes = new Option<string[]>("--la") { Description = "An LA code of this area (repeatable; adds to Areas:{tenant}:LaCodes). Rows from other LAs are out of area.", AllowMultipleArgumentsPerToken = true };
+var localities = new Option<string[]>("--locality") { Description = "District=Locality (repeatable; adds to Areas:{tenant}:Localities).", AllowMultipleArgumentsPerToken = true };
+var importSettings = new Command("settings", "Import settings; any bad row is reported by line and nothing is imported. Re-importing is idempotent.")
+{
+    file, importTenant, laCodes, localities,
+};
+importSettings.TreatUnmatchedTokensAsErrors = false;
+importSettings.SetAction((parse, cancellationToken) => Commands.ImportSettingsAsync(
+    parse.UnmatchedTokens.ToArray(),
+    parse.GetValue(file)!,
+    parse.GetValue(importTenant)!,
+    parse.GetValue(laCodes) ?? [],
+    parse.GetValue(localities) ?? [],
+    cancellationToken));
+import.Subcommands.Add(importSettings);
+root.Subcommands.Add(import);
+
 root.TreatUnmatchedTokensAsErrors = false;
 root.SetAction((parse, cancellationToken) => Commands.ServeAsync(parse.UnmatchedTokens.ToArray(), cancellationToken));
 

@@ -108,6 +108,66 @@ internal static class Commands
         }
     }
 
+    public static async Task<int> ImportSettingsAsync(string[] args, FileInfo file, string tenant, string[] laCodes, string[] localities, CancellationToken cancellationToken)
+    {
+        if (!file.Exists)
+        {
+            await Console.Error.WriteLineAsync($"No such file: {file.FullName}").ConfigureAwait(false);
+            return 2;
+        }
+
+        var pairs = new List<KeyValuePair<string, string>>();
+        foreach (var mapping in localities)
+        {
+            var parts = mapping.Split('=', 2, StringSplitOptions.TrimEntries);
+            if (parts.Length != 2 || parts[0].Length == 0 || parts[1].Length == 0)
+            {
+                await Console.Error.WriteLineAsync($"--locality takes District=Locality, not '{mapping}'.").ConfigureAwait(false);
+                return 2;
+            }
+
+            pairs.Add(new(parts[0], parts[1]));
+        }
+
+        var configuration = BootstrapConfiguration(args);
+        var (settings, errors) = Features.Settings.SettingsImport.Parse(file.OpenRead(), Features.Settings.SettingsImporter.OptionsFor(configuration, tenant, laCodes, pairs));
+        if (errors.Count > 0)
+        {
+            foreach (var error in errors)
+            {
+                await Console.Error.WriteLineAsync($"{file.Name}:{error.Line}: {error.Field}: {error.Problem}").ConfigureAwait(false);
+            }
+
+            await Console.Error.WriteLineAsync($"{errors.Select(e => e.Line).Distinct().Count()} bad row(s); nothing was imported.").ConfigureAwait(false);
+            return 1;
+        }
+
+        using var loggers = BootstrapLoggers();
+        try
+        {
+            await using var database = await DatabaseLease.AcquireAsync(configuration, loggers.CreateLogger("ExpertsAtHand.Import"), cancellationToken).ConfigureAwait(false);
+            var builder = ServiceHost.CreateBuilder(args, database.ConnectionString);
+            await using var app = ServiceHost.Build(builder);
+            await ServiceHost.MigrateAsync(app, cancellationToken).ConfigureAwait(false);
+            var store = app.Services.GetRequiredService<EventStore.EventStore>();
+            Features.Settings.ImportReport? report = null;
+            await AnsiConsole.Progress().StartAsync(async progress =>
+            {
+                var task = progress.AddTask($"Importing {settings.Count} settings", maxValue: Math.Max(1, settings.Count));
+                report = await Features.Settings.SettingsImporter.ImportAsync(
+                    store, tenant, "system:import", settings, TimeProvider.System.GetUtcNow(), new Progress<int>(done => task.Value = done), cancellationToken).ConfigureAwait(false);
+                task.Value = task.MaxValue;
+            }).ConfigureAwait(false);
+            AnsiConsole.MarkupLine($"[green]{report!.Registered}[/] registered, [yellow]{report.Changed}[/] changed, {report.Unchanged} unchanged.");
+            return 0;
+        }
+        catch (Exception ex) when (ex is PostgresBinariesNotFoundException or EmbeddedPostgresStartException)
+        {
+            await Console.Error.WriteLineAsync(ex.Message).ConfigureAwait(false);
+            return 2;
+        }
+    }
+
     private static int Report(bool done, string success, Guid id)
     {
         if (done)

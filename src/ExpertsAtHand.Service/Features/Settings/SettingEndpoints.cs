@@ -50,6 +50,9 @@ public static class SettingEndpoints
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
         settings.MapGet("/", ListAsync).WithName("ListSettings").WithSummary("Settings in the local area, by locality and phase.");
         settings.MapGet("/{urn}", GetAsync).WithName("GetSetting").WithSummary("One setting.").ProducesProblem(StatusCodes.Status404NotFound);
+        settings.MapPost("/import", ImportAsync).WithName("ImportSettings")
+            .WithSummary("An administrator imports a GIAS extract or the simple settings CSV (text/csv). Any bad row: 400 listing every bad row by line, nothing imported. Re-importing is idempotent.")
+            .Accepts<string>("text/csv").Produces<ImportReport>().ProducesValidationProblem();
         settings.MapPut("/{urn}", PutAsync).WithName("PutSetting").WithSummary("An administrator registers a setting or changes its details; unchanged details record nothing.")
             .Produces<SettingView>(StatusCodes.Status201Created).ProducesValidationProblem().ProducesProblem(StatusCodes.Status412PreconditionFailed);
         return endpoints;
@@ -69,6 +72,28 @@ public static class SettingEndpoints
         session.Append(SettingDecider.StreamType, stream, current.Version, [.. events]);
         await session.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         return events;
+    }
+
+    private static async Task<IResult> ImportAsync(HttpContext http, EventStore.EventStore store, IConfiguration configuration, TimeProvider clock, [FromQuery(Name = "la")] string[]? laCodes, CancellationToken cancellationToken)
+    {
+        var caller = Caller.From(http.User)!;
+        if (!caller.Is(Roles.Administrator))
+        {
+            return Problems.Forbidden("Settings are maintained by administrators.");
+        }
+
+        using var body = new MemoryStream();
+        await http.Request.Body.CopyToAsync(body, cancellationToken).ConfigureAwait(false);
+        body.Position = 0;
+        var (parsed, errors) = SettingsImport.Parse(body, SettingsImporter.OptionsFor(configuration, caller.Tenant, laCodes));
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(
+                errors.GroupBy(e => $"line {e.Line}").ToDictionary(g => g.Key, g => g.Select(e => $"{e.Field}: {e.Problem}").ToArray()),
+                title: $"{errors.Select(e => e.Line).Distinct().Count()} row(s) are not valid; nothing was imported");
+        }
+
+        return TypedResults.Ok(await SettingsImporter.ImportAsync(store, caller.Tenant, caller.Actor, parsed, clock.GetUtcNow(), null, cancellationToken).ConfigureAwait(false));
     }
 
     private static async Task<IResult> PutAsync(string urn, [FromBody] SettingBody? body, HttpContext http, IValidator<SettingBody> validator, EventStore.EventStore store, NpgsqlDataSource dataSource, TimeProvider clock, CancellationToken cancellationToken)
