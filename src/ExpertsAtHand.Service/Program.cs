@@ -66,6 +66,15 @@ importSettings.SetAction((parse, cancellationToken) => Commands.ImportSettingsAs
     parse.GetValue(localities) ?? [],
     cancellationToken));
 import.Subcommands.Add(importSettings);
+var practitionersFile = new Argument<FileInfo>("file") { Description = $"A CSV with the header {ExpertsAtHand.Service.Features.Practitioners.PractitionersImport.Header} (localities separated by ';')." };
+var practitionersTenant = new Option<string>("--tenant") { Description = "The local area (tenant) the practitioners work in.", Required = true };
+var importPractitioners = new Command("practitioners", "Import practitioners; any bad row is reported by line and nothing is imported. Re-importing is idempotent.")
+{
+    practitionersFile, practitionersTenant,
+};
+importPractitioners.TreatUnmatchedTokensAsErrors = false;
+importPractitioners.SetAction((parse, cancellationToken) => Commands.ImportPractitionersAsync(parse.UnmatchedTokens.ToArray(), parse.GetValue(practitionersFile)!, parse.GetValue(practitionersTenant)!, cancellationToken));
+import.Subcommands.Add(importPractitioners);
 root.Subcommands.Add(import);
 
 root.TreatUnmatchedTokensAsErrors = false;

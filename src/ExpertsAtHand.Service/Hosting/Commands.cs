@@ -4,8 +4,11 @@ using Spectre.Console;
 namespace ExpertsAtHand.Service.Hosting;
 
 /// <summary>What each command-line verb does.</summary>
-internal static class Commands
+internal static partial class Commands
 {
+    [LoggerMessage(Level = LogLevel.Information, Message = "Seeded the demo local area '{Tenant}'. Mint a token with: dotnet run --project src/ExpertsAtHand.Service -- token --role coordinator --tenant {Tenant}")]
+    private static partial void LogSeeded(ILogger logger, string tenant);
+
     public static async Task<int> ServeAsync(string[] args, CancellationToken cancellationToken)
     {
         var configuration = BootstrapConfiguration(args);
@@ -18,6 +21,11 @@ internal static class Commands
             await using (app.ConfigureAwait(false))
             {
                 await ServiceHost.MigrateAsync(app, cancellationToken).ConfigureAwait(false);
+                if (app.Configuration.GetValue("Demo:Seed", true) && await SeedDemoAreaAsync(app, cancellationToken).ConfigureAwait(false))
+                {
+                    LogSeeded(logger, Features.Demo.DemoArea.Tenant);
+                }
+
                 await app.RunAsync().ConfigureAwait(false);
             }
 
@@ -29,6 +37,15 @@ internal static class Commands
             return 2;
         }
     }
+
+    private static Task<bool> SeedDemoAreaAsync(WebApplication app, CancellationToken cancellationToken) =>
+        Features.Demo.DemoArea.SeedIfEmptyAsync(
+            app.Services.GetRequiredService<EventStore.EventStore>(),
+            app.Services.GetRequiredService<Messaging.MessageBus>(),
+            app.Services.GetRequiredService<Npgsql.NpgsqlDataSource>(),
+            app.Services.GetRequiredService<Features.Requests.RequestRulesCatalog>(),
+            app.Services.GetRequiredService<TimeProvider>(),
+            cancellationToken);
 
     public static async Task<int> MigrateAsync(string[] args, CancellationToken cancellationToken)
     {
@@ -131,6 +148,34 @@ internal static class Commands
 
         var configuration = BootstrapConfiguration(args);
         var (settings, errors) = Features.Settings.SettingsImport.Parse(file.OpenRead(), Features.Settings.SettingsImporter.OptionsFor(configuration, tenant, laCodes, pairs));
+        return await ImportAsync(args, configuration, file, errors, $"Importing {settings.Count} settings", settings.Count, (store, progress) =>
+            Features.Settings.SettingsImporter.ImportAsync(store, tenant, "system:import", settings, TimeProvider.System.GetUtcNow(), progress, cancellationToken), cancellationToken).ConfigureAwait(false);
+    }
+
+    public static async Task<int> ImportPractitionersAsync(string[] args, FileInfo file, string tenant, CancellationToken cancellationToken)
+    {
+        if (!file.Exists)
+        {
+            await Console.Error.WriteLineAsync($"No such file: {file.FullName}").ConfigureAwait(false);
+            return 2;
+        }
+
+        var (practitioners, errors) = Features.Practitioners.PractitionersImport.Parse(file.OpenRead());
+        return await ImportAsync(args, BootstrapConfiguration(args), file, errors, $"Importing {practitioners.Count} practitioners", practitioners.Count, (store, _) =>
+            Features.Practitioners.PractitionersImport.ImportAsync(store, tenant, "system:import", practitioners, TimeProvider.System.GetUtcNow(), cancellationToken), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Reports bad rows (and imports nothing), or writes the rows with a progress bar.</summary>
+    private static async Task<int> ImportAsync(
+        string[] args,
+        IConfigurationRoot configuration,
+        FileInfo file,
+        IReadOnlyList<Features.Settings.ImportRowError> errors,
+        string title,
+        int rows,
+        Func<EventStore.EventStore, IProgress<int>, Task<Features.Settings.ImportReport>> write,
+        CancellationToken cancellationToken)
+    {
         if (errors.Count > 0)
         {
             foreach (var error in errors)
@@ -146,16 +191,14 @@ internal static class Commands
         try
         {
             await using var database = await DatabaseLease.AcquireAsync(configuration, loggers.CreateLogger("ExpertsAtHand.Import"), cancellationToken).ConfigureAwait(false);
-            var builder = ServiceHost.CreateBuilder(args, database.ConnectionString);
-            await using var app = ServiceHost.Build(builder);
+            await using var app = ServiceHost.Build(ServiceHost.CreateBuilder(args, database.ConnectionString));
             await ServiceHost.MigrateAsync(app, cancellationToken).ConfigureAwait(false);
             var store = app.Services.GetRequiredService<EventStore.EventStore>();
             Features.Settings.ImportReport? report = null;
             await AnsiConsole.Progress().StartAsync(async progress =>
             {
-                var task = progress.AddTask($"Importing {settings.Count} settings", maxValue: Math.Max(1, settings.Count));
-                report = await Features.Settings.SettingsImporter.ImportAsync(
-                    store, tenant, "system:import", settings, TimeProvider.System.GetUtcNow(), new Progress<int>(done => task.Value = done), cancellationToken).ConfigureAwait(false);
+                var task = progress.AddTask(title, maxValue: Math.Max(1, rows));
+                report = await write(store, new Progress<int>(done => task.Value = done)).ConfigureAwait(false);
                 task.Value = task.MaxValue;
             }).ConfigureAwait(false);
             AnsiConsole.MarkupLine($"[green]{report!.Registered}[/] registered, [yellow]{report.Changed}[/] changed, {report.Unchanged} unchanged.");

@@ -5,6 +5,7 @@ using ExpertsAtHand.Service.Hosting;
 using FluentValidation;
 using Microsoft.AspNetCore.Mvc;
 using Npgsql;
+using ExpertsAtHand.Service.Features.Settings;
 using static ExpertsAtHand.Service.Hosting.HttpConventions;
 
 namespace ExpertsAtHand.Service.Features.Practitioners;
@@ -37,6 +38,9 @@ public static class PractitionerEndpoints
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
         practitioners.MapGet("/", ListAsync).WithName("ListPractitioners").WithSummary("Practitioners in the local area, by discipline and locality.");
         practitioners.MapGet("/{id}", GetAsync).WithName("GetPractitioner").WithSummary("One practitioner.").ProducesProblem(StatusCodes.Status404NotFound);
+        practitioners.MapPost("/import", ImportAsync).WithName("ImportPractitioners")
+            .WithSummary("An administrator imports practitioners from CSV (text/csv). Any bad row: 400 listing every bad row by line, nothing imported. Re-importing is idempotent.")
+            .Accepts<string>("text/csv").Produces<ImportReport>().ProducesValidationProblem();
         practitioners.MapPut("/{id}", PutAsync).WithName("PutPractitioner").WithSummary("An administrator registers a practitioner or changes their details.")
             .Produces<PractitionerView>(StatusCodes.Status201Created).ProducesValidationProblem().ProducesProblem(StatusCodes.Status412PreconditionFailed);
         return endpoints;
@@ -56,6 +60,26 @@ public static class PractitionerEndpoints
         session.Append(PractitionerDecider.StreamType, stream, current.Version, [.. events]);
         await session.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         return events;
+    }
+
+    private static async Task<IResult> ImportAsync(HttpContext http, EventStore.EventStore store, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        var caller = Caller.From(http.User)!;
+        if (!caller.Is(Roles.Administrator))
+        {
+            return Problems.Forbidden("Practitioners are maintained by administrators.");
+        }
+
+        using var body = new MemoryStream();
+        await http.Request.Body.CopyToAsync(body, cancellationToken).ConfigureAwait(false);
+        body.Position = 0;
+        var (parsed, errors) = PractitionersImport.Parse(body);
+        if (errors.Count > 0)
+        {
+            return ImportRowError.ProblemFor(errors);
+        }
+
+        return TypedResults.Ok(await PractitionersImport.ImportAsync(store, caller.Tenant, caller.Actor, parsed, clock.GetUtcNow(), cancellationToken).ConfigureAwait(false));
     }
 
     private static async Task<IResult> PutAsync(string id, [FromBody] PractitionerBody? body, HttpContext http, IValidator<PractitionerBody> validator, EventStore.EventStore store, NpgsqlDataSource dataSource, TimeProvider clock, CancellationToken cancellationToken)

@@ -88,9 +88,7 @@ public static class SettingEndpoints
         var (parsed, errors) = SettingsImport.Parse(body, SettingsImporter.OptionsFor(configuration, caller.Tenant, laCodes));
         if (errors.Count > 0)
         {
-            return TypedResults.ValidationProblem(
-                errors.GroupBy(e => $"line {e.Line}").ToDictionary(g => g.Key, g => g.Select(e => $"{e.Field}: {e.Problem}").ToArray()),
-                title: $"{errors.Select(e => e.Line).Distinct().Count()} row(s) are not valid; nothing was imported");
+            return ImportRowError.ProblemFor(errors);
         }
 
         return TypedResults.Ok(await SettingsImporter.ImportAsync(store, caller.Tenant, caller.Actor, parsed, clock.GetUtcNow(), null, cancellationToken).ConfigureAwait(false));

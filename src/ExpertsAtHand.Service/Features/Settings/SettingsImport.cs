@@ -11,7 +11,13 @@ public sealed record ImportOptions(
     IReadOnlySet<string> AreaLaCodes,
     IReadOnlyDictionary<string, string> LocalityByDistrict);
 
-public sealed record ImportRowError(int Line, string Field, string Problem);
+public sealed record ImportRowError(int Line, string Field, string Problem)
+{
+    /// <summary>The 400 for a file with bad rows: every problem, grouped by line.</summary>
+    public static IResult ProblemFor(IReadOnlyList<ImportRowError> errors) => TypedResults.ValidationProblem(
+        errors.GroupBy(e => $"line {e.Line}").ToDictionary(g => g.Key, g => g.Select(e => $"{e.Field}: {e.Problem}").ToArray()),
+        title: $"{errors.Select(e => e.Line).Distinct().Count()} row(s) are not valid; nothing was imported");
+}
 
 public sealed record ParsedSetting(int Line, string Urn, SettingDetails Details);
 

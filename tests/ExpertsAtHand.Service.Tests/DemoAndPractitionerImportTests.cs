@@ -1,0 +1,71 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using ExpertsAtHand.Messaging;
+using ExpertsAtHand.Service.Features.Demo;
+using ExpertsAtHand.Service.Features.Requests;
+using ExpertsAtHand.Service.Features.Settings;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace ExpertsAtHand.Service.Tests;
+
+public sealed class DemoAndPractitionerImportTests
+{
+    [Fact]
+    public async Task The_demo_area_has_every_phase_locality_provider_and_request_state_and_seeds_once()
+    {
+        await using var app = await ServiceApp.StartAsync(new DateTimeOffset(2026, 12, 10, 12, 0, 0, TimeSpan.Zero));
+        async Task<bool> Seed() => await DemoArea.SeedIfEmptyAsync(
+            app.Services.GetRequiredService<EventStore.EventStore>(),
+            app.Services.GetRequiredService<MessageBus>(),
+            app.Services.GetRequiredService<NpgsqlDataSource>(),
+            app.Services.GetRequiredService<RequestRulesCatalog>(),
+            app.Clock,
+            CancellationToken.None);
+
+        Assert.True(await Seed());
+        var events = await app.EventCountAsync();
+        Assert.False(await Seed());
+        Assert.Equal(events, await app.EventCountAsync());
+
+        using var coordinator = app.As("coordinator", tenant: DemoArea.Tenant);
+        var settings = (await coordinator.GetFromJsonAsync<JsonArray>("/api/settings"))!;
+        Assert.InRange(settings.Count, 140, 160);
+        Assert.Equal(6, settings.Select(s => s!["phase"]!.GetValue<string>()).Distinct().Count());
+        Assert.Equal(6, settings.Select(s => s!["locality"]!.GetValue<string>()).Distinct().Count()); // five localities and "Out of area"
+        var practitioners = (await coordinator.GetFromJsonAsync<JsonArray>("/api/practitioners"))!;
+        Assert.Equal(25, practitioners.Count);
+        Assert.Equal(3, practitioners.Select(p => p!["provider"]!.GetValue<string>()).Distinct().Count());
+
+        var statuses = await app.Database.ScalarAsync<string[]>("SELECT array_agg(DISTINCT status ORDER BY status) FROM rm_requests WHERE tenant_id = 'demo'");
+        Assert.Equal(["Allocated", "AwaitingAllocation", "AwaitingInformation", "AwaitingTriage", "Closed", "InProgress", "Withdrawn"], statuses);
+        var outcomes = await app.Database.ScalarAsync<string[]>("SELECT array_agg(DISTINCT outcome ORDER BY outcome) FROM rm_requests WHERE tenant_id = 'demo' AND outcome IS NOT NULL");
+        Assert.Contains("ReferredToSpecialistPathway", outcomes);
+        Assert.Contains("NeedsMetInSetting", outcomes);
+        Assert.True(await app.Database.ScalarAsync<long>("SELECT count(*) FROM eah_messages WHERE tenant_id = 'demo'") > 0, "open requests have SLA checks scheduled");
+    }
+
+    [Fact]
+    public async Task Practitioners_import_from_csv_all_or_nothing_and_idempotently()
+    {
+        await using var app = await ServiceApp.StartAsync();
+        using var administrator = app.As("administrator");
+        var good = "Id,Name,Discipline,Provider,Localities,WeeklyCapacityHours,Active\n"
+                   + "ep-10,Dr A Example,EducationalPsychology,LocalAuthorityTeam,North;South,30,yes\n"
+                   + "salt-10,B Example,SpeechAndLanguageTherapy,NhsTrust,North,22.5,yes\n";
+        var bad = good + "ot 11,C Example,Physiotherapy,NhsTrust,,90,maybe\n";
+
+        var refused = await administrator.PostAsync("/api/practitioners/import", new StringContent(bad, Encoding.UTF8, "text/csv"));
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        var problems = (await refused.Content.ReadFromJsonAsync<JsonObject>())!["errors"]!["line 4"]!.AsArray().Select(p => p!.GetValue<string>().Split(':')[0]).ToList();
+        Assert.Equal(["Id", "Discipline", "Localities", "WeeklyCapacityHours", "Active"], problems);
+        Assert.Equal(0L, await app.EventCountAsync());
+
+        Assert.Equal(new ImportReport(2, 2, 0, 0), await (await administrator.PostAsync("/api/practitioners/import", new StringContent(good, Encoding.UTF8, "text/csv"))).Content.ReadFromJsonAsync<ImportReport>());
+        Assert.Equal(new ImportReport(2, 0, 0, 2), await (await administrator.PostAsync("/api/practitioners/import", new StringContent(good, Encoding.UTF8, "text/csv"))).Content.ReadFromJsonAsync<ImportReport>());
+        var ep = (await administrator.GetFromJsonAsync<JsonObject>("/api/practitioners/ep-10"))!;
+        Assert.Equal(["North", "South"], ep["localities"]!.AsArray().Select(l => l!.GetValue<string>()));
+    }
+}
