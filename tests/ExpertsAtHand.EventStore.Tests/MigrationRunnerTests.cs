@@ -41,4 +41,17 @@ public sealed class MigrationRunnerTests
         Assert.Equal(["test/0002_more"], report.Applied);
         Assert.Empty(await new MigrationRunner(database.DataSource).PendingAsync(Scripts));
     }
+
+    [Fact]
+    public async Task A_script_edited_after_it_was_applied_is_refused_with_a_clear_error()
+    {
+        await using var database = await TestPostgres.CreateDatabaseAsync();
+        await new MigrationRunner(database.DataSource).ApplyAsync(Scripts);
+        Migration[] edited = [Scripts[0] with { Sql = Scripts[0].Sql + " -- tweaked" }, Scripts[1]];
+
+        var error = await Assert.ThrowsAsync<MigrationChangedException>(() => new MigrationRunner(database.DataSource).ApplyAsync(edited));
+
+        Assert.Equal("test/0001_counter", error.MigrationId);
+        Assert.Contains("add a new script", error.Message, StringComparison.Ordinal);
+    }
 }

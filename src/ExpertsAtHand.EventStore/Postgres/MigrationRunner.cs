@@ -32,6 +32,13 @@ public sealed record Migration(string Id, string Sql)
 
 public sealed record MigrationReport(IReadOnlyList<string> Applied, IReadOnlyList<string> AlreadyApplied);
 
+/// <summary>A script was edited after a database applied it: migrations only ever grow by new scripts.</summary>
+public sealed class MigrationChangedException(string id)
+    : Exception($"Migration {id} has changed since this database applied it. Applied scripts are never edited: add a new script for the change (or, for a throwaway development database, delete its data folder).")
+{
+    public string MigrationId { get; } = id;
+}
+
 /// <summary>
 /// Applies scripts not yet recorded in schema_migrations, each in its own transaction. A session
 /// advisory lock makes nodes that start together take turns, so each script runs exactly once.
@@ -58,18 +65,24 @@ public sealed partial class MigrationRunner(NpgsqlDataSource dataSource, ILogger
             await ExecuteAsync(
                 connection,
                 null,
-                "CREATE TABLE IF NOT EXISTS schema_migrations (id text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
+                "CREATE TABLE IF NOT EXISTS schema_migrations (id text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now(), checksum text)",
                 cancellationToken).ConfigureAwait(false);
             var done = await AppliedIdsAsync(connection, cancellationToken).ConfigureAwait(false);
+            var changed = wanted.FirstOrDefault(m => done.TryGetValue(m.Id, out var checksum) && checksum is not null && checksum != Checksum(m));
+            if (changed is not null)
+            {
+                throw new MigrationChangedException(changed.Id);
+            }
 
             var applied = new List<string>();
-            foreach (var migration in wanted.Where(m => !done.Contains(m.Id)))
+            foreach (var migration in wanted.Where(m => !done.ContainsKey(m.Id)))
             {
                 await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
                 await ExecuteAsync(connection, transaction, migration.Sql, cancellationToken).ConfigureAwait(false);
-                await using (var record = new NpgsqlCommand("INSERT INTO schema_migrations (id) VALUES ($1)", connection, transaction))
+                await using (var record = new NpgsqlCommand("INSERT INTO schema_migrations (id, checksum) VALUES ($1, $2)", connection, transaction))
                 {
                     record.Parameters.Add(new NpgsqlParameter { Value = migration.Id });
+                    record.Parameters.Add(new NpgsqlParameter { Value = Checksum(migration) });
                     await record.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                 }
 
@@ -78,7 +91,7 @@ public sealed partial class MigrationRunner(NpgsqlDataSource dataSource, ILogger
                 LogApplied(_logger, migration.Id);
             }
 
-            return new MigrationReport(applied, [.. wanted.Select(m => m.Id).Where(done.Contains)]);
+            return new MigrationReport(applied, [.. wanted.Select(m => m.Id).Where(done.ContainsKey)]);
         }
         finally
         {
@@ -99,21 +112,26 @@ public sealed partial class MigrationRunner(NpgsqlDataSource dataSource, ILogger
         }
 
         var done = await AppliedIdsAsync(connection, cancellationToken).ConfigureAwait(false);
-        return [.. migrations.Select(m => m.Id).Where(id => !done.Contains(id))];
+        return [.. migrations.Select(m => m.Id).Where(id => !done.ContainsKey(id))];
     }
 
-    private static async Task<HashSet<string>> AppliedIdsAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    /// <summary>Applied ids with the checksum recorded when each was applied.</summary>
+    private static async Task<Dictionary<string, string?>> AppliedIdsAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
-        var done = new HashSet<string>(StringComparer.Ordinal);
-        await using var command = new NpgsqlCommand("SELECT id FROM schema_migrations", connection);
+        var done = new Dictionary<string, string?>(StringComparer.Ordinal);
+        await using var command = new NpgsqlCommand("SELECT id, checksum FROM schema_migrations", connection);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            done.Add(reader.GetString(0));
+            done[reader.GetString(0)] = reader.IsDBNull(1) ? null : reader.GetString(1);
         }
 
         return done;
     }
+
+    // Line endings are normalised so a checkout on another platform is not "a change".
+    private static string Checksum(Migration migration) =>
+        Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(migration.Sql.Replace("\r\n", "\n", StringComparison.Ordinal))));
 
     private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql, CancellationToken cancellationToken)
     {

@@ -31,7 +31,7 @@ internal static partial class Commands
 
             return 0;
         }
-        catch (Exception ex) when (ex is PostgresBinariesNotFoundException or EmbeddedPostgresStartException)
+        catch (Exception ex) when (ex is PostgresBinariesNotFoundException or EmbeddedPostgresStartException or MigrationChangedException)
         {
             await Console.Error.WriteLineAsync(ex.Message).ConfigureAwait(false);
             return 2;
@@ -60,7 +60,7 @@ internal static partial class Commands
             Spectre.Console.AnsiConsole.MarkupLine($"[green]{report.Applied.Count}[/] migration(s) applied, {report.AlreadyApplied.Count} already in place.");
             return 0;
         }
-        catch (Exception ex) when (ex is PostgresBinariesNotFoundException or EmbeddedPostgresStartException)
+        catch (Exception ex) when (ex is PostgresBinariesNotFoundException or EmbeddedPostgresStartException or MigrationChangedException)
         {
             await Console.Error.WriteLineAsync(ex.Message).ConfigureAwait(false);
             return 2;
@@ -118,7 +118,7 @@ internal static partial class Commands
                     return Report(await letters.DiscardAsync(id!.Value, null, cancellationToken).ConfigureAwait(false), $"Discarded {id}.", id!.Value);
             }
         }
-        catch (Exception ex) when (ex is PostgresBinariesNotFoundException or EmbeddedPostgresStartException)
+        catch (Exception ex) when (ex is PostgresBinariesNotFoundException or EmbeddedPostgresStartException or MigrationChangedException)
         {
             await Console.Error.WriteLineAsync(ex.Message).ConfigureAwait(false);
             return 2;
@@ -204,7 +204,7 @@ internal static partial class Commands
             AnsiConsole.MarkupLine($"[green]{report!.Registered}[/] registered, [yellow]{report.Changed}[/] changed, {report.Unchanged} unchanged.");
             return 0;
         }
-        catch (Exception ex) when (ex is PostgresBinariesNotFoundException or EmbeddedPostgresStartException)
+        catch (Exception ex) when (ex is PostgresBinariesNotFoundException or EmbeddedPostgresStartException or MigrationChangedException)
         {
             await Console.Error.WriteLineAsync(ex.Message).ConfigureAwait(false);
             return 2;
