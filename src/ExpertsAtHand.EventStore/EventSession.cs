@@ -149,8 +149,8 @@ public sealed class EventSession : IAsyncDisposable
                 version++;
                 var eventType = _store.Types.NameOf(data.GetType());
                 batch.Add(
-                    // The first event after an existing version proves that version exists (see
-                    // eah_after_version); the unique key proves nobody else took the next one.
+                    // The first event after an existing version takes its number from that version's row, so
+                    // a missing one aborts the batch; the unique key proves nobody else took the next one.
                     version > 1 && version == append.ExpectedVersion + 1 ? InsertAfterExistingSql : InsertSql,
                     TenantId,
                     append.StreamId,
@@ -244,10 +244,11 @@ public sealed class EventSession : IAsyncDisposable
 
     private const string InsertAfterExistingSql =
         "INSERT INTO eah_events (tenant_id, stream_id, version, stream_type, event_type, data, correlation_id, causation_id, actor, recorded_at) "
-        + "VALUES ($1, $2, eah_after_version($1, $2, $3 - 1), $4, $5, $6, $7, $8, $9, $10) RETURNING seq";
+        + "VALUES ($1, $2, (SELECT version + 1 FROM eah_events WHERE tenant_id = $1 AND stream_id = $2 AND version = $3 - 1), $4, $5, $6, $7, $8, $9, $10) RETURNING seq";
 
+    // A missing prior version makes the version NULL (NOT NULL violation); a taken next version trips the unique key.
     private static bool IsVersionConflict(PostgresException ex) =>
-        ex.SqlState == "EAH01"
+        (ex.SqlState == PostgresErrorCodes.NotNullViolation && ex.TableName == "eah_events" && ex.ColumnName == "version")
         || (ex.SqlState == PostgresErrorCodes.UniqueViolation && ex.ConstraintName == "eah_events_stream_version");
 
     private sealed record PendingAppend(string StreamType, Guid StreamId, long ExpectedVersion, IReadOnlyList<object> Events);

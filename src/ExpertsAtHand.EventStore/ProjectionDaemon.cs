@@ -121,30 +121,80 @@ public sealed partial class ProjectionDaemon : IAsyncDisposable
         try
         {
             var total = progress is null ? 0 : await RemainingAsync(connection, name, cancellationToken).ConfigureAwait(false);
-            long processed = 0;
-            var batchSize = _options.BatchSize;
-            while (true)
-            {
-                var applied = await RunBatchAsync(connection, projection, batchSize, cancellationToken).ConfigureAwait(false);
-                batchSize = NextBatchSize(batchSize, applied.Read);
-                processed += applied.Read;
-                progress?.Report(new ProjectionProgress(name, processed, Math.Max(total, processed)));
-                if (applied.Read > 0)
-                {
-                    continue;
-                }
-
-                if (untilSequence is not { } target || !await HasUnappliedAsync(connection, name, target, cancellationToken).ConfigureAwait(false))
-                {
-                    return processed;
-                }
-
-                await Task.Delay(_options.PollInterval, cancellationToken).ConfigureAwait(false);
-            }
+            return await PumpAsync(connection, projection, untilSequence, runForever: false, processed => progress?.Report(new ProjectionProgress(name, processed, Math.Max(total, processed))), cancellationToken).ConfigureAwait(false);
         }
         finally
         {
             await UnlockAsync(connection, name).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Applies batches on the lock-holding connection while the next batch is already being read and
+    /// decoded on a second one, so reading, decoding and writing overlap. A prefetched batch is
+    /// applied only if the checkpoint still stands where the batch begins (a rebuild may have reset it).
+    /// </summary>
+    private async Task<long> PumpAsync(NpgsqlConnection connection, IAsyncProjection projection, long? untilSequence, bool runForever, Action<long> reportProcessed, CancellationToken cancellationToken)
+    {
+        await using var prefetch = await _store.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var handled = new HashSet<string>(projection.EventTypes.Select(_store.Types.NameOf), StringComparer.Ordinal);
+        var position = await ReadCheckpointAsync(connection, projection.Name, cancellationToken).ConfigureAwait(false);
+        var size = _options.BatchSize;
+        long processed = 0;
+        var next = ReadBatchAsync(prefetch, handled, position, size, cancellationToken);
+        try
+        {
+            while (true)
+            {
+                var batch = await next.ConfigureAwait(false);
+                if (batch.Read == 0)
+                {
+                    reportProcessed(processed);
+                    var waitForMore = runForever
+                        || (untilSequence is { } target && await HasUnappliedAsync(connection, projection.Name, target, cancellationToken).ConfigureAwait(false));
+                    if (!waitForMore)
+                    {
+                        return processed;
+                    }
+
+                    await Task.Delay(_options.PollInterval, cancellationToken).ConfigureAwait(false);
+                    position = await ReadCheckpointAsync(connection, projection.Name, cancellationToken).ConfigureAwait(false);
+                    size = _options.BatchSize;
+                    next = ReadBatchAsync(prefetch, handled, position, size, cancellationToken);
+                    continue;
+                }
+
+                size = NextBatchSize(size, batch.Read);
+                next = ReadBatchAsync(prefetch, handled, batch.To, size, cancellationToken);
+                if (await ApplyBatchAsync(connection, projection, batch, cancellationToken).ConfigureAwait(false))
+                {
+                    processed += batch.Read;
+                    position = batch.To;
+                    reportProcessed(processed);
+                    continue;
+                }
+
+                // The checkpoint moved under us (a reset): drop the prefetch and start from where it now stands.
+                await Drain(next).ConfigureAwait(false);
+                position = await ReadCheckpointAsync(connection, projection.Name, cancellationToken).ConfigureAwait(false);
+                next = ReadBatchAsync(prefetch, handled, position, size, cancellationToken);
+            }
+        }
+        finally
+        {
+            await Drain(next).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task Drain(Task task)
+    {
+        try
+        {
+            await task.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException or InvalidOperationException or System.Text.Json.JsonException)
+        {
+            // A prefetch nobody will use: its failure, if any, does not matter.
         }
     }
 
@@ -245,16 +295,7 @@ public sealed partial class ProjectionDaemon : IAsyncDisposable
                 LogOwning(_logger, projection.Name);
                 try
                 {
-                    var batchSize = _options.BatchSize;
-                    while (!stopping.IsCancellationRequested)
-                    {
-                        var applied = await RunBatchAsync(connection, projection, batchSize, stopping).ConfigureAwait(false);
-                        batchSize = NextBatchSize(batchSize, applied.Read);
-                        if (applied.Read < _options.BatchSize)
-                        {
-                            await Task.Delay(_options.PollInterval, stopping).ConfigureAwait(false);
-                        }
-                    }
+                    await PumpAsync(connection, projection, untilSequence: null, runForever: true, _ => { }, stopping).ConfigureAwait(false);
                 }
                 finally
                 {
@@ -280,7 +321,63 @@ public sealed partial class ProjectionDaemon : IAsyncDisposable
         }
     }
 
-    private async Task<(int Read, long LastSequence)> RunBatchAsync(NpgsqlConnection connection, IAsyncProjection projection, int batchSize, CancellationToken cancellationToken)
+    private readonly record struct Position(ulong Tx, long Seq);
+
+    private sealed record EventBatch(Position From, Position To, int Read, List<StoredEvent> Events);
+
+    private static async Task<Position> ReadCheckpointAsync(NpgsqlConnection connection, string name, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("SELECT last_tx, last_seq FROM eah_projection_progress WHERE name = $1", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = name });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        return new Position(reader.GetFieldValue<ulong>(0), reader.GetInt64(1));
+    }
+
+    /// <summary>The next committed events after <paramref name="from"/>, below the commit horizon, decoded.</summary>
+    private async Task<EventBatch> ReadBatchAsync(NpgsqlConnection connection, HashSet<string> handled, Position from, int batchSize, CancellationToken cancellationToken)
+    {
+        await Task.Yield(); // decode off the caller's path so it overlaps the apply of the previous batch
+        var events = new List<StoredEvent>();
+        var read = 0;
+        var to = from;
+        await using var command = new NpgsqlCommand(ReadBatchSql, connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = from.Tx, NpgsqlDbType = NpgsqlDbType.Xid8 });
+        command.Parameters.Add(new NpgsqlParameter { Value = from.Seq });
+        command.Parameters.Add(new NpgsqlParameter { Value = batchSize });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            read++;
+            to = new Position(reader.GetFieldValue<ulong>(1), reader.GetInt64(0));
+            var eventType = reader.GetString(6);
+            if (!handled.Contains(eventType))
+            {
+                continue;
+            }
+
+            events.Add(new StoredEvent(
+                to.Seq,
+                reader.GetString(2),
+                reader.GetGuid(3),
+                reader.GetInt64(4),
+                reader.GetString(5),
+                eventType,
+                _store.Types.Deserialize(eventType, reader.GetString(7)),
+                reader.IsDBNull(8) && reader.IsDBNull(9) && reader.IsDBNull(10)
+                    ? EventMetadata.None
+                    : new EventMetadata(
+                        reader.IsDBNull(8) ? null : reader.GetString(8),
+                        reader.IsDBNull(9) ? null : reader.GetString(9),
+                        reader.IsDBNull(10) ? null : reader.GetString(10)),
+                reader.GetFieldValue<DateTimeOffset>(11)));
+        }
+
+        return new EventBatch(from, to, read, events);
+    }
+
+    /// <summary>Applies a batch and moves the checkpoint in one transaction, if the checkpoint still stands where the batch begins.</summary>
+    private static async Task<bool> ApplyBatchAsync(NpgsqlConnection connection, IAsyncProjection projection, EventBatch batch, CancellationToken cancellationToken)
     {
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
 
@@ -293,75 +390,33 @@ public sealed partial class ProjectionDaemon : IAsyncDisposable
         }
 
         // The row lock makes a concurrent reset (rebuild) wait for this batch, and this batch for it.
-        ulong lastTx;
-        long lastSeq;
         await using (var checkpoint = new NpgsqlCommand("SELECT last_tx, last_seq FROM eah_projection_progress WHERE name = $1 FOR UPDATE", connection, transaction))
         {
             checkpoint.Parameters.Add(new NpgsqlParameter { Value = projection.Name });
             await using var reader = await checkpoint.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-            lastTx = reader.GetFieldValue<ulong>(0);
-            lastSeq = reader.GetInt64(1);
-        }
-
-        var handled = new HashSet<string>(projection.EventTypes.Select(_store.Types.NameOf), StringComparer.Ordinal);
-        var events = new List<StoredEvent>();
-        var read = 0;
-        await using (var command = new NpgsqlCommand(ReadBatchSql, connection, transaction))
-        {
-            command.Parameters.Add(new NpgsqlParameter { Value = lastTx, NpgsqlDbType = NpgsqlDbType.Xid8 });
-            command.Parameters.Add(new NpgsqlParameter { Value = lastSeq });
-            command.Parameters.Add(new NpgsqlParameter { Value = batchSize });
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            if (new Position(reader.GetFieldValue<ulong>(0), reader.GetInt64(1)) != batch.From)
             {
-                read++;
-                lastSeq = reader.GetInt64(0);
-                lastTx = reader.GetFieldValue<ulong>(1);
-                var eventType = reader.GetString(6);
-                if (!handled.Contains(eventType))
-                {
-                    continue;
-                }
-
-                events.Add(new StoredEvent(
-                    lastSeq,
-                    reader.GetString(2),
-                    reader.GetGuid(3),
-                    reader.GetInt64(4),
-                    reader.GetString(5),
-                    eventType,
-                    _store.Types.Deserialize(eventType, reader.GetString(7)),
-                    new EventMetadata(
-                        reader.IsDBNull(8) ? null : reader.GetString(8),
-                        reader.IsDBNull(9) ? null : reader.GetString(9),
-                        reader.IsDBNull(10) ? null : reader.GetString(10)),
-                    reader.GetFieldValue<DateTimeOffset>(11)));
+                return false; // disposing the transaction rolls it back
             }
         }
 
-        if (read == 0)
+        var commands = new CommandBatch();
+        if (batch.Events.Count > 0)
         {
-            await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
-            return (0, lastSeq);
+            await projection.ApplyAsync(batch.Events, new ProjectionContext(connection, transaction, commands), cancellationToken).ConfigureAwait(false);
         }
 
-        var batch = new CommandBatch();
-        if (events.Count > 0)
-        {
-            await projection.ApplyAsync(events, new ProjectionContext(connection, transaction, batch), cancellationToken).ConfigureAwait(false);
-        }
-
-        batch.Add(
+        commands.Add(
             "UPDATE eah_projection_progress SET last_tx = $2, last_seq = $3, updated_at = now() WHERE name = $1",
             projection.Name,
-            new NpgsqlParameter { Value = lastTx, NpgsqlDbType = NpgsqlDbType.Xid8 },
-            lastSeq);
-        batch.Batch.Connection = connection;
-        batch.Batch.Transaction = transaction;
-        await batch.Batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            new NpgsqlParameter { Value = batch.To.Tx, NpgsqlDbType = NpgsqlDbType.Xid8 },
+            batch.To.Seq);
+        commands.Batch.Connection = connection;
+        commands.Batch.Transaction = transaction;
+        await commands.Batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return (read, lastSeq);
+        return true;
     }
 
     private int NextBatchSize(int current, int read) =>

@@ -25,16 +25,3 @@ CREATE TABLE eah_projection_progress (
     last_seq   bigint      NOT NULL DEFAULT 0,
     updated_at timestamptz NOT NULL DEFAULT now()
 );
-
--- Appending version v+1 requires version v to exist: without this an append from a stale but
--- too-high expected version would leave a gap. Raising (rather than inserting nothing) aborts the
--- whole batch, so an append can be sent as one implicit transaction in a single round trip.
-CREATE FUNCTION eah_after_version(p_tenant text, p_stream uuid, p_version bigint) RETURNS bigint
-LANGUAGE plpgsql STABLE AS $$
-BEGIN
-    IF NOT EXISTS (SELECT 1 FROM eah_events WHERE tenant_id = p_tenant AND stream_id = p_stream AND version = p_version) THEN
-        RAISE EXCEPTION USING ERRCODE = 'EAH01', MESSAGE = 'stream version conflict', DETAIL = p_stream::text;
-    END IF;
-    RETURN p_version + 1;
-END
-$$;
