@@ -77,6 +77,26 @@ importPractitioners.SetAction((parse, cancellationToken) => Commands.ImportPract
 import.Subcommands.Add(importPractitioners);
 root.Subcommands.Add(import);
 
+var simSettings = new Option<int>("--settings") { Description = "Settings in the synthetic local area.", DefaultValueFactory = _ => 150 };
+var simWeeks = new Option<int>("--weeks") { Description = "Weeks to play.", DefaultValueFactory = _ => 52 };
+var simSeed = new Option<int>("--seed") { Description = "Random seed: the same seed gives the same year.", DefaultValueFactory = _ => 1 };
+var simShare = new Option<double>("--proactive-share") { Description = "Share of settings that ask more often.", DefaultValueFactory = _ => 0.25 };
+var simMultiplier = new Option<double>("--proactive-multiplier") { Description = "How many times as often they ask.", DefaultValueFactory = _ => 3 };
+var simPolicy = new Option<string>("--policy") { Description = "fair (the allocation engine) or fcfs (first come, first served).", DefaultValueFactory = _ => "fair" };
+simPolicy.AcceptOnlyFromAmong("fair", "fcfs");
+var simulate = new Command("simulate", "Play a synthetic year of demand through an allocation policy and print fairness and timeliness figures.")
+{
+    simSettings, simWeeks, simSeed, simShare, simMultiplier, simPolicy,
+};
+simulate.SetAction(parse => Commands.Simulate(new ExpertsAtHand.Domain.Allocation.SimulationOptions(
+    parse.GetValue(simSettings),
+    parse.GetValue(simWeeks),
+    parse.GetValue(simSeed),
+    parse.GetValue(simShare),
+    parse.GetValue(simMultiplier),
+    parse.GetValue(simPolicy) == "fcfs" ? ExpertsAtHand.Domain.Allocation.AllocationPolicy.Fcfs : ExpertsAtHand.Domain.Allocation.AllocationPolicy.Fair)));
+root.Subcommands.Add(simulate);
+
 root.TreatUnmatchedTokensAsErrors = false;
 root.SetAction((parse, cancellationToken) => Commands.ServeAsync(parse.UnmatchedTokens.ToArray(), cancellationToken));
 

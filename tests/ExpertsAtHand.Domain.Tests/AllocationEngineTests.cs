@@ -144,3 +144,29 @@ public sealed class AllocationEngineTests
         Assert.Equal(2027, EntitlementFormula.AcademicYear(new DateOnly(2027, 9, 1)));
     }
 }
+
+public sealed class SimulationTests
+{
+    [Fact]
+    public void With_a_quarter_of_settings_asking_three_times_as_often_fair_allocation_keeps_shares_and_reaches_high_need()
+    {
+        const int seed = 1;
+        var fair = Simulation.Run(new SimulationOptions(150, 52, seed, 0.25, 3, AllocationPolicy.Fair));
+        var fcfs = Simulation.Run(new SimulationOptions(150, 52, seed, 0.25, 3, AllocationPolicy.Fcfs));
+
+        Assert.InRange(fair.MaxOvershare, 0, 1.2);
+        Assert.InRange(fair.HighNeedCoverage, 0.95, 1);
+        Assert.True(fcfs.MaxOvershare > 2 * fair.MaxOvershare, $"fcfs {fcfs.MaxOvershare} vs fair {fair.MaxOvershare}");
+        Assert.True(fair.Top10Share < fcfs.Top10Share);
+        Assert.True(fair.SlaFirstContact > fcfs.SlaFirstContact);
+        Assert.Equal(fair.CapacityHours, fcfs.CapacityHours);
+    }
+
+    [Fact]
+    public void The_same_seed_plays_the_same_year()
+    {
+        var options = new SimulationOptions(40, 12, 7, 0.25, 3, AllocationPolicy.Fair);
+
+        Assert.Equal(Simulation.Run(options), Simulation.Run(options));
+    }
+}

@@ -46,41 +46,59 @@ public sealed record AllocationResult(IReadOnlyList<Proposal> Proposals, IReadOn
 /// </summary>
 public static class AllocationEngine
 {
-    public static AllocationResult Propose(IReadOnlyList<Demand> demand, IReadOnlyList<Capacity> capacity, IReadOnlyDictionary<string, SettingUse> use)
+    /// <summary>How far past its share spare time may take a setting before time that would otherwise sit idle does.</summary>
+    public const decimal DefaultTolerance = 1.2m;
+
+    public static AllocationResult Propose(IReadOnlyList<Demand> demand, IReadOnlyList<Capacity> capacity, IReadOnlyDictionary<string, SettingUse> use, decimal tolerance = DefaultTolerance)
     {
         var remaining = capacity
             .GroupBy(c => c.PractitionerId, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.First() with { Hours = g.Sum(c => Math.Max(0, c.Hours)) }, StringComparer.Ordinal);
         var used = use.ToDictionary(u => u.Key, u => u.Value.UsedHours, StringComparer.Ordinal);
-        var waiting = demand.Where(d => d.Hours > 0).OrderBy(d => d.RequestId).ToList();
+        var waiting = demand.Where(d => d.Hours > 0).ToList();
         var proposals = new List<Proposal>();
 
-        foreach (var withinEntitlement in new[] { true, false })
+        // Three passes: within share; then spare time up to the tolerance; then, so nothing sits idle, any.
+        foreach (var limit in new[] { 1m, Math.Max(1m, tolerance), decimal.MaxValue })
         {
-            while (true)
+            var withinEntitlement = limit == 1m;
+            // Capacity and room within entitlement only shrink during a pass, so a request that cannot
+            // be placed now cannot be placed later in the pass: set it aside rather than look again.
+            // Beyond entitlement, share comes before slack: otherwise the setting with the longest
+            // backlog (the one that asks most) would take every spare hour.
+            var queue = new SortedSet<Ranked>(withinEntitlement ? RankOrder.WithinShare : RankOrder.BeyondShare);
+            var bySetting = new Dictionary<string, List<Ranked>>(StringComparer.Ordinal);
+            // Within share a request ranks by where its setting stands; beyond share by where the
+            // setting would stand after it, so a small setting is not pushed far past its share
+            // one coarse session at a time.
+            decimal RankRatio(Demand d) => Ratio(d.SettingUrn, used, use, withinEntitlement ? 0 : d.Hours);
+            foreach (var d in waiting)
             {
-                var next = waiting
-                    .Where(d => !withinEntitlement || Fits(d, used, use))
-                    .Select(d => (Demand: d, Practitioner: BestPractitioner(d, remaining.Values)))
-                    .Where(x => x.Practitioner is not null)
-                    .OrderBy(x => x.Demand.Priority)
-                    .ThenBy(x => x.Demand.SlackWorkingDays)
-                    .ThenBy(x => Ratio(x.Demand.SettingUrn, used, use))
-                    .ThenBy(x => x.Demand.AcceptedAt)
-                    .ThenBy(x => x.Demand.RequestId)
-                    .FirstOrDefault();
-                if (next.Demand is null)
+                var ranked = new Ranked(d, RankRatio(d));
+                queue.Add(ranked);
+                AddToGroup(bySetting, d.SettingUrn, ranked);
+            }
+
+            var setAside = new List<Demand>();
+            while (queue.Count > 0)
+            {
+                var best = queue.Min!;
+                queue.Remove(best);
+                bySetting[best.Demand.SettingUrn].Remove(best);
+                var chosen = best.Demand;
+                var practitioner = limit != decimal.MaxValue && !Fits(chosen, used, use, limit) ? null : BestPractitioner(chosen, remaining.Values);
+                if (practitioner is null)
                 {
-                    break;
+                    setAside.Add(chosen);
+                    continue;
                 }
 
-                var (chosen, practitioner) = next;
                 var entitlement = use.TryGetValue(chosen.SettingUrn, out var setting) ? setting.EntitlementHours : 0;
                 var before = used.GetValueOrDefault(chosen.SettingUrn);
                 proposals.Add(new Proposal(
                     chosen.RequestId,
                     chosen.SettingUrn,
-                    practitioner!.PractitionerId,
+                    practitioner.PractitionerId,
                     chosen.Hours,
                     new RankingInputs(
                         proposals.Count + 1,
@@ -92,22 +110,87 @@ public static class AllocationEngine
                         before + chosen.Hours > entitlement)));
                 used[chosen.SettingUrn] = before + chosen.Hours;
                 remaining[practitioner.PractitionerId] = practitioner with { Hours = practitioner.Hours - chosen.Hours };
-                waiting.Remove(chosen);
+
+                // The setting's share has moved: its other requests re-rank.
+                var siblings = bySetting[chosen.SettingUrn];
+                for (var i = 0; i < siblings.Count; i++)
+                {
+                    queue.Remove(siblings[i]);
+                    siblings[i] = siblings[i] with { Ratio = RankRatio(siblings[i].Demand) };
+                    queue.Add(siblings[i]);
+                }
             }
+
+            waiting = setAside;
         }
 
-        return new AllocationResult(proposals, waiting, remaining.ToDictionary(r => r.Key, r => r.Value.Hours, StringComparer.Ordinal));
+        return new AllocationResult(proposals, [.. waiting.OrderBy(d => d.RequestId)], remaining.ToDictionary(r => r.Key, r => r.Value.Hours, StringComparer.Ordinal));
+    }
+
+    private static void AddToGroup(Dictionary<string, List<Ranked>> groups, string key, Ranked value)
+    {
+        if (!groups.TryGetValue(key, out var list))
+        {
+            groups[key] = list = [];
+        }
+
+        list.Add(value);
+    }
+
+    private sealed record Ranked(Demand Demand, decimal Ratio);
+
+    /// <summary>
+    /// Within share: priority, then least slack, then furthest below fair share. Beyond share:
+    /// priority, then least beyond share, then slack. Then longest waiting, then id: a total order.
+    /// </summary>
+    private sealed class RankOrder(bool shareBeforeSlack) : IComparer<Ranked>
+    {
+        public static readonly RankOrder WithinShare = new(false);
+        public static readonly RankOrder BeyondShare = new(true);
+
+        public int Compare(Ranked? x, Ranked? y)
+        {
+            if (ReferenceEquals(x, y))
+            {
+                return 0;
+            }
+
+            if (x is null || y is null)
+            {
+                return x is null ? -1 : 1;
+            }
+
+            var order = x.Demand.Priority.CompareTo(y.Demand.Priority);
+            var slack = x.Demand.SlackWorkingDays.CompareTo(y.Demand.SlackWorkingDays);
+            var share = x.Ratio.CompareTo(y.Ratio);
+            if (order == 0)
+            {
+                order = shareBeforeSlack ? share : slack;
+            }
+
+            if (order == 0)
+            {
+                order = shareBeforeSlack ? slack : share;
+            }
+
+            if (order == 0)
+            {
+                order = x.Demand.AcceptedAt.CompareTo(y.Demand.AcceptedAt);
+            }
+
+            return order != 0 ? order : x.Demand.RequestId.CompareTo(y.Demand.RequestId);
+        }
     }
 
     /// <summary>Whether <paramref name="practitioner"/> can take <paramref name="demand"/>: same discipline, covers the locality, has the hours.</summary>
     public static bool CanServe(Capacity practitioner, Demand demand) =>
         practitioner.Discipline == demand.Discipline && practitioner.Localities.Contains(demand.Locality) && practitioner.Hours >= demand.Hours;
 
-    private static bool Fits(Demand demand, Dictionary<string, decimal> used, IReadOnlyDictionary<string, SettingUse> use) =>
-        use.TryGetValue(demand.SettingUrn, out var setting) && used.GetValueOrDefault(demand.SettingUrn) + demand.Hours <= setting.EntitlementHours;
+    private static bool Fits(Demand demand, Dictionary<string, decimal> used, IReadOnlyDictionary<string, SettingUse> use, decimal limit) =>
+        use.TryGetValue(demand.SettingUrn, out var setting) && used.GetValueOrDefault(demand.SettingUrn) + demand.Hours <= setting.EntitlementHours * limit;
 
-    private static decimal Ratio(string urn, Dictionary<string, decimal> used, IReadOnlyDictionary<string, SettingUse> use) =>
-        use.TryGetValue(urn, out var setting) && setting.EntitlementHours > 0 ? used.GetValueOrDefault(urn) / setting.EntitlementHours : decimal.MaxValue;
+    private static decimal Ratio(string urn, Dictionary<string, decimal> used, IReadOnlyDictionary<string, SettingUse> use, decimal adding = 0) =>
+        use.TryGetValue(urn, out var setting) && setting.EntitlementHours > 0 ? (used.GetValueOrDefault(urn) + adding) / setting.EntitlementHours : decimal.MaxValue;
 
     // The practitioner with the most hours left spreads load; ties go to the id, for determinism.
     private static Capacity? BestPractitioner(Demand demand, IEnumerable<Capacity> practitioners) =>
@@ -126,7 +209,7 @@ public static class AllocationEngine
             _ => $"It had {proposal.Ranking.SlackWorkingDays} working day(s) left before its first-contact standard.",
         };
         var beyond = proposal.Ranking.BeyondEntitlement
-            ? " It takes the setting beyond its entitlement, which happens only when no other setting's waiting request could use this practitioner's time."
+            ? " It takes the setting beyond its entitlement, which happens only when no other setting's waiting request could use this practitioner's time; among such requests, the setting least beyond its share goes first."
             : string.Empty;
         return $"Ranked {proposal.Ranking.Rank}: {proposal.Ranking.Priority} priority. {slack} {share}{beyond}";
     }

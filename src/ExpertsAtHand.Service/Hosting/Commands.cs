@@ -211,6 +211,27 @@ internal static partial class Commands
         }
     }
 
+    public static int Simulate(Domain.Allocation.SimulationOptions options)
+    {
+        if (options.Settings < 4 || options.Weeks < 4 || options.ProactiveShare is < 0 or > 1 || options.ProactiveMultiplier < 1)
+        {
+            Console.Error.WriteLine("Need --settings ≥ 4, --weeks ≥ 4, --proactive-share from 0 to 1 and --proactive-multiplier ≥ 1.");
+            return 2;
+        }
+
+        var result = Domain.Allocation.Simulation.Run(options);
+        string F(double value) => value.ToString("0.000", System.Globalization.CultureInfo.InvariantCulture);
+        var policy = result.Policy == Domain.Allocation.AllocationPolicy.Fair ? "fair" : "fcfs";
+        Console.WriteLine($"{options.Settings} settings, {options.Weeks} weeks, seed {options.Seed}: {options.ProactiveShare:P0} of settings ask {options.ProactiveMultiplier}x as often; policy {policy}");
+        Console.WriteLine($"requests {result.Requests}, allocated {result.Allocated}, delivered {result.DeliveredHours:0} of {result.CapacityHours:0} capacity hours");
+        Console.WriteLine($"share of delivered hours taken by the 10% most-served settings: {F(result.Top10Share)}");
+        Console.WriteLine($"top need quartile settings reached: {F(result.HighNeedCoverage)}");
+        Console.WriteLine($"largest delivered / pro-rata entitlement while others waited (quarter ends): {F(result.MaxOvershare)}");
+        Console.WriteLine($"allocated within the first-contact standard: {F(result.SlaFirstContact)}");
+        Console.WriteLine($"simulate policy={policy} top10_share={F(result.Top10Share)} high_need_coverage={F(result.HighNeedCoverage)} max_overshare={F(result.MaxOvershare)} sla_first_contact={F(result.SlaFirstContact)}");
+        return 0;
+    }
+
     private static int Report(bool done, string success, Guid id)
     {
         if (done)
