@@ -50,6 +50,10 @@ public static class HttpConventions
             : (null, TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["If-Match"] = ["If-Match must be the request's ETag, such as \"3\"."] }));
     }
 
+    /// <summary>For writes that may also create (PUT): If-Match is optional, but a malformed one is still a 400.</summary>
+    public static (long? Version, IResult? Problem) OptionalExpectedVersion(HttpRequest request) =>
+        request.Headers.IfMatch.Count == 0 ? (null, null) : ExpectedVersion(request);
+
     public static void SetVersion(HttpResponse response, long version) =>
         response.Headers[HeaderNames.ETag] = $"\"{version.ToString(CultureInfo.InvariantCulture)}\"";
 

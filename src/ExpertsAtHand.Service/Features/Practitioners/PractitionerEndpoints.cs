@@ -46,21 +46,8 @@ public static class PractitionerEndpoints
         return endpoints;
     }
 
-    public static async Task<IReadOnlyList<object>> RegisterAsync(EventStore.EventStore store, string tenant, string actor, string id, PractitionerDetails details, DateTimeOffset at, long? expected, CancellationToken cancellationToken)
-    {
-        await using var session = store.OpenSession(tenant, new EventMetadata(null, null, actor));
-        var stream = StreamId.For(PractitionerDecider.StreamType, id);
-        var current = await session.AggregateStreamAsync(stream, PractitionerState.Initial, PractitionerDecider.Evolve, cancellationToken).ConfigureAwait(false);
-        if (expected is { } version && version != current.Version)
-        {
-            throw new StreamVersionConflictException(stream, version);
-        }
-
-        var events = PractitionerDecider.Decide(new RegisterPractitioner(id, details, actor, at), current.State);
-        session.Append(PractitionerDecider.StreamType, stream, current.Version, [.. events]);
-        await session.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-        return events;
-    }
+    public static Task<IReadOnlyList<object>> RegisterAsync(EventStore.EventStore store, string tenant, string actor, string id, PractitionerDetails details, DateTimeOffset at, long? expected, CancellationToken cancellationToken) =>
+        ReferenceData.RegisterAsync(store, tenant, actor, PractitionerDecider.StreamType, id, PractitionerState.Initial, PractitionerDecider.Evolve, state => PractitionerDecider.Decide(new RegisterPractitioner(id, details, actor, at), state), expected, cancellationToken);
 
     private static async Task<IResult> ImportAsync(HttpContext http, EventStore.EventStore store, TimeProvider clock, CancellationToken cancellationToken)
     {
@@ -100,16 +87,10 @@ public static class PractitionerEndpoints
             return invalid;
         }
 
-        long? expected = null;
-        if (http.Request.Headers.IfMatch.Count > 0)
+        var (expected, precondition) = OptionalExpectedVersion(http.Request); // PUT also creates
+        if (precondition is not null)
         {
-            var (version, problem) = ExpectedVersion(http.Request);
-            if (problem is not null)
-            {
-                return problem;
-            }
-
-            expected = version;
+            return precondition;
         }
 
         var details = new PractitionerDetails(body!.Name!, body.Discipline!.Value, body.Provider!.Value, [.. body.Localities!.Distinct()], body.WeeklyCapacityHours!.Value, body.Active!.Value);

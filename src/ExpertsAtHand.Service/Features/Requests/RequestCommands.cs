@@ -12,8 +12,6 @@ public abstract record CommandResult
 
     public sealed record NotFound : CommandResult;
 
-    public sealed record Forbidden(string Reason) : CommandResult;
-
     public sealed record Stale(long Current) : CommandResult;
 
     public sealed record Refused(string Reason) : CommandResult;
@@ -30,17 +28,25 @@ public sealed class RequestCommandHandler(EventStore.EventStore store, MessageBu
 
     public async Task<CommandResult> RaiseAsync(RaiseRequest raise, Caller caller, CancellationToken cancellationToken)
     {
+        using var activity = Telemetry.Source.StartActivity("request RaiseRequest");
         await using var session = store.OpenSession(caller.Tenant, Metadata(caller));
         var decision = RequestDecider.Decide(raise, RequestState.Initial, rules.For(caller.Tenant));
-        if (decision.IsRejected)
-        {
-            return new CommandResult.Refused(decision.Rejection!);
-        }
-
-        return await CommitAsync(session, raise.RequestId, 0, RequestState.Initial, decision, caller, cancellationToken).ConfigureAwait(false);
+        var result = decision.IsRejected
+            ? new CommandResult.Refused(decision.Rejection!)
+            : await CommitAsync(session, raise.RequestId, 0, RequestState.Initial, decision, caller, cancellationToken).ConfigureAwait(false);
+        return Record(nameof(RaiseRequest), result);
     }
 
-    public async Task<CommandResult> HandleAsync(Guid requestId, long? expectedVersion, Caller caller, Func<RequestState, DateTimeOffset, CommandResult?> authorise, Func<DateTimeOffset, RequestCommand> command, CancellationToken cancellationToken)
+    public async Task<CommandResult> HandleAsync(Guid requestId, long? expectedVersion, Caller caller, Func<DateTimeOffset, RequestCommand> command, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var decided = command(now);
+        var name = decided.GetType().Name;
+        using var activity = Telemetry.Source.StartActivity($"request {name}");
+        return Record(name, await HandleAsync(requestId, expectedVersion, caller, decided, cancellationToken).ConfigureAwait(false));
+    }
+
+    private async Task<CommandResult> HandleAsync(Guid requestId, long? expectedVersion, Caller caller, RequestCommand command, CancellationToken cancellationToken)
     {
         await using var session = store.OpenSession(caller.Tenant, Metadata(caller));
         var events = await session.ReadStreamAsync(StreamFor(requestId), cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -51,18 +57,12 @@ public sealed class RequestCommandHandler(EventStore.EventStore store, MessageBu
             return new CommandResult.NotFound();
         }
 
-        var now = clock.GetUtcNow();
-        if (authorise(state, now) is { } refusal)
-        {
-            return refusal;
-        }
-
         if (expectedVersion is { } expected && expected != version)
         {
             return new CommandResult.Stale(version);
         }
 
-        var decision = RequestDecider.Decide(command(now), state, rules.For(caller.Tenant));
+        var decision = RequestDecider.Decide(command, state, rules.For(caller.Tenant));
         return decision.IsRejected
             ? new CommandResult.Refused(decision.Rejection!)
             : await CommitAsync(session, requestId, version, state, decision, caller, cancellationToken, events.Select(e => e.Data)).ConfigureAwait(false);
@@ -83,8 +83,26 @@ public sealed class RequestCommandHandler(EventStore.EventStore store, MessageBu
         }
 
         var all = (history ?? []).Concat(decision.Events).ToList();
-        return new CommandResult.Done(RequestViews.Build(requestId, version + decision.Events.Count, all, rules.For(caller.Tenant)));
+        return new CommandResult.Done(RequestViews.Build(requestId, version + decision.Events.Count, all));
     }
+
+    /// <summary>Counts each command by outcome (done, refused, stale, not found); no personal data in tags.</summary>
+    private static CommandResult Record(string command, CommandResult result)
+    {
+        var outcome = result switch
+        {
+            CommandResult.Done => "done",
+            CommandResult.Refused => "refused",
+            CommandResult.Stale => "stale",
+            _ => "not-found",
+        };
+        System.Diagnostics.Activity.Current?.SetTag("eah.command.outcome", outcome);
+        CommandCount.Add(1, new KeyValuePair<string, object?>("command", command), new KeyValuePair<string, object?>("outcome", outcome));
+        return result;
+    }
+
+    private static readonly System.Diagnostics.Metrics.Counter<long> CommandCount =
+        Telemetry.Meter.CreateCounter<long>("eah.requests.commands", description: "Request commands handled, by command and outcome.");
 
     private static EventMetadata Metadata(Caller caller) =>
         new(System.Diagnostics.Activity.Current?.TraceId.ToString(), null, caller.Actor);
@@ -98,14 +116,6 @@ public static class RequestScope
         Roles.Coordinator => true,
         Roles.Senco => caller.SettingUrns.Contains(state.SettingUrn, StringComparer.Ordinal),
         Roles.Practitioner => caller.PractitionerId is { } me && state.Practitioners.Contains(me, StringComparer.Ordinal),
-        _ => false,
-    };
-
-    public static bool CanSee(Caller caller, string settingUrn, IReadOnlyList<string> practitioners) => caller.Role switch
-    {
-        Roles.Coordinator => true,
-        Roles.Senco => caller.SettingUrns.Contains(settingUrn, StringComparer.Ordinal),
-        Roles.Practitioner => caller.PractitionerId is { } me && practitioners.Contains(me, StringComparer.Ordinal),
         _ => false,
     };
 }

@@ -132,7 +132,7 @@ public static class RequestEndpoints
                     return unknown;
                 }
 
-                var result = await handler.HandleAsync(id, expected, caller, (_, _) => null, at => build(body!, caller, at), cancellationToken).ConfigureAwait(false);
+                var result = await handler.HandleAsync(id, expected, caller, at => build(body!, caller, at), cancellationToken).ConfigureAwait(false);
                 return ToHttp(result, http);
             })
             .WithName(name)
@@ -157,50 +157,43 @@ public static class RequestEndpoints
                 return TypedResults.Problem(title: "The request has changed since you read it", detail: $"It is now at version {stale.Current}; read it again and retry.", statusCode: StatusCodes.Status412PreconditionFailed);
             case CommandResult.Refused refused:
                 return TypedResults.Problem(title: "That cannot be done to this request now", detail: refused.Reason, statusCode: StatusCodes.Status409Conflict);
-            case CommandResult.Forbidden forbidden:
-                return Problems.Forbidden(forbidden.Reason);
             default:
                 return Problems.NotFound("request");
         }
     }
 
-    private static async Task<IResult> GetAsync(Guid id, HttpContext http, EventStore.EventStore store, RequestRulesCatalog rules, CancellationToken cancellationToken)
+    private static async Task<IResult> GetAsync(Guid id, HttpContext http, EventStore.EventStore store, CancellationToken cancellationToken) =>
+        await LoadVisibleAsync(id, http, store, cancellationToken).ConfigureAwait(false) switch
+        {
+            ({ } events, _) => TypedResults.Ok(RequestViews.Build(id, events[^1].Version, [.. events.Select(e => e.Data)])),
+            (_, var problem) => problem!,
+        };
+
+    private static async Task<IResult> HistoryAsync(Guid id, HttpContext http, EventStore.EventStore store, CancellationToken cancellationToken) =>
+        await LoadVisibleAsync(id, http, store, cancellationToken).ConfigureAwait(false) switch
+        {
+            ({ } events, _) => TypedResults.Ok(RequestViews.Timeline(events)),
+            (_, var problem) => problem!,
+        };
+
+    /// <summary>A request's events if the caller may see it (and its ETag set), or the 403/404 to answer instead.</summary>
+    private static async Task<(IReadOnlyList<EventStore.StoredEvent>? Events, IResult? Problem)> LoadVisibleAsync(Guid id, HttpContext http, EventStore.EventStore store, CancellationToken cancellationToken)
     {
         var caller = Caller.From(http.User)!;
         if (!caller.Is(Roles.Senco, Roles.Coordinator, Roles.Practitioner))
         {
-            return Problems.Forbidden("Child-level records are not available to your role.");
-        }
-
-        await using var session = store.OpenSession(caller.Tenant);
-        var events = await session.ReadStreamAsync(id, cancellationToken: cancellationToken).ConfigureAwait(false);
-        var data = events.Select(e => e.Data).ToList();
-        if (events.Count == 0 || !RequestScope.CanSee(caller, RequestDecider.Fold(data)))
-        {
-            return Problems.NotFound("request");
-        }
-
-        SetVersion(http.Response, events[^1].Version);
-        return TypedResults.Ok(RequestViews.Build(id, events[^1].Version, data, rules.For(caller.Tenant)));
-    }
-
-    private static async Task<IResult> HistoryAsync(Guid id, HttpContext http, EventStore.EventStore store, CancellationToken cancellationToken)
-    {
-        var caller = Caller.From(http.User)!;
-        if (!caller.Is(Roles.Senco, Roles.Coordinator, Roles.Practitioner))
-        {
-            return Problems.Forbidden("Child-level records are not available to your role.");
+            return (null, Problems.Forbidden("Child-level records are not available to your role."));
         }
 
         await using var session = store.OpenSession(caller.Tenant);
         var events = await session.ReadStreamAsync(id, cancellationToken: cancellationToken).ConfigureAwait(false);
         if (events.Count == 0 || !RequestScope.CanSee(caller, RequestDecider.Fold(events.Select(e => e.Data))))
         {
-            return Problems.NotFound("request");
+            return (null, Problems.NotFound("request"));
         }
 
         SetVersion(http.Response, events[^1].Version);
-        return TypedResults.Ok(RequestViews.Timeline(events));
+        return (events, null);
     }
 
     private static async Task<IResult> ListAsync(

@@ -6,9 +6,8 @@ namespace ExpertsAtHand.Service.Features.Requests;
 /// <summary>What people read about a request, folded from its events.</summary>
 public static class RequestViews
 {
-    public static RequestView Build(Guid id, long version, IReadOnlyList<object> events, RequestRules rules)
+    public static RequestView Build(Guid id, long version, IReadOnlyList<object> events)
     {
-        _ = rules;
         var state = RequestDecider.Fold(events);
         var raised = events.OfType<RequestRaised>().First();
         var accepted = events.OfType<TriageAccepted>().LastOrDefault();

@@ -58,21 +58,8 @@ public static class SettingEndpoints
         return endpoints;
     }
 
-    public static async Task<IReadOnlyList<object>> RegisterAsync(EventStore.EventStore store, string tenant, string actor, string urn, SettingDetails details, DateTimeOffset at, long? expected, CancellationToken cancellationToken)
-    {
-        await using var session = store.OpenSession(tenant, new EventMetadata(null, null, actor));
-        var stream = StreamId.For(SettingDecider.StreamType, urn);
-        var current = await session.AggregateStreamAsync(stream, SettingState.Initial, SettingDecider.Evolve, cancellationToken).ConfigureAwait(false);
-        if (expected is { } version && version != current.Version)
-        {
-            throw new StreamVersionConflictException(stream, version);
-        }
-
-        var events = SettingDecider.Decide(new RegisterSetting(urn, details, actor, at), current.State);
-        session.Append(SettingDecider.StreamType, stream, current.Version, [.. events]);
-        await session.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-        return events;
-    }
+    public static Task<IReadOnlyList<object>> RegisterAsync(EventStore.EventStore store, string tenant, string actor, string urn, SettingDetails details, DateTimeOffset at, long? expected, CancellationToken cancellationToken) =>
+        ReferenceData.RegisterAsync(store, tenant, actor, SettingDecider.StreamType, urn, SettingState.Initial, SettingDecider.Evolve, state => SettingDecider.Decide(new RegisterSetting(urn, details, actor, at), state), expected, cancellationToken);
 
     private static async Task<IResult> ImportAsync(HttpContext http, EventStore.EventStore store, IConfiguration configuration, TimeProvider clock, [FromQuery(Name = "la")] string[]? laCodes, CancellationToken cancellationToken)
     {
@@ -112,17 +99,10 @@ public static class SettingEndpoints
             return invalid;
         }
 
-        // If-Match is optional here: PUT also creates. When sent, a stale version is refused.
-        long? expected = null;
-        if (http.Request.Headers.IfMatch.Count > 0)
+        var (expected, precondition) = OptionalExpectedVersion(http.Request); // PUT also creates
+        if (precondition is not null)
         {
-            var (version, problem) = ExpectedVersion(http.Request);
-            if (problem is not null)
-            {
-                return problem;
-            }
-
-            expected = version;
+            return precondition;
         }
 
         var details = new SettingDetails(body!.Name!, body.Phase!.Value, body.Locality!, body.InArea!.Value, body.NumberOnRoll!.Value, body.PercentFsm!.Value, body.PercentSenSupport!.Value, body.PercentEhcp!.Value, body.Postcode, body.Open!.Value);
