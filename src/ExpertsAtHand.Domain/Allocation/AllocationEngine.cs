@@ -197,20 +197,28 @@ public static class AllocationEngine
         practitioners.Where(p => CanServe(p, demand)).OrderByDescending(p => p.Hours).ThenBy(p => p.PractitionerId, StringComparer.Ordinal).FirstOrDefault();
 
     /// <summary>The ranking in words a commissioner understands.</summary>
-    public static string Explain(Proposal proposal)
+    public static string Explain(Proposal proposal) => Explain(proposal.Ranking, null);
+
+    /// <summary>A recorded allocation in words: what ranked it, or why the coordinator chose otherwise.</summary>
+    public static string Explain(RankingInputs ranking, string? overrideReason)
     {
-        var share = proposal.Ranking.EntitlementHours <= 0
-            ? "The setting has no entitlement recorded for this period."
-            : $"Before this, the setting had used {proposal.Ranking.UsedHours:0.#} of its {proposal.Ranking.EntitlementHours:0.#} hours ({proposal.Ranking.UseRatio:P0} of its fair share).";
-        var slack = proposal.Ranking.SlackWorkingDays switch
+        if (overrideReason is not null)
         {
-            < 0 => $"It was {-proposal.Ranking.SlackWorkingDays} working day(s) past its first-contact standard.",
+            return $"Allocated by a coordinator's override, not the engine's suggestion: {overrideReason}. At the time the request was {ranking.Priority} priority with {ranking.SlackWorkingDays} working day(s) left, and the setting had used {ranking.UsedHours:0.#} of {ranking.EntitlementHours:0.#} hours.";
+        }
+
+        var share = ranking.EntitlementHours <= 0
+            ? "The setting has no entitlement recorded for this period."
+            : $"Before this, the setting had used {ranking.UsedHours:0.#} of its {ranking.EntitlementHours:0.#} hours ({ranking.UseRatio:P0} of its fair share).";
+        var slack = ranking.SlackWorkingDays switch
+        {
+            < 0 => $"It was {-ranking.SlackWorkingDays} working day(s) past its first-contact standard.",
             0 => "It was due for first contact today.",
-            _ => $"It had {proposal.Ranking.SlackWorkingDays} working day(s) left before its first-contact standard.",
+            _ => $"It had {ranking.SlackWorkingDays} working day(s) left before its first-contact standard.",
         };
-        var beyond = proposal.Ranking.BeyondEntitlement
+        var beyond = ranking.BeyondEntitlement
             ? " It takes the setting beyond its entitlement, which happens only when no other setting's waiting request could use this practitioner's time; among such requests, the setting least beyond its share goes first."
             : string.Empty;
-        return $"Ranked {proposal.Ranking.Rank}: {proposal.Ranking.Priority} priority. {slack} {share}{beyond}";
+        return $"Ranked {ranking.Rank}: {ranking.Priority} priority. {slack} {share}{beyond}";
     }
 }

@@ -27,7 +27,15 @@ public sealed record RouteToPathway(SpecialistPathway Pathway, string Rationale,
 
 public sealed record DeclineRequest(string Signposting, string Rationale, string Actor, DateTimeOffset At) : RequestCommand(Actor, At);
 
-public sealed record AllocatePractitioner(string PractitionerId, Discipline Discipline, string Actor, DateTimeOffset At) : RequestCommand(Actor, At);
+public sealed record AllocatePractitioner(
+    string PractitionerId,
+    Discipline Discipline,
+    string Actor,
+    DateTimeOffset At,
+    Guid AllocationId = default,
+    decimal Hours = 0,
+    Allocation.RankingInputs? Ranking = null,
+    string? OverrideReason = null) : RequestCommand(Actor, At);
 
 public sealed record RecordContact(
     Guid ContactId,

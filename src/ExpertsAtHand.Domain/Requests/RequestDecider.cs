@@ -228,7 +228,7 @@ public static class RequestDecider
 
         return state.Practitioners.Contains(allocate.PractitionerId)
             ? Decision.Refuse("That practitioner is already allocated to this request.")
-            : Decision.Of(new PractitionerAllocated(allocate.PractitionerId, allocate.Discipline, allocate.Actor, allocate.At));
+            : Decision.Of(new PractitionerAllocated(allocate.PractitionerId, allocate.Discipline, allocate.Actor, allocate.At, allocate.AllocationId, allocate.Hours, allocate.Ranking, allocate.OverrideReason));
     }
 
     private static Decision RecordContact(RecordContact contact, RequestState state, RequestRules rules, DateOnly today)

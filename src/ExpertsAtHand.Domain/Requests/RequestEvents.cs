@@ -43,7 +43,19 @@ public sealed record SlaAtRisk(SlaClock Clock, DateOnly DueBy, DateTimeOffset At
 
 public sealed record SlaBreached(SlaClock Clock, DateOnly DueBy, DateTimeOffset At);
 
-public sealed record PractitionerAllocated(string PractitionerId, Discipline Discipline, string AllocatedBy, DateTimeOffset At);
+/// <summary>
+/// Practitioner time given to a request: how many hours, what ranked it (when the engine suggested
+/// it), or the coordinator's reason when they chose otherwise.
+/// </summary>
+public sealed record PractitionerAllocated(
+    string PractitionerId,
+    Discipline Discipline,
+    string AllocatedBy,
+    DateTimeOffset At,
+    Guid AllocationId = default,
+    decimal Hours = 0,
+    Allocation.RankingInputs? Ranking = null,
+    string? OverrideReason = null);
 
 public sealed record ContactRecorded(
     Guid ContactId,

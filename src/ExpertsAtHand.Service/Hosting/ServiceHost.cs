@@ -7,6 +7,7 @@ using ExpertsAtHand.EventStore.Postgres;
 using ExpertsAtHand.Messaging;
 using ExpertsAtHand.Messaging.Notifications;
 using ExpertsAtHand.Service.Features.Admin;
+using ExpertsAtHand.Service.Features.Allocations;
 using ExpertsAtHand.Service.Features.Health;
 using ExpertsAtHand.Service.Features.Practitioners;
 using ExpertsAtHand.Service.Features.Requests;
@@ -88,6 +89,7 @@ public static class ServiceHost
         app.MapSettings();
         app.MapPractitioners();
         app.MapRequests();
+        app.MapAllocations();
         app.MapDeadLetters();
         Telemetry.Wire(app);
         return app;
@@ -124,6 +126,7 @@ public static class ServiceHost
             return new EventStore.EventStore(provider.GetRequiredService<NpgsqlDataSource>(), options);
         });
         services.AddSingleton<RequestCommandHandler>();
+        services.AddSingleton<Features.Allocations.AllocationPlanner>();
         services.AddSingleton<IValidator<RaiseRequestBody>, RaiseRequestValidator>();
         services.AddSingleton<IValidator<RequestInformationBody>, RequestInformationValidator>();
         services.AddSingleton<IValidator<ProvideInformationBody>, ProvideInformationValidator>();

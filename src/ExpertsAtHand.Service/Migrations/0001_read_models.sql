@@ -25,6 +25,7 @@ CREATE TABLE rm_requests (
     status               text        NOT NULL,
     urgency              text        NOT NULL,
     priority             text,
+    support_type         text,
     disciplines          text[]      NOT NULL,
     practitioners        text[]      NOT NULL DEFAULT '{}',
     received_on          date        NOT NULL,
@@ -55,3 +56,24 @@ CREATE TABLE rm_practitioners (
     version               bigint      NOT NULL,
     PRIMARY KEY (tenant_id, practitioner_id)
 );
+
+-- Practitioner time given to requests: what the engine's use-of-share and capacity figures count,
+-- and what an allocation's explanation is read from. Reopening a request retires its allocations.
+CREATE TABLE rm_allocations (
+    tenant_id       text        NOT NULL,
+    allocation_id   uuid        NOT NULL,
+    request_id      uuid        NOT NULL,
+    setting_urn     text        NOT NULL,
+    practitioner_id text        NOT NULL,
+    discipline      text        NOT NULL,
+    hours           numeric     NOT NULL,
+    allocated_at    timestamptz NOT NULL,
+    ranking         jsonb,
+    override_reason text,
+    active          boolean     NOT NULL DEFAULT true,
+    PRIMARY KEY (tenant_id, allocation_id)
+);
+
+CREATE INDEX rm_allocations_by_request ON rm_allocations (tenant_id, request_id);
+CREATE INDEX rm_allocations_by_setting ON rm_allocations (tenant_id, setting_urn, allocated_at);
+CREATE INDEX rm_allocations_by_practitioner ON rm_allocations (tenant_id, practitioner_id, allocated_at);

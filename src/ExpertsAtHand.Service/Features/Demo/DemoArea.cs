@@ -152,13 +152,14 @@ public static class DemoArea
                     break;
                 default:
                     var priority = random.NextDouble() < 0.2 ? Priority.High : Priority.Routine;
-                    commands.Add(new AcceptRequest(level == RequestLevel.WholeSetting ? SupportType.Training : SupportType.Consultation, [discipline], priority, "Meets the threshold; graduated response evidenced.", "coordinator:demo", at));
+                    var support = level == RequestLevel.WholeSetting ? SupportType.Training : SupportType.Consultation;
+                    commands.Add(new AcceptRequest(support, [discipline], priority, "Meets the threshold; graduated response evidenced.", "coordinator:demo", at));
                     if (target == "AwaitingAllocation")
                     {
                         break;
                     }
 
-                    commands.Add(new AllocatePractitioner(practitioner, discipline, "coordinator:demo", at.AddDays(1)));
+                    commands.Add(new AllocatePractitioner(practitioner, discipline, "coordinator:demo", at.AddDays(1), Guid.CreateVersion7(at.AddDays(1)), Domain.Allocation.AllocationHours.For(support)));
                     if (target == "Allocated")
                     {
                         break;

@@ -37,7 +37,8 @@ public enum TriageOutcome
     Decline,
 }
 
-public sealed record AllocateBody(string? PractitionerId, Discipline? Discipline);
+/// <summary>Hours default to the engine's suggestion (or the support type's usual hours); an overrideReason is needed to choose otherwise.</summary>
+public sealed record AllocateBody(string? PractitionerId, Discipline? Discipline, decimal? Hours = null, string? OverrideReason = null);
 
 public sealed record RecordContactBody(DateOnly? Date, int? DurationMinutes, ContactMode? Mode, IReadOnlyList<Attendee>? Attended);
 

@@ -36,13 +36,6 @@ public static class RequestEndpoints
                 _ => new DeclineRequest(body.Signposting!, body.Rationale!, caller.Actor, at),
             },
             Roles.Coordinator);
-        Command<AllocateBody>(requests, "/{id:guid}/allocations", "AllocatePractitioner", "A coordinator allocates a practitioner of an accepted discipline.",
-            (body, caller, at) => new AllocatePractitioner(body.PractitionerId!, body.Discipline!.Value, caller.Actor, at),
-            async (body, caller, dataSource, cancellationToken) =>
-                await Practitioners.PractitionerEndpoints.ActiveDisciplineAsync(dataSource, caller.Tenant, body.PractitionerId!, cancellationToken).ConfigureAwait(false) is { } discipline
-                    ? discipline == body.Discipline ? null : TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["discipline"] = [$"Practitioner {body.PractitionerId} works in {discipline}, not {body.Discipline}."] })
-                    : TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["practitionerId"] = [$"No active practitioner {body.PractitionerId} in your local area."] }),
-            Roles.Coordinator);
         Command<RecordContactBody>(requests, "/{id:guid}/contacts", "RecordContact", "An allocated practitioner records a delivered contact or session.",
             (body, caller, at) => new RecordContact(Guid.CreateVersion7(), body.Date!.Value, body.DurationMinutes!.Value, body.Mode!.Value, body.Attended!, caller.PractitionerId ?? string.Empty, caller.Actor, at),
             Roles.Practitioner);
@@ -102,13 +95,9 @@ public static class RequestEndpoints
     }
 
     private static void Command<TBody>(RouteGroupBuilder group, string pattern, string name, string summary, Func<TBody, Caller, DateTimeOffset, RequestCommand> build, params string[] roles)
-        where TBody : class => Command(group, pattern, name, summary, build, null, roles);
-
-    /// <summary><paramref name="check"/> validates against reference data (after the body's own validation, before loading the request).</summary>
-    private static void Command<TBody>(RouteGroupBuilder group, string pattern, string name, string summary, Func<TBody, Caller, DateTimeOffset, RequestCommand> build, Func<TBody, Caller, NpgsqlDataSource, CancellationToken, Task<IResult?>>? check, params string[] roles)
         where TBody : class
     {
-        group.MapPost(pattern, async (Guid id, [FromBody] TBody? body, HttpContext http, IValidator<TBody> validator, RequestCommandHandler handler, NpgsqlDataSource dataSource, CancellationToken cancellationToken) =>
+        group.MapPost(pattern, async (Guid id, [FromBody] TBody? body, HttpContext http, IValidator<TBody> validator, RequestCommandHandler handler, CancellationToken cancellationToken) =>
             {
                 var caller = Caller.From(http.User)!;
                 if (!caller.Is(roles))
@@ -127,11 +116,6 @@ public static class RequestEndpoints
                     return invalid;
                 }
 
-                if (check is not null && await check(body!, caller, dataSource, cancellationToken).ConfigureAwait(false) is { } unknown)
-                {
-                    return unknown;
-                }
-
                 var result = await handler.HandleAsync(id, expected, caller, at => build(body!, caller, at), cancellationToken).ConfigureAwait(false);
                 return ToHttp(result, http);
             })
@@ -145,7 +129,7 @@ public static class RequestEndpoints
             .ProducesProblem(StatusCodes.Status428PreconditionRequired);
     }
 
-    private static IResult ToHttp(CommandResult result, HttpContext http)
+    public static IResult ToHttp(CommandResult result, HttpContext http)
     {
         switch (result)
         {

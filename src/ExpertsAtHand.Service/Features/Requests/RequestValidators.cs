@@ -78,6 +78,8 @@ internal sealed class AllocateValidator : AbstractValidator<AllocateBody>
         RuleLevelCascadeMode = CascadeMode.Stop; // a later rule must never see a value an earlier one rejected
         RuleFor(x => x.PractitionerId).NotEmpty().MaximumLength(64).Matches("^[A-Za-z0-9-]+$");
         RuleFor(x => x.Discipline).NotNull();
+        RuleFor(x => x.Hours).InclusiveBetween(0.5m, 100m).When(x => x.Hours is not null);
+        RuleFor(x => x.OverrideReason).MaximumLength(TextLimits.Long);
     }
 }
 

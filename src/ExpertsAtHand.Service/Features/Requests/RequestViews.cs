@@ -1,5 +1,7 @@
 using ExpertsAtHand.Domain.Requests;
 using ExpertsAtHand.EventStore;
+using Npgsql;
+using NpgsqlTypes;
 
 namespace ExpertsAtHand.Service.Features.Requests;
 
@@ -96,11 +98,23 @@ public sealed class RequestsProjection : IInlineProjection
                     Update(batch, e, "status = $4, triage_due_by = $5", nameof(RequestStatus.AwaitingTriage), provided.TriageDueBy);
                     break;
                 case TriageAccepted accepted:
-                    Update(batch, e, "status = $4, priority = $5, disciplines = $6, first_contact_due_by = $7, at_risk = false, breached = false",
-                        nameof(RequestStatus.AwaitingAllocation), accepted.Priority.ToString(), accepted.Disciplines.Select(d => d.ToString()).ToArray(), accepted.FirstContactDueBy);
+                    Update(batch, e, "status = $4, priority = $5, disciplines = $6, first_contact_due_by = $7, support_type = $8, at_risk = false, breached = false",
+                        nameof(RequestStatus.AwaitingAllocation), accepted.Priority.ToString(), accepted.Disciplines.Select(d => d.ToString()).ToArray(), accepted.FirstContactDueBy, accepted.SupportType.ToString());
                     break;
                 case PractitionerAllocated allocated:
                     Update(batch, e, "status = CASE WHEN status = 'AwaitingAllocation' THEN 'Allocated' ELSE status END, practitioners = array_append(array_remove(practitioners, $4), $4)", allocated.PractitionerId);
+                    batch.Add(
+                        "INSERT INTO rm_allocations (tenant_id, allocation_id, request_id, setting_urn, practitioner_id, discipline, hours, allocated_at, ranking, override_reason) "
+                        + "SELECT $1, $3, $2, setting_urn, $4, $5, $6, $7, $8, $9 FROM rm_requests WHERE tenant_id = $1 AND request_id = $2",
+                        e.TenantId,
+                        e.StreamId,
+                        allocated.AllocationId == Guid.Empty ? StreamId.For("allocation", $"{e.StreamId}/{e.Version}") : allocated.AllocationId,
+                        allocated.PractitionerId,
+                        allocated.Discipline.ToString(),
+                        allocated.Hours,
+                        allocated.At.ToUniversalTime(),
+                        new NpgsqlParameter { Value = allocated.Ranking is null ? DBNull.Value : System.Text.Json.JsonSerializer.Serialize(allocated.Ranking), NpgsqlDbType = NpgsqlDbType.Jsonb },
+                        (object?)allocated.OverrideReason);
                     break;
                 case FirstContactRecorded:
                     Update(batch, e, "status = $4, at_risk = false, breached = false", nameof(RequestStatus.InProgress));
@@ -118,6 +132,7 @@ public sealed class RequestsProjection : IInlineProjection
                     Update(batch, e, "status = $4, outcome = $5", nameof(RequestStatus.Withdrawn), nameof(ClosureOutcome.Withdrawn));
                     break;
                 case RequestReopened reopened:
+                    batch.Add("UPDATE rm_allocations SET active = false WHERE tenant_id = $1 AND request_id = $2", e.TenantId, e.StreamId);
                     Update(batch, e, "status = $4, outcome = NULL, priority = NULL, first_contact_due_by = NULL, practitioners = '{}', at_risk = false, breached = false, received_on = $5, triage_due_by = $6",
                         nameof(RequestStatus.AwaitingTriage), reopened.ReceivedOn, reopened.TriageDueBy);
                     break;

@@ -1,0 +1,156 @@
+using System.Text.Json;
+using ExpertsAtHand.Domain.Allocation;
+using ExpertsAtHand.Domain.Requests;
+using ExpertsAtHand.Service.Features.Requests;
+using ExpertsAtHand.Service.Hosting;
+using FluentValidation;
+using Microsoft.AspNetCore.Mvc;
+using Npgsql;
+using static ExpertsAtHand.Service.Hosting.HttpConventions;
+
+namespace ExpertsAtHand.Service.Features.Allocations;
+
+public sealed record Suggestion(Guid RequestId, Discipline Discipline, string SettingUrn, string PractitionerId, decimal Hours, RankingInputs Ranking, string Explanation);
+
+public sealed record Suggestions(IReadOnlyList<Suggestion> Proposed, IReadOnlyList<DemandFor> Waiting);
+
+public sealed record AllocationExplanation(Guid AllocationId, Guid? RequestId, string SettingUrn, string PractitionerId, Discipline Discipline, decimal Hours, DateTimeOffset AllocatedAt, RankingInputs? Ranking, string? OverrideReason, string Explanation);
+
+/// <summary>The coordinator's allocation flow: suggestions from the engine, decisions that record what ranked them, and explanations.</summary>
+public static class AllocationEndpoints
+{
+    public static IEndpointRouteBuilder MapAllocations(this IEndpointRouteBuilder endpoints)
+    {
+        var allocations = endpoints.MapGroup("/api/allocations").WithTags("Allocations").RequireAuthorization("member")
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
+        allocations.MapGet("/suggestions", SuggestAsync).WithName("AllocationSuggestions")
+            .WithSummary("The engine's proposals for the whole queue (or one request): priority, then SLA slack, then the setting furthest below its fair share.")
+            .Produces<Suggestions>();
+        allocations.MapGet("/{id:guid}/explanation", ExplainAsync).WithName("AllocationExplanation")
+            .WithSummary("Why an allocation was made, in words, with the inputs that ranked it.")
+            .Produces<AllocationExplanation>().ProducesProblem(StatusCodes.Status404NotFound);
+
+        endpoints.MapPost("/api/requests/{id:guid}/allocations", AllocateAsync).WithTags("Requests").RequireAuthorization("member")
+            .WithName("AllocatePractitioner")
+            .WithSummary("A coordinator allocates a practitioner of an accepted discipline; choosing other than the engine's suggestion needs an overrideReason.")
+            .Produces<RequestView>().ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed).ProducesProblem(StatusCodes.Status428PreconditionRequired);
+        return endpoints;
+    }
+
+    private static async Task<IResult> SuggestAsync(HttpContext http, AllocationPlanner planner, Guid? requestId, CancellationToken cancellationToken)
+    {
+        var caller = Caller.From(http.User)!;
+        if (!caller.Is(Roles.Coordinator))
+        {
+            return Problems.Forbidden("Allocation suggestions are for triage coordinators.");
+        }
+
+        var plan = await planner.PlanAsync(caller.Tenant, cancellationToken).ConfigureAwait(false);
+        var proposed = plan.Result.Proposals
+            .Select(p => (Proposal: p, For: plan.DemandIds[p.RequestId]))
+            .Where(x => requestId is null || x.For.RequestId == requestId)
+            .Select(x => new Suggestion(x.For.RequestId, x.For.Discipline, x.Proposal.SettingUrn, x.Proposal.PractitionerId, x.Proposal.Hours, x.Proposal.Ranking, AllocationEngine.Explain(x.Proposal)))
+            .ToList();
+        var waiting = plan.Result.Waiting.Select(w => plan.DemandIds[w.RequestId]).Where(w => requestId is null || w.RequestId == requestId).ToList();
+        return TypedResults.Ok(new Suggestions(proposed, waiting));
+    }
+
+    private static async Task<IResult> AllocateAsync(
+        Guid id,
+        [FromBody] AllocateBody? body,
+        HttpContext http,
+        IValidator<AllocateBody> validator,
+        RequestCommandHandler handler,
+        AllocationPlanner planner,
+        NpgsqlDataSource dataSource,
+        CancellationToken cancellationToken)
+    {
+        var caller = Caller.From(http.User)!;
+        if (!caller.Is(Roles.Coordinator))
+        {
+            return Problems.Forbidden("This is done by a coordinator.");
+        }
+
+        var (expected, precondition) = ExpectedVersion(http.Request);
+        if (precondition is not null)
+        {
+            return precondition;
+        }
+
+        if (await ValidateAsync(validator, body, cancellationToken).ConfigureAwait(false) is { } invalid)
+        {
+            return invalid;
+        }
+
+        var discipline = await Practitioners.PractitionerEndpoints.ActiveDisciplineAsync(dataSource, caller.Tenant, body!.PractitionerId!, cancellationToken).ConfigureAwait(false);
+        if (discipline is null)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["practitionerId"] = [$"No active practitioner {body.PractitionerId} in your local area."] });
+        }
+
+        if (discipline != body.Discipline)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["discipline"] = [$"Practitioner {body.PractitionerId} works in {discipline}, not {body.Discipline}."] });
+        }
+
+        // The engine's view now: follow its suggestion, or say why not.
+        var plan = await planner.PlanAsync(caller.Tenant, cancellationToken).ConfigureAwait(false);
+        var suggested = plan.Result.Proposals.FirstOrDefault(p => plan.DemandIds[p.RequestId] == new DemandFor(id, body.Discipline!.Value));
+        var follows = suggested is not null && suggested.PractitionerId == body.PractitionerId && (body.Hours is null || body.Hours == suggested.Hours);
+        if (!follows && string.IsNullOrWhiteSpace(body.OverrideReason))
+        {
+            var advice = suggested is null
+                ? "The engine would not allocate this now (other requests rank first, or no practitioner has the hours)."
+                : $"The engine suggests {suggested.PractitionerId} for {suggested.Hours:0.#} hours.";
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["overrideReason"] = [$"{advice} To choose otherwise, give a reason; it is recorded."] });
+        }
+
+        var hours = body.Hours ?? suggested?.Hours ?? plan.Demand.GetValueOrDefault(AllocationPlanner.DemandId(id, body.Discipline!.Value))?.Hours ?? AllocationHours.For(SupportType.Consultation);
+        var ranking = follows ? suggested!.Ranking : AllocationPlanner.InputsFor(plan, id, body.Discipline!.Value, hours);
+        var result = await handler.HandleAsync(
+            id,
+            expected,
+            caller,
+            at => new AllocatePractitioner(body.PractitionerId!, body.Discipline!.Value, caller.Actor, at, Guid.CreateVersion7(), hours, ranking, follows ? null : body.OverrideReason),
+            cancellationToken).ConfigureAwait(false);
+        return RequestEndpoints.ToHttp(result, http);
+    }
+
+    private static async Task<IResult> ExplainAsync(Guid id, HttpContext http, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    {
+        var caller = Caller.From(http.User)!;
+        if (!caller.Is(Roles.Coordinator, Roles.Commissioner))
+        {
+            return Problems.Forbidden("Allocation explanations are for coordinators and commissioners.");
+        }
+
+        await using var command = dataSource.CreateCommand(
+            "SELECT request_id, setting_urn, practitioner_id, discipline, hours, allocated_at, ranking::text, override_reason FROM rm_allocations WHERE tenant_id = $1 AND allocation_id = $2");
+        command.Parameters.Add(new NpgsqlParameter { Value = caller.Tenant });
+        command.Parameters.Add(new NpgsqlParameter { Value = id });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return Problems.NotFound("allocation");
+        }
+
+        var ranking = reader.IsDBNull(6) ? null : JsonSerializer.Deserialize<RankingInputs>(reader.GetString(6));
+        var overrideReason = reader.IsDBNull(7) ? null : reader.GetString(7);
+        var explanation = ranking is null
+            ? "Allocated directly, before the engine's ranking was recorded for it."
+            : AllocationEngine.Explain(ranking, overrideReason);
+        return TypedResults.Ok(new AllocationExplanation(
+            id,
+            caller.Is(Roles.Coordinator) ? reader.GetGuid(0) : null, // commissioners see aggregates, not case references
+            reader.GetString(1),
+            reader.GetString(2),
+            Enum.Parse<Discipline>(reader.GetString(3)),
+            reader.GetDecimal(4),
+            reader.GetFieldValue<DateTimeOffset>(5),
+            ranking,
+            overrideReason,
+            explanation));
+    }
+}

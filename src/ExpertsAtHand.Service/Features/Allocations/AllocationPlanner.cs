@@ -1,0 +1,106 @@
+using System.Text.Json;
+using ExpertsAtHand.Domain.Allocation;
+using ExpertsAtHand.Domain.Requests;
+using ExpertsAtHand.Domain.Settings;
+using ExpertsAtHand.Service.Features.Requests;
+using Npgsql;
+
+namespace ExpertsAtHand.Service.Features.Allocations;
+
+/// <summary>One accepted discipline of one request, still without a practitioner.</summary>
+public sealed record DemandFor(Guid RequestId, Discipline Discipline);
+
+public sealed record Plan(AllocationResult Result, IReadOnlyDictionary<Guid, DemandFor> DemandIds, IReadOnlyDictionary<Guid, Demand> Demand, IReadOnlyDictionary<string, SettingUse> Use);
+
+/// <summary>
+/// Gathers what the allocation engine decides from, for one local area now: accepted requests
+/// still needing a practitioner per discipline, this week's free practitioner hours, and each
+/// setting's use of its share this academic year against its pro-rata entitlement.
+/// </summary>
+public sealed class AllocationPlanner(NpgsqlDataSource dataSource, RequestRulesCatalog rules, TimeProvider clock)
+{
+    private readonly EntitlementFormula _formula = EntitlementFormula.Default;
+
+    public async Task<Plan> PlanAsync(string tenant, CancellationToken cancellationToken)
+    {
+        var area = rules.For(tenant);
+        var now = clock.GetUtcNow();
+        var today = area.LocalDate(now);
+        var weekStart = area.StartOf(today.AddDays(-(((int)today.DayOfWeek + 6) % 7)));
+        var yearStart = new DateOnly(EntitlementFormula.AcademicYear(today), 9, 1);
+        var elapsed = Math.Max(7m, today.DayNumber - yearStart.DayNumber + 1) / 365m;
+
+        var demandIds = new Dictionary<Guid, DemandFor>();
+        var demand = new Dictionary<Guid, Demand>();
+        await using (var command = dataSource.CreateCommand(
+            "SELECT r.request_id, d.discipline, r.setting_urn, s.locality, coalesce(r.priority, r.urgency), r.first_contact_due_by, r.support_type, r.updated_at "
+            + "FROM rm_requests r JOIN rm_settings s ON s.tenant_id = r.tenant_id AND s.urn = r.setting_urn "
+            + "CROSS JOIN LATERAL unnest(r.disciplines) AS d(discipline) "
+            + "WHERE r.tenant_id = $1 AND r.status IN ('AwaitingAllocation', 'Allocated', 'InProgress') "
+            + "AND NOT EXISTS (SELECT 1 FROM rm_allocations a WHERE a.tenant_id = r.tenant_id AND a.request_id = r.request_id AND a.discipline = d.discipline AND a.active)"))
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = tenant });
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var requestId = reader.GetGuid(0);
+                var discipline = Enum.Parse<Discipline>(reader.GetString(1));
+                var due = reader.IsDBNull(5) ? today : reader.GetFieldValue<DateOnly>(5);
+                var slack = due >= today ? area.Calendar.WorkingDaysBetween(today, due) : -area.Calendar.WorkingDaysBetween(due, today);
+                var support = reader.IsDBNull(6) ? SupportType.Consultation : Enum.Parse<SupportType>(reader.GetString(6));
+                var id = DemandId(requestId, discipline);
+                demandIds[id] = new DemandFor(requestId, discipline);
+                demand[id] = new Demand(id, reader.GetString(2), reader.GetString(3), discipline, Enum.Parse<Priority>(reader.GetString(4)), slack, AllocationHours.For(support), reader.GetFieldValue<DateTimeOffset>(7));
+            }
+        }
+
+        var capacity = new List<Capacity>();
+        await using (var command = dataSource.CreateCommand(
+            "SELECT p.practitioner_id, p.discipline, p.localities, p.weekly_capacity_hours - coalesce((SELECT sum(a.hours) FROM rm_allocations a "
+            + "WHERE a.tenant_id = p.tenant_id AND a.practitioner_id = p.practitioner_id AND a.allocated_at >= $2), 0) "
+            + "FROM rm_practitioners p WHERE p.tenant_id = $1 AND p.active"))
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = tenant });
+            command.Parameters.Add(new NpgsqlParameter { Value = weekStart });
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                capacity.Add(new Capacity(reader.GetString(0), Enum.Parse<Discipline>(reader.GetString(1)), reader.GetFieldValue<string[]>(2).ToHashSet(StringComparer.Ordinal), Math.Max(0, reader.GetDecimal(3))));
+            }
+        }
+
+        var use = new Dictionary<string, SettingUse>(StringComparer.Ordinal);
+        await using (var command = dataSource.CreateCommand(
+            "SELECT s.urn, s.name, s.phase, s.locality, s.in_area, s.number_on_roll, s.percent_fsm, s.percent_sen_support, s.percent_ehcp, s.postcode, s.open, "
+            + "coalesce((SELECT sum(a.hours) FROM rm_allocations a WHERE a.tenant_id = s.tenant_id AND a.setting_urn = s.urn AND a.allocated_at >= $2), 0) "
+            + "FROM rm_settings s WHERE s.tenant_id = $1"))
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = tenant });
+            command.Parameters.Add(new NpgsqlParameter { Value = area.StartOf(yearStart) });
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var details = new SettingDetails(reader.GetString(1), Enum.Parse<Phase>(reader.GetString(2)), reader.GetString(3), reader.GetBoolean(4), reader.GetInt32(5), reader.GetDecimal(6), reader.GetDecimal(7), reader.GetDecimal(8), reader.IsDBNull(9) ? null : reader.GetString(9), reader.GetBoolean(10));
+                use[reader.GetString(0)] = new SettingUse(reader.GetDecimal(11), Math.Round(_formula.AnnualHours(details) * elapsed, 1));
+            }
+        }
+
+        return new Plan(AllocationEngine.Propose([.. demand.Values], capacity, use), demandIds, demand, use);
+    }
+
+    /// <summary>What would rank this demand now, for a recorded override (rank 0: not the engine's choice).</summary>
+    public static RankingInputs InputsFor(Plan plan, Guid requestId, Discipline discipline, decimal hours)
+    {
+        var id = DemandId(requestId, discipline);
+        var demand = plan.Demand.GetValueOrDefault(id);
+        var use = demand is not null ? plan.Use.GetValueOrDefault(demand.SettingUrn) : null;
+        var used = use?.UsedHours ?? 0;
+        var entitlement = use?.EntitlementHours ?? 0;
+        return new RankingInputs(0, demand?.Priority ?? Priority.Routine, demand?.SlackWorkingDays ?? 0, used, entitlement, entitlement <= 0 ? 0 : Math.Round(used / entitlement, 3), used + hours > entitlement);
+    }
+
+    /// <summary>A stable id for one discipline of one request (the engine ranks demand, not requests).</summary>
+    public static Guid DemandId(Guid requestId, Discipline discipline) => EventStore.StreamId.For("demand", $"{requestId}/{discipline}");
+
+    public static string ToJson(RankingInputs ranking) => JsonSerializer.Serialize(ranking);
+}
