@@ -90,6 +90,7 @@ public static class ServiceHost
         app.MapPractitioners();
         app.MapRequests();
         app.MapAllocations();
+        app.MapOutreach();
         app.MapDeadLetters();
         Telemetry.Wire(app);
         return app;
@@ -120,13 +121,14 @@ public static class ServiceHost
         services.AddSingleton(provider =>
         {
             var options = new EventStoreOptions { Types = EventTypes(), Clock = provider.GetRequiredService<TimeProvider>() };
-            options.InlineProjections.Add(new SettingsProjection());
+            options.InlineProjections.Add(new SettingsProjection(provider.GetRequiredService<EntitlementCatalog>()));
             options.InlineProjections.Add(new PractitionersProjection());
             options.InlineProjections.Add(new RequestsProjection());
             return new EventStore.EventStore(provider.GetRequiredService<NpgsqlDataSource>(), options);
         });
         services.AddSingleton<RequestCommandHandler>();
-        services.AddSingleton<Features.Allocations.AllocationPlanner>();
+        services.AddSingleton<AllocationPlanner>();
+        services.AddSingleton(_ => new EntitlementCatalog(configuration));
         services.AddSingleton<IValidator<RaiseRequestBody>, RaiseRequestValidator>();
         services.AddSingleton<IValidator<RequestInformationBody>, RequestInformationValidator>();
         services.AddSingleton<IValidator<ProvideInformationBody>, ProvideInformationValidator>();

@@ -77,3 +77,14 @@ CREATE TABLE rm_allocations (
 CREATE INDEX rm_allocations_by_request ON rm_allocations (tenant_id, request_id);
 CREATE INDEX rm_allocations_by_setting ON rm_allocations (tenant_id, setting_urn, allocated_at);
 CREATE INDEX rm_allocations_by_practitioner ON rm_allocations (tenant_id, practitioner_id, allocated_at);
+
+-- Each setting's entitlement for an academic year (named by its starting September), recalculated
+-- whenever the setting's details change, so a re-import each year records the new year's share.
+CREATE TABLE rm_entitlements (
+    tenant_id     text    NOT NULL,
+    urn           text    NOT NULL,
+    academic_year int     NOT NULL,
+    annual_hours  numeric NOT NULL,
+    need_index    numeric NOT NULL,
+    PRIMARY KEY (tenant_id, urn, academic_year)
+);

@@ -17,10 +17,8 @@ public sealed record Plan(AllocationResult Result, IReadOnlyDictionary<Guid, Dem
 /// still needing a practitioner per discipline, this week's free practitioner hours, and each
 /// setting's use of its share this academic year against its pro-rata entitlement.
 /// </summary>
-public sealed class AllocationPlanner(NpgsqlDataSource dataSource, RequestRulesCatalog rules, TimeProvider clock)
+public sealed class AllocationPlanner(NpgsqlDataSource dataSource, RequestRulesCatalog rules, EntitlementCatalog entitlements, TimeProvider clock)
 {
-    private readonly EntitlementFormula _formula = EntitlementFormula.Default;
-
     public async Task<Plan> PlanAsync(string tenant, CancellationToken cancellationToken)
     {
         var area = rules.For(tenant);
@@ -72,16 +70,21 @@ public sealed class AllocationPlanner(NpgsqlDataSource dataSource, RequestRulesC
         var use = new Dictionary<string, SettingUse>(StringComparer.Ordinal);
         await using (var command = dataSource.CreateCommand(
             "SELECT s.urn, s.name, s.phase, s.locality, s.in_area, s.number_on_roll, s.percent_fsm, s.percent_sen_support, s.percent_ehcp, s.postcode, s.open, "
-            + "coalesce((SELECT sum(a.hours) FROM rm_allocations a WHERE a.tenant_id = s.tenant_id AND a.setting_urn = s.urn AND a.allocated_at >= $2), 0) "
+            + "coalesce((SELECT sum(a.hours) FROM rm_allocations a WHERE a.tenant_id = s.tenant_id AND a.setting_urn = s.urn AND a.allocated_at >= $2), 0), "
+            + "(SELECT e.annual_hours FROM rm_entitlements e WHERE e.tenant_id = s.tenant_id AND e.urn = s.urn AND e.academic_year = $3) "
             + "FROM rm_settings s WHERE s.tenant_id = $1"))
         {
             command.Parameters.Add(new NpgsqlParameter { Value = tenant });
             command.Parameters.Add(new NpgsqlParameter { Value = area.StartOf(yearStart) });
+            command.Parameters.Add(new NpgsqlParameter { Value = yearStart.Year });
+            var formula = entitlements.For(tenant);
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 var details = new SettingDetails(reader.GetString(1), Enum.Parse<Phase>(reader.GetString(2)), reader.GetString(3), reader.GetBoolean(4), reader.GetInt32(5), reader.GetDecimal(6), reader.GetDecimal(7), reader.GetDecimal(8), reader.IsDBNull(9) ? null : reader.GetString(9), reader.GetBoolean(10));
-                use[reader.GetString(0)] = new SettingUse(reader.GetDecimal(11), Math.Round(_formula.AnnualHours(details) * elapsed, 1));
+                // The year's recorded entitlement; a setting not re-imported since September is reckoned by the formula.
+                var annual = reader.IsDBNull(12) ? formula.AnnualHours(details) : reader.GetDecimal(12);
+                use[reader.GetString(0)] = new SettingUse(reader.GetDecimal(11), Math.Round(annual * elapsed, 1));
             }
         }
 

@@ -183,8 +183,8 @@ public static class SettingEndpoints
         reader.GetBoolean(11));
 }
 
-/// <summary>Keeps rm_settings in step with setting events.</summary>
-public sealed class SettingsProjection : IInlineProjection
+/// <summary>Keeps rm_settings, and each setting's entitlement for the academic year of the change, in step with setting events.</summary>
+public sealed class SettingsProjection(Allocations.EntitlementCatalog entitlements) : IInlineProjection
 {
     public void Project(IReadOnlyList<UncommittedEvent> events, CommandBatch batch)
     {
@@ -207,6 +207,16 @@ public sealed class SettingsProjection : IInlineProjection
                 + "percent_sen_support = $9, percent_ehcp = $10, postcode = $11, open = $12, version = $13",
                 e.TenantId, urn, details.Name, details.Phase.ToString(), details.Locality, details.InArea, details.NumberOnRoll,
                 details.PercentFsm, details.PercentSenSupport, details.PercentEhcp, (object?)details.Postcode, details.Open, e.Version);
+
+            var formula = entitlements.For(e.TenantId);
+            var at = e.Data is SettingRegistered r ? r.At : ((SettingDetailsChanged)e.Data).At;
+            batch.Add(
+                "INSERT INTO rm_entitlements VALUES ($1, $2, $3, $4, $5) ON CONFLICT (tenant_id, urn, academic_year) DO UPDATE SET annual_hours = $4, need_index = $5",
+                e.TenantId,
+                urn,
+                Domain.Allocation.EntitlementFormula.AcademicYear(DateOnly.FromDateTime(at.UtcDateTime)),
+                details.Open ? formula.AnnualHours(details) : 0m,
+                formula.NeedMultiplier(details));
         }
     }
 }

@@ -1,0 +1,25 @@
+using ExpertsAtHand.Domain.Allocation;
+using ExpertsAtHand.Domain.Settings;
+
+namespace ExpertsAtHand.Service.Features.Allocations;
+
+/// <summary>
+/// The entitlement formula per local area: the calibrated defaults, overridden by Entitlement:… and,
+/// for one area, Areas:{tenant}:Entitlement:… (BaseHours:{Phase}, HoursPerPupil, SenSupportWeight,
+/// EhcpWeight, FsmWeight, HoursPerDay).
+/// </summary>
+public sealed class EntitlementCatalog(IConfiguration configuration)
+{
+    private readonly EntitlementFormula _defaults = Read(configuration.GetSection("Entitlement"), EntitlementFormula.Default);
+
+    public EntitlementFormula For(string tenant) =>
+        configuration.GetSection($"Areas:{tenant}:Entitlement").Exists() ? Read(configuration.GetSection($"Areas:{tenant}:Entitlement"), _defaults) : _defaults;
+
+    private static EntitlementFormula Read(IConfigurationSection section, EntitlementFormula fallback) => new(
+        Enum.GetValues<Phase>().ToDictionary(p => p, p => section.GetValue($"BaseHours:{p}", fallback.BaseHours.GetValueOrDefault(p))),
+        section.GetValue("HoursPerPupil", fallback.HoursPerPupil),
+        section.GetValue("SenSupportWeight", fallback.SenSupportWeight),
+        section.GetValue("EhcpWeight", fallback.EhcpWeight),
+        section.GetValue("FsmWeight", fallback.FsmWeight),
+        section.GetValue("HoursPerDay", fallback.HoursPerDay));
+}
