@@ -59,4 +59,26 @@ public sealed class AllocationApiTests
         Assert.Contains("override", explanation["explanation"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Equal(0, explanation["ranking"]!["rank"]!.GetValue<int>());
     }
+
+    [Fact]
+    public async Task A_practitioner_away_all_week_has_no_capacity_to_suggest()
+    {
+        await using var app = await ServiceApp.StartAsync(); // Monday 5 October 2026
+        await SeedReferenceDataAsync(app);
+        using var coordinator = app.As("coordinator");
+        var (id, etag) = await RaiseAsync(app);
+        await ExpectAsync(await PostAsync(coordinator, $"/api/requests/{id}/triage", Accept(), etag), HttpStatusCode.OK);
+
+        var away = await coordinator.PostAsJsonAsync($"/api/practitioners/{Ep}/absences", new { from = "2026-10-05", to = "2026-10-09", reason = "Annual leave" });
+        Assert.Equal(HttpStatusCode.Created, away.StatusCode);
+        var backwards = await coordinator.PostAsJsonAsync($"/api/practitioners/{Ep}/absences", new { from = "2026-10-09", to = "2026-10-05", reason = "Typo" });
+        Assert.Equal(HttpStatusCode.BadRequest, backwards.StatusCode);
+
+        var suggestions = (await coordinator.GetFromJsonAsync<JsonObject>($"/api/allocations/suggestions?requestId={id}"))!;
+        Assert.Empty(suggestions["proposed"]!.AsArray());
+        Assert.Equal(id, suggestions["waiting"]![0]!["requestId"]!.GetValue<Guid>());
+
+        app.Clock.Advance(TimeSpan.FromDays(7)); // back next week
+        Assert.Single((await coordinator.GetFromJsonAsync<JsonObject>($"/api/allocations/suggestions?requestId={id}"))!["proposed"]!.AsArray());
+    }
 }

@@ -22,6 +22,9 @@ public sealed record PractitionerRegistered(string PractitionerId, PractitionerD
 
 public sealed record PractitionerDetailsChanged(string PractitionerId, PractitionerDetails Details, IReadOnlyList<string> Changed, string ChangedBy, DateTimeOffset At);
 
+/// <summary>Whole working days a practitioner is away (leave, training, sickness): no allocations then.</summary>
+public sealed record PractitionerAbsenceRecorded(string PractitionerId, Guid AbsenceId, DateOnly From, DateOnly To, string Reason, string RecordedBy, DateTimeOffset At);
+
 public sealed record RegisterPractitioner(string PractitionerId, PractitionerDetails Details, string Actor, DateTimeOffset At);
 
 public sealed record PractitionerState(bool Exists, PractitionerDetails? Details)
@@ -37,6 +40,7 @@ public static class PractitionerDecider
     [
         (typeof(PractitionerRegistered), "practitioner-registered"),
         (typeof(PractitionerDetailsChanged), "practitioner-details-changed"),
+        (typeof(PractitionerAbsenceRecorded), "practitioner-absence-recorded"),
     ];
 
     public static IReadOnlyList<object> Decide(RegisterPractitioner command, PractitionerState state)

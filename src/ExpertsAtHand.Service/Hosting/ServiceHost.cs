@@ -139,6 +139,7 @@ public static class ServiceHost
         services.AddSingleton<IValidator<ReasonBody>, ReasonValidator>();
         services.AddSingleton<IValidator<SettingBody>, SettingValidator>();
         services.AddSingleton<IValidator<PractitionerBody>, PractitionerValidator>();
+        services.AddSingleton<IValidator<AbsenceBody>, AbsenceValidator>();
     }
 
     private static void AddMessaging(IServiceCollection services, ConfigurationManager configuration)

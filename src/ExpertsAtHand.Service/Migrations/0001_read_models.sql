@@ -88,3 +88,14 @@ CREATE TABLE rm_entitlements (
     need_index    numeric NOT NULL,
     PRIMARY KEY (tenant_id, urn, academic_year)
 );
+
+CREATE TABLE rm_practitioner_absences (
+    tenant_id       text NOT NULL,
+    absence_id      uuid NOT NULL,
+    practitioner_id text NOT NULL,
+    from_date       date NOT NULL,
+    to_date         date NOT NULL,
+    PRIMARY KEY (tenant_id, absence_id)
+);
+
+CREATE INDEX rm_practitioner_absences_by_practitioner ON rm_practitioner_absences (tenant_id, practitioner_id, to_date);

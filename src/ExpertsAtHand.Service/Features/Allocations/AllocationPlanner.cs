@@ -52,9 +52,32 @@ public sealed class AllocationPlanner(NpgsqlDataSource dataSource, RequestRulesC
             }
         }
 
+        // This week's working days, and for each practitioner the ones they are away: their weekly
+        // hours shrink in proportion, and what is already allocated this week comes off.
+        var monday = today.AddDays(-(((int)today.DayOfWeek + 6) % 7));
+        var workingDays = Enumerable.Range(0, 5).Select(monday.AddDays).Where(area.Calendar.IsWorkingDay).ToList();
+        var away = new Dictionary<string, List<(DateOnly From, DateOnly To)>>(StringComparer.Ordinal);
+        await using (var command = dataSource.CreateCommand(
+            "SELECT practitioner_id, from_date, to_date FROM rm_practitioner_absences WHERE tenant_id = $1 AND to_date >= $2 AND from_date <= $3"))
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = tenant });
+            command.Parameters.Add(new NpgsqlParameter { Value = monday });
+            command.Parameters.Add(new NpgsqlParameter { Value = monday.AddDays(4) });
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                if (!away.TryGetValue(reader.GetString(0), out var spans))
+                {
+                    away[reader.GetString(0)] = spans = [];
+                }
+
+                spans.Add((reader.GetFieldValue<DateOnly>(1), reader.GetFieldValue<DateOnly>(2)));
+            }
+        }
+
         var capacity = new List<Capacity>();
         await using (var command = dataSource.CreateCommand(
-            "SELECT p.practitioner_id, p.discipline, p.localities, p.weekly_capacity_hours - coalesce((SELECT sum(a.hours) FROM rm_allocations a "
+            "SELECT p.practitioner_id, p.discipline, p.localities, p.weekly_capacity_hours, coalesce((SELECT sum(a.hours) FROM rm_allocations a "
             + "WHERE a.tenant_id = p.tenant_id AND a.practitioner_id = p.practitioner_id AND a.allocated_at >= $2), 0) "
             + "FROM rm_practitioners p WHERE p.tenant_id = $1 AND p.active"))
         {
@@ -63,7 +86,10 @@ public sealed class AllocationPlanner(NpgsqlDataSource dataSource, RequestRulesC
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                capacity.Add(new Capacity(reader.GetString(0), Enum.Parse<Discipline>(reader.GetString(1)), reader.GetFieldValue<string[]>(2).ToHashSet(StringComparer.Ordinal), Math.Max(0, reader.GetDecimal(3))));
+                var spans = away.GetValueOrDefault(reader.GetString(0)) ?? [];
+                var present = workingDays.Count(day => !spans.Any(span => span.From <= day && day <= span.To));
+                var weekly = workingDays.Count == 0 ? 0 : reader.GetDecimal(3) * present / workingDays.Count;
+                capacity.Add(new Capacity(reader.GetString(0), Enum.Parse<Discipline>(reader.GetString(1)), reader.GetFieldValue<string[]>(2).ToHashSet(StringComparer.Ordinal), Math.Max(0, Math.Round(weekly - reader.GetDecimal(4), 1))));
             }
         }
 

@@ -12,6 +12,8 @@ namespace ExpertsAtHand.Service.Features.Practitioners;
 
 public sealed record PractitionerBody(string? Name, Discipline? Discipline, ProviderOrganisation? Provider, IReadOnlyList<string>? Localities, decimal? WeeklyCapacityHours, bool? Active);
 
+public sealed record AbsenceBody(DateOnly? From, DateOnly? To, string? Reason);
+
 public sealed record PractitionerView(string Id, long Version, string Name, Discipline Discipline, ProviderOrganisation Provider, IReadOnlyList<string> Localities, decimal WeeklyCapacityHours, bool Active);
 
 internal sealed class PractitionerValidator : AbstractValidator<PractitionerBody>
@@ -29,6 +31,18 @@ internal sealed class PractitionerValidator : AbstractValidator<PractitionerBody
     }
 }
 
+internal sealed class AbsenceValidator : AbstractValidator<AbsenceBody>
+{
+    public AbsenceValidator()
+    {
+        RuleLevelCascadeMode = CascadeMode.Stop;
+        RuleFor(x => x.From).NotNull();
+        RuleFor(x => x.To).NotNull().GreaterThanOrEqualTo(x => x.From).WithMessage("An absence ends on or after the day it starts.");
+        RuleFor(x => x.To).Must((body, to) => to!.Value.DayNumber - body.From!.Value.DayNumber <= 366).When(x => x.From is not null).WithMessage("An absence is at most a year; record longer ones by changing the practitioner's details.");
+        RuleFor(x => x.Reason).NotEmpty().MaximumLength(200);
+    }
+}
+
 /// <summary>Practitioners: an event stream each, listed from rm_practitioners.</summary>
 public static class PractitionerEndpoints
 {
@@ -41,6 +55,9 @@ public static class PractitionerEndpoints
         practitioners.MapPost("/import", ImportAsync).WithName("ImportPractitioners")
             .WithSummary("An administrator imports practitioners from CSV (text/csv). Any bad row: 400 listing every bad row by line, nothing imported. Re-importing is idempotent.")
             .Accepts<string>("text/csv").Produces<ImportReport>().ProducesValidationProblem();
+        practitioners.MapPost("/{id}/absences", AbsentAsync).WithName("RecordAbsence")
+            .WithSummary("A coordinator or administrator records days a practitioner is away; allocation suggestions leave those days out of their capacity.")
+            .Produces(StatusCodes.Status201Created).ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
         practitioners.MapPut("/{id}", PutAsync).WithName("PutPractitioner").WithSummary("An administrator registers a practitioner or changes their details.")
             .Produces<PractitionerView>(StatusCodes.Status201Created).ProducesValidationProblem().ProducesProblem(StatusCodes.Status412PreconditionFailed);
         return endpoints;
@@ -48,6 +65,33 @@ public static class PractitionerEndpoints
 
     public static Task<IReadOnlyList<object>> RegisterAsync(EventStore.EventStore store, string tenant, string actor, string id, PractitionerDetails details, DateTimeOffset at, long? expected, CancellationToken cancellationToken) =>
         ReferenceData.RegisterAsync(store, tenant, actor, PractitionerDecider.StreamType, id, PractitionerState.Initial, PractitionerDecider.Evolve, state => PractitionerDecider.Decide(new RegisterPractitioner(id, details, actor, at), state), expected, cancellationToken);
+
+    private static async Task<IResult> AbsentAsync(string id, [FromBody] AbsenceBody? body, HttpContext http, IValidator<AbsenceBody> validator, EventStore.EventStore store, NpgsqlDataSource dataSource, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        var caller = Caller.From(http.User)!;
+        if (!caller.Is(Roles.Coordinator, Roles.Administrator))
+        {
+            return Problems.Forbidden("Absences are recorded by coordinators and administrators.");
+        }
+
+        if (await ValidateAsync(validator, body, cancellationToken).ConfigureAwait(false) is { } invalid)
+        {
+            return invalid;
+        }
+
+        if (await ReadAsync(dataSource, caller.Tenant, id, cancellationToken).ConfigureAwait(false) is null)
+        {
+            return Problems.NotFound("practitioner");
+        }
+
+        var absence = new PractitionerAbsenceRecorded(id, Guid.CreateVersion7(), body!.From!.Value, body.To!.Value, body.Reason!, caller.Actor, clock.GetUtcNow());
+        await using var session = store.OpenSession(caller.Tenant, new EventMetadata(null, null, caller.Actor));
+        var stream = StreamId.For(PractitionerDecider.StreamType, id);
+        var current = await session.AggregateStreamAsync(stream, PractitionerState.Initial, PractitionerDecider.Evolve, cancellationToken).ConfigureAwait(false);
+        session.Append(PractitionerDecider.StreamType, stream, current.Version, absence);
+        await session.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        return TypedResults.Created($"/api/practitioners/{id}", new { absence.AbsenceId, absence.From, absence.To });
+    }
 
     private static async Task<IResult> ImportAsync(HttpContext http, EventStore.EventStore store, TimeProvider clock, CancellationToken cancellationToken)
     {
@@ -184,6 +228,12 @@ public sealed class PractitionersProjection : IInlineProjection
     {
         foreach (var e in events)
         {
+            if (e.Data is PractitionerAbsenceRecorded absence)
+            {
+                batch.Add("INSERT INTO rm_practitioner_absences VALUES ($1, $2, $3, $4, $5)", e.TenantId, absence.AbsenceId, absence.PractitionerId, absence.From, absence.To);
+                continue;
+            }
+
             var (id, details) = e.Data switch
             {
                 PractitionerRegistered registered => (registered.PractitionerId, registered.Details),
