@@ -91,6 +91,7 @@ public static class ServiceHost
         app.MapRequests();
         app.MapAllocations();
         app.MapOutreach();
+        Features.Clinics.ClinicEndpoints.MapClinics(app);
         app.MapDeadLetters();
         Telemetry.Wire(app);
         return app;
@@ -107,7 +108,7 @@ public static class ServiceHost
     public static TypeRegistry EventTypes()
     {
         var types = new TypeRegistry();
-        foreach (var (type, name) in RequestEventTypes.All.Concat(SettingDecider.EventTypes).Concat(PractitionerDecider.EventTypes))
+        foreach (var (type, name) in RequestEventTypes.All.Concat(SettingDecider.EventTypes).Concat(PractitionerDecider.EventTypes).Concat(Domain.Clinics.ClinicDecider.EventTypes))
         {
             types.Register(type, name);
         }
@@ -124,6 +125,7 @@ public static class ServiceHost
             options.InlineProjections.Add(new SettingsProjection(provider.GetRequiredService<EntitlementCatalog>()));
             options.InlineProjections.Add(new PractitionersProjection());
             options.InlineProjections.Add(new RequestsProjection());
+            options.InlineProjections.Add(new Features.Clinics.ClinicsProjection());
             return new EventStore.EventStore(provider.GetRequiredService<NpgsqlDataSource>(), options);
         });
         services.AddSingleton<RequestCommandHandler>();
@@ -140,6 +142,9 @@ public static class ServiceHost
         services.AddSingleton<IValidator<SettingBody>, SettingValidator>();
         services.AddSingleton<IValidator<PractitionerBody>, PractitionerValidator>();
         services.AddSingleton<IValidator<AbsenceBody>, AbsenceValidator>();
+        services.AddSingleton<IValidator<Features.Clinics.ScheduleClinicBody>, Features.Clinics.ScheduleClinicValidator>();
+        services.AddSingleton<IValidator<Features.Clinics.BookingBody>, Features.Clinics.BookingValidator>();
+        services.AddSingleton<IValidator<Features.Clinics.AttendanceBody>, Features.Clinics.AttendanceValidator>();
     }
 
     private static void AddMessaging(IServiceCollection services, ConfigurationManager configuration)

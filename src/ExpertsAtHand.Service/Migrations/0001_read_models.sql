@@ -99,3 +99,32 @@ CREATE TABLE rm_practitioner_absences (
 );
 
 CREATE INDEX rm_practitioner_absences_by_practitioner ON rm_practitioner_absences (tenant_id, practitioner_id, to_date);
+
+CREATE TABLE rm_clinics (
+    tenant_id       text    NOT NULL,
+    clinic_id       uuid    NOT NULL,
+    kind            text    NOT NULL,
+    title           text    NOT NULL,
+    discipline      text    NOT NULL,
+    practitioner_id text    NOT NULL,
+    clinic_date     date    NOT NULL,
+    hours           numeric NOT NULL,
+    places          int     NOT NULL,
+    locality        text    NOT NULL,
+    booked          text[]  NOT NULL DEFAULT '{}',
+    attendance_taken boolean NOT NULL DEFAULT false,
+    version         bigint  NOT NULL,
+    PRIMARY KEY (tenant_id, clinic_id)
+);
+
+CREATE INDEX rm_clinics_by_date ON rm_clinics (tenant_id, clinic_date);
+
+-- Attendance is delivered support: each attending setting is credited an equal share of the clinic's hours.
+CREATE TABLE rm_clinic_attendance (
+    tenant_id   text    NOT NULL,
+    clinic_id   uuid    NOT NULL,
+    setting_urn text    NOT NULL,
+    clinic_date date    NOT NULL,
+    hours       numeric NOT NULL,
+    PRIMARY KEY (tenant_id, clinic_id, setting_urn)
+);
