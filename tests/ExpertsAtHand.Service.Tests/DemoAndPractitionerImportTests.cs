@@ -45,6 +45,8 @@ public sealed class DemoAndPractitionerImportTests
         Assert.Contains("ReferredToSpecialistPathway", outcomes);
         Assert.Contains("NeedsMetInSetting", outcomes);
         Assert.True(await app.Database.ScalarAsync<long>("SELECT count(*) FROM eah_messages WHERE tenant_id = 'demo'") > 0, "open requests have SLA checks scheduled");
+        Assert.Equal(2, (await coordinator.GetFromJsonAsync<JsonArray>("/api/clinics"))!.Count); // two to come
+        Assert.Equal(4L, await app.Database.ScalarAsync<long>("SELECT count(*) FROM rm_clinic_attendance WHERE tenant_id = 'demo'"));
     }
 
     [Fact]

@@ -47,6 +47,7 @@ public static class DemoArea
         }
 
         await RequestsAsync(store, bus, rules.For(Tenant), settings, practitioners, random, now, cancellationToken).ConfigureAwait(false);
+        await ClinicsAsync(store, rules.For(Tenant), settings, now, cancellationToken).ConfigureAwait(false);
         return true;
     }
 
@@ -183,6 +184,48 @@ public static class DemoArea
             }
 
             await AppendAsync(store, bus, rules, commands.Where(c => c.At <= now).ToList(), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>A clinic three weeks ago with its attendance, and two to come with some places booked.</summary>
+    private static async Task ClinicsAsync(EventStore.EventStore store, RequestRules rules, List<(string Urn, SettingDetails Details)> settings, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var today = rules.LocalDate(now);
+        var plans = new (string Title, Domain.Clinics.ClinicKind Kind, Discipline Discipline, string Practitioner, int DaysAhead, int Booked, bool Held)[]
+        {
+            ("Speech and language drop-in", Domain.Clinics.ClinicKind.ConsultationClinic, Discipline.SpeechAndLanguageTherapy, "salt-1", -21, 5, true),
+            ("Emotion coaching for teaching assistants", Domain.Clinics.ClinicKind.Training, Discipline.EducationalPsychology, "ep-2", 9, 7, false),
+            ("Sensory regulation clinic", Domain.Clinics.ClinicKind.ConsultationClinic, Discipline.OccupationalTherapy, "ot-1", 16, 2, false),
+        };
+        foreach (var (plan, index) in plans.Select((p, i) => (p, i)))
+        {
+            var id = Guid.CreateVersion7(now.AddMinutes(index));
+            var date = today.AddDays(plan.DaysAhead);
+            var scheduledOn = plan.Held ? date.AddDays(-14) : today;
+            var at = rules.StartOf(scheduledOn).AddHours(9);
+            var bookers = settings.Where(s => s.Details.Locality == Localities[index] && s.Details.Phase != Phase.FurtherEducation).Take(plan.Booked).Select(s => s.Urn).ToList();
+            var commands = new List<(Domain.Clinics.ClinicCommand Command, DateOnly Today)>
+            {
+                (new Domain.Clinics.ScheduleClinic(id, plan.Kind, plan.Title, plan.Discipline, plan.Practitioner, date, 3m, 8, Localities[index], "coordinator:demo", at), scheduledOn),
+            };
+            commands.AddRange(bookers.Select(urn => ((Domain.Clinics.ClinicCommand)new Domain.Clinics.BookPlace(urn, "senco:demo", at), scheduledOn)));
+            if (plan.Held)
+            {
+                commands.Add((new Domain.Clinics.RecordAttendance([.. bookers.Take(4)], $"practitioner:{plan.Practitioner}", rules.StartOf(date).AddHours(16)), date));
+            }
+
+            var state = Domain.Clinics.ClinicState.Initial;
+            var events = new List<object>();
+            foreach (var (command, day) in commands)
+            {
+                var decision = Domain.Clinics.ClinicDecider.Decide(command, state, day);
+                events.AddRange(decision.Events);
+                state = decision.Events.Aggregate(state, Domain.Clinics.ClinicDecider.Evolve);
+            }
+
+            await using var session = store.OpenSession(Tenant, new EventMetadata(null, null, "system:demo"));
+            session.Append(Domain.Clinics.ClinicDecider.StreamType, id, 0, [.. events]);
+            await session.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 
