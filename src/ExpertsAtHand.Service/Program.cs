@@ -77,6 +77,12 @@ importPractitioners.SetAction((parse, cancellationToken) => Commands.ImportPract
 import.Subcommands.Add(importPractitioners);
 root.Subcommands.Add(import);
 
+var projection = new Argument<string>("projection") { Description = "A projection's name, or all." };
+var rebuild = new Command("rebuild", "Empty an async projection's read model and replay the whole event log into it, with progress.") { projection };
+rebuild.TreatUnmatchedTokensAsErrors = false;
+rebuild.SetAction((parse, cancellationToken) => Commands.RebuildAsync(parse.UnmatchedTokens.ToArray(), parse.GetValue(projection)!, cancellationToken));
+root.Subcommands.Add(rebuild);
+
 var simSettings = new Option<int>("--settings") { Description = "Settings in the synthetic local area.", DefaultValueFactory = _ => 150 };
 var simWeeks = new Option<int>("--weeks") { Description = "Weeks to play.", DefaultValueFactory = _ => 52 };
 var simSeed = new Option<int>("--seed") { Description = "Random seed: the same seed gives the same year.", DefaultValueFactory = _ => 1 };

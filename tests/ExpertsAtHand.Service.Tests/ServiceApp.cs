@@ -45,6 +45,7 @@ public sealed class ServiceApp : IAsyncDisposable
         {
             ["Auth:SigningKey"] = SigningKey,
             ["Messaging:RunWorkers"] = "false",
+            ["Projections:RunDaemon"] = "false",
         });
         builder.Services.AddSingleton<TimeProvider>(clock);
         builder.WebHost.UseTestServer();
@@ -66,6 +67,16 @@ public sealed class ServiceApp : IAsyncDisposable
 
     /// <summary>Delivers every message due at the test clock's now.</summary>
     public Task<int> DeliverDueMessagesAsync() => Services.GetRequiredService<MessageWorker>().RunUntilIdleAsync();
+
+    /// <summary>Brings every async projection up to everything committed so far.</summary>
+    public async Task CatchUpProjectionsAsync()
+    {
+        var daemon = Services.GetRequiredService<EventStore.ProjectionDaemon>();
+        foreach (var name in daemon.ProjectionNames)
+        {
+            await daemon.CatchUpAsync(name);
+        }
+    }
 
     public Task<long> EventCountAsync() => Database.ScalarAsync<long>("SELECT count(*) FROM eah_events");
 

@@ -211,6 +211,47 @@ internal static partial class Commands
         }
     }
 
+    public static async Task<int> RebuildAsync(string[] args, string name, CancellationToken cancellationToken)
+    {
+        var configuration = BootstrapConfiguration(args);
+        using var loggers = BootstrapLoggers();
+        try
+        {
+            await using var database = await DatabaseLease.AcquireAsync(configuration, loggers.CreateLogger("ExpertsAtHand.Rebuild"), cancellationToken).ConfigureAwait(false);
+            await using var app = ServiceHost.Build(ServiceHost.CreateBuilder(args, database.ConnectionString));
+            await ServiceHost.MigrateAsync(app, cancellationToken).ConfigureAwait(false);
+            var daemon = app.Services.GetRequiredService<EventStore.ProjectionDaemon>();
+            var names = name == "all" ? [.. daemon.ProjectionNames] : new List<string> { name };
+            var unknown = names.FirstOrDefault(n => !daemon.ProjectionNames.Contains(n));
+            if (unknown is not null)
+            {
+                await Console.Error.WriteLineAsync($"No projection '{unknown}'. Known: {string.Join(", ", daemon.ProjectionNames)}, or all.").ConfigureAwait(false);
+                return 2;
+            }
+
+            await AnsiConsole.Progress().StartAsync(async progress =>
+            {
+                foreach (var projection in names)
+                {
+                    var task = progress.AddTask($"Rebuilding {projection}");
+                    await daemon.RebuildAsync(projection, new Progress<EventStore.ProjectionProgress>(p =>
+                    {
+                        task.MaxValue = Math.Max(1, p.Total);
+                        task.Value = p.Processed;
+                    }), cancellationToken).ConfigureAwait(false);
+                    task.Value = task.MaxValue;
+                }
+            }).ConfigureAwait(false);
+            AnsiConsole.MarkupLine($"Rebuilt {string.Join(", ", names)}.");
+            return 0;
+        }
+        catch (Exception ex) when (ex is PostgresBinariesNotFoundException or EmbeddedPostgresStartException or MigrationChangedException)
+        {
+            await Console.Error.WriteLineAsync(ex.Message).ConfigureAwait(false);
+            return 2;
+        }
+    }
+
     public static int Simulate(Domain.Allocation.SimulationOptions options)
     {
         if (options.Settings < 4 || options.Weeks < 4 || options.ProactiveShare is < 0 or > 1 || options.ProactiveMultiplier < 1)

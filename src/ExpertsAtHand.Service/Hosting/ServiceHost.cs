@@ -92,6 +92,7 @@ public static class ServiceHost
         app.MapAllocations();
         app.MapOutreach();
         Features.Clinics.ClinicEndpoints.MapClinics(app);
+        Features.Reports.TimelinessEndpoints.MapReports(app);
         app.MapDeadLetters();
         Telemetry.Wire(app);
         return app;
@@ -129,6 +130,12 @@ public static class ServiceHost
             return new EventStore.EventStore(provider.GetRequiredService<NpgsqlDataSource>(), options);
         });
         services.AddSingleton<RequestCommandHandler>();
+        services.AddSingleton(provider => new ProjectionDaemon(
+            provider.GetRequiredService<EventStore.EventStore>(),
+            [new Features.Reports.TimelinessProjection()],
+            new ProjectionDaemonOptions(),
+            provider.GetRequiredService<ILogger<ProjectionDaemon>>()));
+        services.AddHostedService<ProjectionHost>();
         services.AddSingleton<AllocationPlanner>();
         services.AddSingleton(_ => new EntitlementCatalog(configuration));
         services.AddSingleton<IValidator<RaiseRequestBody>, RaiseRequestValidator>();
@@ -188,6 +195,24 @@ public static class ServiceHost
             configuration["Notify:Templates:SlaAtRisk"] ?? "5b1b3c8e-0a43-4d2e-9a53-7f3f1f0d4a01",
             configuration["Notify:Templates:SlaBreached"] ?? "5b1b3c8e-0a43-4d2e-9a53-7f3f1f0d4a02"));
     }
+}
+
+/// <summary>Runs the async projections on whichever node wins each one's lock (off with Projections:RunDaemon=false).</summary>
+internal sealed class ProjectionHost(ProjectionDaemon daemon, IConfiguration configuration) : IHostedService
+{
+    private readonly bool _enabled = configuration.GetValue("Projections:RunDaemon", true);
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (_enabled)
+        {
+            daemon.Start();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => _enabled ? daemon.StopAsync() : Task.CompletedTask;
 }
 
 /// <summary>Runs this node's message worker for the life of the host (off with Messaging:RunWorkers=false).</summary>

@@ -1,0 +1,121 @@
+using ExpertsAtHand.Domain.Requests;
+using ExpertsAtHand.EventStore;
+using ExpertsAtHand.Service.Hosting;
+using Npgsql;
+
+namespace ExpertsAtHand.Service.Features.Reports;
+
+/// <summary>Median, 90th percentile and share within the standard, in working days.</summary>
+public sealed record ClockFigures(long Count, double? Median, double? P90, double? ShareWithinStandard);
+
+public sealed record TimelinessGroup(string Group, ClockFigures TimeToTriage, ClockFigures TimeToFirstContact);
+
+/// <summary>Every answer states the last event position it includes.</summary>
+public sealed record TimelinessReport(DateOnly From, DateOnly To, string? GroupBy, long LastEventPosition, IReadOnlyList<TimelinessGroup> Groups);
+
+/// <summary>
+/// GET /api/reports/timeliness: time to triage (episodes received in the period) and to first
+/// contact (first contacts in the period), overall or by locality, phase, discipline, priority or
+/// provider organisation. Aggregates only.
+/// </summary>
+public static class TimelinessEndpoints
+{
+    private static readonly Dictionary<string, string> Groupings = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["locality"] = "locality",
+        ["phase"] = "phase",
+        ["discipline"] = "discipline",
+        ["priority"] = "coalesce(priority, urgency)",
+        ["provider"] = "coalesce(provider, 'Not yet allocated')",
+    };
+
+    public static IEndpointRouteBuilder MapReports(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGet("/api/reports/timeliness", TimelinessAsync).WithTags("Reports").RequireAuthorization("member")
+            .WithName("TimelinessReport")
+            .WithSummary("Time to triage and to first contact in working days: median, 90th percentile, share within the standard; groupBy locality, phase, discipline, priority or provider.")
+            .Produces<TimelinessReport>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden);
+        endpoints.MapGet("/api/admin/projections", async (HttpContext http, ProjectionDaemon daemon, CancellationToken cancellationToken) =>
+                Caller.From(http.User) is { } caller && caller.Is(Roles.Administrator)
+                    ? TypedResults.Ok(await daemon.StatusAsync(cancellationToken).ConfigureAwait(false))
+                    : (IResult)Problems.Forbidden("Projection status is for administrators."))
+            .WithTags("Administration").RequireAuthorization("member")
+            .WithName("ProjectionStatus").WithSummary("Each async projection's position in the event log and how far it lags.")
+            .Produces<IReadOnlyList<ProjectionStatus>>().ProducesProblem(StatusCodes.Status403Forbidden);
+        return endpoints;
+    }
+
+    private static async Task<IResult> TimelinessAsync(HttpContext http, NpgsqlDataSource dataSource, DateOnly? from, DateOnly? to, string? groupBy, string? locality, string? phase, Discipline? discipline, Priority? priority, CancellationToken cancellationToken)
+    {
+        var caller = Caller.From(http.User)!;
+        if (!caller.Is(Roles.Coordinator, Roles.Commissioner))
+        {
+            return Problems.Forbidden("Reports are for coordinators and commissioners.");
+        }
+
+        var errors = new Dictionary<string, string[]>();
+        if (from is null || to is null)
+        {
+            errors[from is null ? "from" : "to"] = ["Give the period as from and to dates (yyyy-MM-dd)."];
+        }
+        else if (to < from)
+        {
+            errors["to"] = ["The period ends on or after it starts."];
+        }
+
+        if (groupBy is not null && !Groupings.ContainsKey(groupBy))
+        {
+            errors["groupBy"] = [$"One of {string.Join(", ", Groupings.Keys)}."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors);
+        }
+
+        var group = groupBy is null ? "'All'" : Groupings[groupBy];
+        var source =
+            "SELECT c.*, d AS discipline FROM rpt_request_clocks c CROSS JOIN LATERAL unnest(CASE WHEN $7::text IS NULL AND $8 = false THEN ARRAY[c.disciplines[1]] ELSE c.disciplines END) AS d "
+            + "WHERE c.tenant_id = $1 AND ($4::text IS NULL OR c.locality = $4) AND ($5::text IS NULL OR c.phase = $5) AND ($6::text IS NULL OR coalesce(c.priority, c.urgency) = $6) "
+            + "AND ($7::text IS NULL OR d = $7)";
+        var sql =
+            $"WITH scoped AS ({source}) "
+            + $"SELECT g, sum(tc)::bigint, percentile_cont(0.5) WITHIN GROUP (ORDER BY td) FILTER (WHERE tc = 1), percentile_cont(0.9) WITHIN GROUP (ORDER BY td) FILTER (WHERE tc = 1), avg(tm) FILTER (WHERE tc = 1), "
+            + "sum(fc)::bigint, percentile_cont(0.5) WITHIN GROUP (ORDER BY fd) FILTER (WHERE fc = 1), percentile_cont(0.9) WITHIN GROUP (ORDER BY fd) FILTER (WHERE fc = 1), avg(fm) FILTER (WHERE fc = 1) "
+            + $"FROM (SELECT {group} AS g, "
+            + "CASE WHEN triage_days IS NOT NULL AND received_on BETWEEN $2 AND $3 THEN 1 ELSE 0 END AS tc, triage_days AS td, CASE WHEN triage_met THEN 1.0 ELSE 0.0 END AS tm, "
+            + "CASE WHEN first_contact_on BETWEEN $2 AND $3 THEN 1 ELSE 0 END AS fc, first_contact_days AS fd, CASE WHEN first_contact_met THEN 1.0 ELSE 0.0 END AS fm FROM scoped) x "
+            + "WHERE tc = 1 OR fc = 1 GROUP BY g ORDER BY g";
+
+        // The checkpoint first: the figures then include at least everything up to it.
+        long position;
+        await using (var checkpoint = dataSource.CreateCommand("SELECT coalesce((SELECT last_seq FROM eah_projection_progress WHERE name = $1), 0)"))
+        {
+            checkpoint.Parameters.Add(new NpgsqlParameter { Value = TimelinessProjection.ProjectionName });
+            position = (long)(await checkpoint.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        }
+
+        await using var command = dataSource.CreateCommand(sql);
+        command.Parameters.Add(new NpgsqlParameter { Value = caller.Tenant });
+        command.Parameters.Add(new NpgsqlParameter { Value = from!.Value });
+        command.Parameters.Add(new NpgsqlParameter { Value = to!.Value });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)locality ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)phase ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)priority?.ToString() ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)discipline?.ToString() ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        // By discipline, a request counts once per discipline; otherwise once.
+        command.Parameters.Add(new NpgsqlParameter { Value = string.Equals(groupBy, "discipline", StringComparison.OrdinalIgnoreCase) });
+        var groups = new List<TimelinessGroup>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            double? Number(int ordinal) => reader.IsDBNull(ordinal) ? null : Math.Round(Convert.ToDouble(reader.GetValue(ordinal), System.Globalization.CultureInfo.InvariantCulture), 3);
+            groups.Add(new TimelinessGroup(
+                reader.GetString(0),
+                new ClockFigures(reader.GetInt64(1), Number(2), Number(3), Number(4)),
+                new ClockFigures(reader.GetInt64(5), Number(6), Number(7), Number(8))));
+        }
+
+        return TypedResults.Ok(new TimelinessReport(from.Value, to.Value, groupBy?.ToLowerInvariant(), position, groups));
+    }
+}

@@ -1,0 +1,42 @@
+-- Report read models, kept by async projections (the daemon) behind the log.
+
+CREATE TABLE rpt_settings (
+    tenant_id text NOT NULL,
+    urn       text NOT NULL,
+    phase     text NOT NULL,
+    locality  text NOT NULL,
+    PRIMARY KEY (tenant_id, urn)
+);
+
+CREATE TABLE rpt_practitioners (
+    tenant_id       text NOT NULL,
+    practitioner_id text NOT NULL,
+    provider        text NOT NULL,
+    PRIMARY KEY (tenant_id, practitioner_id)
+);
+
+-- One row per episode of a request (a reopened request starts a new episode with a new triage clock).
+CREATE TABLE rpt_request_clocks (
+    tenant_id              text    NOT NULL,
+    request_id             uuid    NOT NULL,
+    episode                int     NOT NULL,
+    setting_urn            text    NOT NULL,
+    locality               text    NOT NULL,
+    phase                  text    NOT NULL,
+    urgency                text    NOT NULL,
+    priority               text,
+    disciplines            text[]  NOT NULL,
+    provider               text,
+    received_on            date    NOT NULL,
+    triage_days            int,
+    triage_standard        int,
+    triage_met             boolean,
+    triaged_at             timestamptz,
+    first_contact_days     int,
+    first_contact_standard int,
+    first_contact_met      boolean,
+    first_contact_on       date,
+    PRIMARY KEY (tenant_id, request_id, episode)
+);
+
+CREATE INDEX rpt_request_clocks_by_received ON rpt_request_clocks (tenant_id, received_on);
