@@ -90,7 +90,7 @@ public sealed class TimelinessReportTests
         await app.Services.GetRequiredService<ProjectionDaemon>().RebuildAsync("timeliness");
         Assert.Equal(live, await app.Database.ScalarAsync<string>("SELECT string_agg(request_id || ':' || episode || ':' || coalesce(triage_days, -1) || ':' || coalesce(provider, '-'), ',' ORDER BY request_id) FROM rpt_request_clocks"));
 
-        var status = (await app.As("administrator").GetFromJsonAsync<JsonArray>("/api/admin/projections"))!.Single()!;
+        var status = (await app.As("administrator").GetFromJsonAsync<JsonArray>("/api/admin/projections"))!.Single(p => p!["name"]!.GetValue<string>() == "timeliness")!;
         Assert.Equal("timeliness", status["name"]!.GetValue<string>());
         Assert.Equal(0, status["lag"]!.GetValue<long>());
         Assert.Equal(HttpStatusCode.BadRequest, (await coordinator.GetAsync("/api/reports/timeliness?from=2026-10-31&to=2026-10-01")).StatusCode);

@@ -93,6 +93,7 @@ public static class ServiceHost
         app.MapOutreach();
         Features.Clinics.ClinicEndpoints.MapClinics(app);
         Features.Reports.TimelinessEndpoints.MapReports(app);
+        Features.Reports.DeEscalationEndpoints.MapDeEscalation(app);
         app.MapDeadLetters();
         Telemetry.Wire(app);
         return app;
@@ -132,7 +133,7 @@ public static class ServiceHost
         services.AddSingleton<RequestCommandHandler>();
         services.AddSingleton(provider => new ProjectionDaemon(
             provider.GetRequiredService<EventStore.EventStore>(),
-            [new Features.Reports.TimelinessProjection()],
+            [new Features.Reports.TimelinessProjection(), new Features.Reports.OutcomesProjection()],
             new ProjectionDaemonOptions(),
             provider.GetRequiredService<ILogger<ProjectionDaemon>>()));
         services.AddHostedService<ProjectionHost>();

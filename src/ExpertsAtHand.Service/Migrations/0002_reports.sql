@@ -40,3 +40,22 @@ CREATE TABLE rpt_request_clocks (
 );
 
 CREATE INDEX rpt_request_clocks_by_received ON rpt_request_clocks (tenant_id, received_on);
+
+-- Request episodes with their closure: what de-escalation, escalation and repeat rates are counted
+-- from. A child is only a one-way hash of setting and pseudonymous reference, never the reference.
+CREATE TABLE rpt_episodes (
+    tenant_id     text    NOT NULL,
+    request_id    uuid    NOT NULL,
+    episode       int     NOT NULL,
+    setting_urn   text    NOT NULL,
+    level         text    NOT NULL,
+    child_key     text,
+    sen_status    text,
+    raised_on     date    NOT NULL,
+    closed_on     date,
+    outcome       text,
+    first_delivered_on date,
+    PRIMARY KEY (tenant_id, request_id, episode)
+);
+
+CREATE INDEX rpt_episodes_by_child ON rpt_episodes (tenant_id, child_key, closed_on);

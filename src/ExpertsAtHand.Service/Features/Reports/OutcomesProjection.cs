@@ -1,0 +1,71 @@
+using System.Security.Cryptography;
+using System.Text;
+using ExpertsAtHand.Domain.Requests;
+using ExpertsAtHand.EventStore;
+
+namespace ExpertsAtHand.Service.Features.Reports;
+
+/// <summary>
+/// One row per request episode with how it ended and whether support was delivered: the source of
+/// de-escalation, escalation and repeat rates and of children supported without a plan.
+/// </summary>
+public sealed class OutcomesProjection : IAsyncProjection
+{
+    public const string ProjectionName = "outcomes";
+    private const string CurrentEpisode = "episode = (SELECT max(episode) FROM rpt_episodes WHERE tenant_id = $1 AND request_id = $2)";
+
+    public string Name => ProjectionName;
+
+    public IReadOnlySet<Type> EventTypes { get; } = new HashSet<Type>
+    {
+        typeof(RequestRaised), typeof(RequestReopened), typeof(RequestClosed), typeof(RequestWithdrawn), typeof(ContactRecorded),
+    };
+
+    /// <summary>A one-way key for a child within a setting, so repeat requests can be counted without the reference.</summary>
+    public static string ChildKey(string tenant, string urn, string reference) =>
+        Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes($"{tenant}\n{urn}\n{reference.ToUpperInvariant()}")));
+
+    public ValueTask ApplyAsync(IReadOnlyList<StoredEvent> events, ProjectionContext context, CancellationToken cancellationToken)
+    {
+        var batch = context.Batch;
+        foreach (var e in events)
+        {
+            switch (e.Data)
+            {
+                case RequestRaised r:
+                    batch.Add(
+                        "INSERT INTO rpt_episodes (tenant_id, request_id, episode, setting_urn, level, child_key, sen_status, raised_on) VALUES ($1, $2, 1, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+                        e.TenantId, e.StreamId, r.SettingUrn, r.Level.ToString(),
+                        r.Child is { } child ? ChildKey(e.TenantId, r.SettingUrn, child.Reference) : null,
+                        r.Child?.SenStatus.ToString(), r.ReceivedOn);
+                    break;
+                case RequestReopened r:
+                    batch.Add(
+                        "INSERT INTO rpt_episodes (tenant_id, request_id, episode, setting_urn, level, child_key, sen_status, raised_on) "
+                        + $"SELECT tenant_id, request_id, episode + 1, setting_urn, level, child_key, sen_status, $3 FROM rpt_episodes WHERE tenant_id = $1 AND request_id = $2 AND {CurrentEpisode}",
+                        e.TenantId, e.StreamId, r.ReceivedOn);
+                    break;
+                case RequestClosed c:
+                    batch.Add($"UPDATE rpt_episodes SET closed_on = $3, outcome = $4 WHERE tenant_id = $1 AND request_id = $2 AND {CurrentEpisode}",
+                        e.TenantId, e.StreamId, DateOnly.FromDateTime(c.At.UtcDateTime), c.Outcome.ToString());
+                    break;
+                case RequestWithdrawn w:
+                    batch.Add($"UPDATE rpt_episodes SET closed_on = $3, outcome = $4 WHERE tenant_id = $1 AND request_id = $2 AND {CurrentEpisode}",
+                        e.TenantId, e.StreamId, DateOnly.FromDateTime(w.At.UtcDateTime), nameof(ClosureOutcome.Withdrawn));
+                    break;
+                case ContactRecorded contact:
+                    batch.Add($"UPDATE rpt_episodes SET first_delivered_on = least(coalesce(first_delivered_on, $3), $3) WHERE tenant_id = $1 AND request_id = $2 AND {CurrentEpisode}",
+                        e.TenantId, e.StreamId, contact.Date);
+                    break;
+            }
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask ResetAsync(ProjectionContext context, CancellationToken cancellationToken)
+    {
+        context.Batch.Add("TRUNCATE rpt_episodes");
+        return ValueTask.CompletedTask;
+    }
+}
