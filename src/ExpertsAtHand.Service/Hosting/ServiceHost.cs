@@ -94,6 +94,7 @@ public static class ServiceHost
         Features.Clinics.ClinicEndpoints.MapClinics(app);
         Features.Reports.TimelinessEndpoints.MapReports(app);
         Features.Reports.DeEscalationEndpoints.MapDeEscalation(app);
+        Features.Reports.CoverageEndpoints.MapCoverage(app);
         app.MapDeadLetters();
         Telemetry.Wire(app);
         return app;
@@ -133,7 +134,7 @@ public static class ServiceHost
         services.AddSingleton<RequestCommandHandler>();
         services.AddSingleton(provider => new ProjectionDaemon(
             provider.GetRequiredService<EventStore.EventStore>(),
-            [new Features.Reports.TimelinessProjection(), new Features.Reports.OutcomesProjection()],
+            [new Features.Reports.TimelinessProjection(), new Features.Reports.OutcomesProjection(), new Features.Reports.CoverageProjection(provider.GetRequiredService<EntitlementCatalog>())],
             new ProjectionDaemonOptions(),
             provider.GetRequiredService<ILogger<ProjectionDaemon>>()));
         services.AddHostedService<ProjectionHost>();

@@ -59,3 +59,39 @@ CREATE TABLE rpt_episodes (
 );
 
 CREATE INDEX rpt_episodes_by_child ON rpt_episodes (tenant_id, child_key, closed_on);
+
+-- Coverage: settings in scope, what was delivered to each and when (contacts and clinic attendance).
+CREATE TABLE rpt_coverage_settings (
+    tenant_id    text    NOT NULL,
+    urn          text    NOT NULL,
+    locality     text    NOT NULL,
+    phase        text    NOT NULL,
+    in_scope     boolean NOT NULL,
+    annual_hours numeric NOT NULL,
+    PRIMARY KEY (tenant_id, urn)
+);
+
+CREATE TABLE rpt_coverage_requests (
+    tenant_id   text NOT NULL,
+    request_id  uuid NOT NULL,
+    setting_urn text NOT NULL,
+    PRIMARY KEY (tenant_id, request_id)
+);
+
+CREATE TABLE rpt_coverage_clinics (
+    tenant_id   text    NOT NULL,
+    clinic_id   uuid    NOT NULL,
+    clinic_date date    NOT NULL,
+    hours       numeric NOT NULL,
+    PRIMARY KEY (tenant_id, clinic_id)
+);
+
+CREATE TABLE rpt_deliveries (
+    tenant_id    text    NOT NULL,
+    setting_urn  text    NOT NULL,
+    delivered_on date    NOT NULL,
+    hours        numeric NOT NULL,
+    source       text    NOT NULL
+);
+
+CREATE INDEX rpt_deliveries_by_setting ON rpt_deliveries (tenant_id, setting_urn, delivered_on);

@@ -1,0 +1,69 @@
+using ExpertsAtHand.Domain.Clinics;
+using ExpertsAtHand.Domain.Requests;
+using ExpertsAtHand.Domain.Settings;
+using ExpertsAtHand.EventStore;
+using ExpertsAtHand.Service.Features.Allocations;
+
+namespace ExpertsAtHand.Service.Features.Reports;
+
+/// <summary>
+/// Settings in scope (open, in area) with their entitlement, and every delivered contact or clinic
+/// attendance credited to a setting on the day it happened.
+/// </summary>
+public sealed class CoverageProjection(EntitlementCatalog entitlements) : IAsyncProjection
+{
+    public const string ProjectionName = "coverage";
+
+    public string Name => ProjectionName;
+
+    public IReadOnlySet<Type> EventTypes { get; } = new HashSet<Type>
+    {
+        typeof(SettingRegistered), typeof(SettingDetailsChanged), typeof(RequestRaised), typeof(ContactRecorded), typeof(ClinicScheduled), typeof(AttendanceRecorded),
+    };
+
+    public ValueTask ApplyAsync(IReadOnlyList<StoredEvent> events, ProjectionContext context, CancellationToken cancellationToken)
+    {
+        var batch = context.Batch;
+        foreach (var e in events)
+        {
+            switch (e.Data)
+            {
+                case SettingRegistered s:
+                    Setting(batch, e.TenantId, s.Urn, s.Details);
+                    break;
+                case SettingDetailsChanged s:
+                    Setting(batch, e.TenantId, s.Urn, s.Details);
+                    break;
+                case RequestRaised r:
+                    batch.Add("INSERT INTO rpt_coverage_requests VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", e.TenantId, e.StreamId, r.SettingUrn);
+                    break;
+                case ContactRecorded c:
+                    batch.Add(
+                        "INSERT INTO rpt_deliveries SELECT $1, setting_urn, $3, round($4 / 60.0, 2), 'contact' FROM rpt_coverage_requests WHERE tenant_id = $1 AND request_id = $2",
+                        e.TenantId, e.StreamId, c.Date, (decimal)c.DurationMinutes);
+                    break;
+                case ClinicScheduled s:
+                    batch.Add("INSERT INTO rpt_coverage_clinics VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING", e.TenantId, s.ClinicId, s.Date, s.Hours);
+                    break;
+                case AttendanceRecorded a when a.Attended.Count > 0:
+                    batch.Add(
+                        "INSERT INTO rpt_deliveries SELECT $1, urn, c.clinic_date, round(c.hours / $4, 2), 'clinic' FROM unnest($3::text[]) AS urn, rpt_coverage_clinics c WHERE c.tenant_id = $1 AND c.clinic_id = $2",
+                        e.TenantId, a.ClinicId, a.Attended.ToArray(), a.Attended.Count);
+                    break;
+            }
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask ResetAsync(ProjectionContext context, CancellationToken cancellationToken)
+    {
+        context.Batch.Add("TRUNCATE rpt_coverage_settings, rpt_coverage_requests, rpt_coverage_clinics, rpt_deliveries");
+        return ValueTask.CompletedTask;
+    }
+
+    private void Setting(CommandBatch batch, string tenant, string urn, SettingDetails details) =>
+        batch.Add(
+            "INSERT INTO rpt_coverage_settings VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (tenant_id, urn) DO UPDATE SET locality = $3, phase = $4, in_scope = $5, annual_hours = $6",
+            tenant, urn, details.Locality, details.Phase.ToString(), details.Open && details.InArea, entitlements.For(tenant).AnnualHours(details));
+}

@@ -1,0 +1,78 @@
+using ExpertsAtHand.Service.Hosting;
+using Npgsql;
+
+namespace ExpertsAtHand.Service.Features.Reports;
+
+public sealed record CoverageRow(string Locality, string Phase, long SettingsInScope, long SettingsSupported, double? Coverage, decimal HoursDelivered, decimal ProRataEntitlementHours, double? HoursShareOfEntitlement);
+
+public sealed record CoverageReport(DateOnly From, DateOnly To, long LastEventPosition, IReadOnlyList<CoverageRow> Rows, CoverageRow Total);
+
+/// <summary>
+/// GET /api/reports/coverage: by locality × phase, settings with at least one delivered contact or
+/// clinic attendance in the period ÷ settings in scope, and hours delivered ÷ pro-rata entitlement.
+/// </summary>
+public static class CoverageEndpoints
+{
+    public static IEndpointRouteBuilder MapCoverage(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGet("/api/reports/coverage", ReportAsync).WithTags("Reports").RequireAuthorization("member")
+            .WithName("CoverageReport")
+            .WithSummary("Coverage by locality and phase: settings supported ÷ settings in scope, and hours delivered ÷ pro-rata entitlement.")
+            .Produces<CoverageReport>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden);
+        return endpoints;
+    }
+
+    private static async Task<IResult> ReportAsync(HttpContext http, NpgsqlDataSource dataSource, DateOnly? from, DateOnly? to, CancellationToken cancellationToken)
+    {
+        var caller = Caller.From(http.User)!;
+        if (!caller.Is(Roles.Coordinator, Roles.Commissioner))
+        {
+            return Problems.Forbidden("Reports are for coordinators and commissioners.");
+        }
+
+        if (from is null || to is null || to < from)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
+            {
+                [from is null ? "from" : "to"] = ["Give the period as from and to dates (yyyy-MM-dd), ending on or after it starts."],
+            });
+        }
+
+        long position;
+        await using (var checkpoint = dataSource.CreateCommand("SELECT coalesce((SELECT last_seq FROM eah_projection_progress WHERE name = $1), 0)"))
+        {
+            checkpoint.Parameters.Add(new NpgsqlParameter { Value = CoverageProjection.ProjectionName });
+            position = (long)(await checkpoint.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        }
+
+        var share = (to.Value.DayNumber - from.Value.DayNumber + 1) / 365m;
+        await using var command = dataSource.CreateCommand(
+            "SELECT s.locality, s.phase, count(*), count(*) FILTER (WHERE d.hours > 0), coalesce(sum(d.hours), 0), coalesce(sum(s.annual_hours), 0) "
+            + "FROM rpt_coverage_settings s LEFT JOIN (SELECT setting_urn, sum(hours) AS hours FROM rpt_deliveries WHERE tenant_id = $1 AND delivered_on BETWEEN $2 AND $3 GROUP BY setting_urn) d "
+            + "ON d.setting_urn = s.urn WHERE s.tenant_id = $1 AND s.in_scope GROUP BY s.locality, s.phase ORDER BY s.locality, s.phase");
+        command.Parameters.Add(new NpgsqlParameter { Value = caller.Tenant });
+        command.Parameters.Add(new NpgsqlParameter { Value = from.Value });
+        command.Parameters.Add(new NpgsqlParameter { Value = to.Value });
+        var rows = new List<CoverageRow>();
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                rows.Add(Row(reader.GetString(0), reader.GetString(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetDecimal(4), reader.GetDecimal(5) * share));
+            }
+        }
+
+        var total = Row("All", "All", rows.Sum(r => r.SettingsInScope), rows.Sum(r => r.SettingsSupported), rows.Sum(r => r.HoursDelivered), rows.Sum(r => r.ProRataEntitlementHours));
+        return TypedResults.Ok(new CoverageReport(from.Value, to.Value, position, rows, total));
+    }
+
+    private static CoverageRow Row(string locality, string phase, long inScope, long supported, decimal hours, decimal entitlement) => new(
+        locality,
+        phase,
+        inScope,
+        supported,
+        inScope == 0 ? null : Math.Round((double)supported / inScope, 3),
+        Math.Round(hours, 2),
+        Math.Round(entitlement, 1),
+        entitlement <= 0 ? null : Math.Round((double)(hours / entitlement), 3));
+}
