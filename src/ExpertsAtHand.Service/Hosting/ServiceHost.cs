@@ -95,6 +95,7 @@ public static class ServiceHost
         Features.Reports.TimelinessEndpoints.MapReports(app);
         Features.Reports.DeEscalationEndpoints.MapDeEscalation(app);
         Features.Reports.CoverageEndpoints.MapCoverage(app);
+        Features.Reports.QuarterlyReturnEndpoints.MapQuarterlyReturn(app);
         app.MapDeadLetters();
         Telemetry.Wire(app);
         return app;

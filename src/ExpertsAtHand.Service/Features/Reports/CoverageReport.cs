@@ -38,21 +38,20 @@ public static class CoverageEndpoints
             });
         }
 
-        long position;
-        await using (var checkpoint = dataSource.CreateCommand("SELECT coalesce((SELECT last_seq FROM eah_projection_progress WHERE name = $1), 0)"))
-        {
-            checkpoint.Parameters.Add(new NpgsqlParameter { Value = CoverageProjection.ProjectionName });
-            position = (long)(await checkpoint.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
-        }
+        return TypedResults.Ok(await QueryAsync(dataSource, caller.Tenant, from.Value, to.Value, cancellationToken).ConfigureAwait(false));
+    }
 
-        var share = (to.Value.DayNumber - from.Value.DayNumber + 1) / 365m;
+    public static async Task<CoverageReport> QueryAsync(NpgsqlDataSource dataSource, string tenant, DateOnly from, DateOnly to, CancellationToken cancellationToken)
+    {
+        var position = await Checkpoints.PositionAsync(dataSource, CoverageProjection.ProjectionName, cancellationToken).ConfigureAwait(false);
+        var share = (to.DayNumber - from.DayNumber + 1) / 365m;
         await using var command = dataSource.CreateCommand(
             "SELECT s.locality, s.phase, count(*), count(*) FILTER (WHERE d.hours > 0), coalesce(sum(d.hours), 0), coalesce(sum(s.annual_hours), 0) "
             + "FROM rpt_coverage_settings s LEFT JOIN (SELECT setting_urn, sum(hours) AS hours FROM rpt_deliveries WHERE tenant_id = $1 AND delivered_on BETWEEN $2 AND $3 GROUP BY setting_urn) d "
             + "ON d.setting_urn = s.urn WHERE s.tenant_id = $1 AND s.in_scope GROUP BY s.locality, s.phase ORDER BY s.locality, s.phase");
-        command.Parameters.Add(new NpgsqlParameter { Value = caller.Tenant });
-        command.Parameters.Add(new NpgsqlParameter { Value = from.Value });
-        command.Parameters.Add(new NpgsqlParameter { Value = to.Value });
+        command.Parameters.Add(new NpgsqlParameter { Value = tenant });
+        command.Parameters.Add(new NpgsqlParameter { Value = from });
+        command.Parameters.Add(new NpgsqlParameter { Value = to });
         var rows = new List<CoverageRow>();
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -63,7 +62,7 @@ public static class CoverageEndpoints
         }
 
         var total = Row("All", "All", rows.Sum(r => r.SettingsInScope), rows.Sum(r => r.SettingsSupported), rows.Sum(r => r.HoursDelivered), rows.Sum(r => r.ProRataEntitlementHours));
-        return TypedResults.Ok(new CoverageReport(from.Value, to.Value, position, rows, total));
+        return new CoverageReport(from, to, position, rows, total);
     }
 
     private static CoverageRow Row(string locality, string phase, long inScope, long supported, decimal hours, decimal entitlement) => new(

@@ -43,13 +43,12 @@ public static class DeEscalationEndpoints
             });
         }
 
-        long position;
-        await using (var checkpoint = dataSource.CreateCommand("SELECT coalesce((SELECT last_seq FROM eah_projection_progress WHERE name = $1), 0)"))
-        {
-            checkpoint.Parameters.Add(new NpgsqlParameter { Value = OutcomesProjection.ProjectionName });
-            position = (long)(await checkpoint.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
-        }
+        return TypedResults.Ok(await QueryAsync(dataSource, caller.Tenant, from.Value, to.Value, cancellationToken).ConfigureAwait(false));
+    }
 
+    public static async Task<DeEscalationReport> QueryAsync(NpgsqlDataSource dataSource, string tenant, DateOnly from, DateOnly to, CancellationToken cancellationToken)
+    {
+        var position = await Checkpoints.PositionAsync(dataSource, OutcomesProjection.ProjectionName, cancellationToken).ConfigureAwait(false);
         await using var command = dataSource.CreateCommand(
             "SELECT "
             + "count(*) FILTER (WHERE closed_on BETWEEN $2 AND $3), "
@@ -61,17 +60,17 @@ public static class DeEscalationEndpoints
             + "AND NOT (p.request_id = e.request_id AND p.episode = e.episode) AND p.closed_on BETWEEN e.raised_on - interval '6 months' AND e.raised_on)), "
             + "count(DISTINCT child_key) FILTER (WHERE level = 'Individual' AND first_delivered_on BETWEEN $2 AND $3 AND sen_status <> 'EhcPlan') "
             + "FROM rpt_episodes e WHERE tenant_id = $1");
-        command.Parameters.Add(new NpgsqlParameter { Value = caller.Tenant });
-        command.Parameters.Add(new NpgsqlParameter { Value = from.Value });
-        command.Parameters.Add(new NpgsqlParameter { Value = to.Value });
+        command.Parameters.Add(new NpgsqlParameter { Value = tenant });
+        command.Parameters.Add(new NpgsqlParameter { Value = from });
+        command.Parameters.Add(new NpgsqlParameter { Value = to });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
         var closedExceptWithdrawn = reader.GetInt64(1);
         var individual = reader.GetInt64(4);
         double? Rate(long count, long of) => of == 0 ? null : Math.Round((double)count / of, 3);
-        return TypedResults.Ok(new DeEscalationReport(
-            from.Value,
-            to.Value,
+        return new DeEscalationReport(
+            from,
+            to,
             position,
             reader.GetInt64(0),
             closedExceptWithdrawn,
@@ -79,6 +78,6 @@ public static class DeEscalationEndpoints
             Rate(reader.GetInt64(3), closedExceptWithdrawn),
             individual,
             Rate(reader.GetInt64(5), individual),
-            reader.GetInt64(6)));
+            reader.GetInt64(6));
     }
 }

@@ -73,6 +73,11 @@ public static class TimelinessEndpoints
             return TypedResults.ValidationProblem(errors);
         }
 
+        return TypedResults.Ok(await QueryAsync(dataSource, caller.Tenant, from!.Value, to!.Value, groupBy, locality, phase, discipline, priority, cancellationToken).ConfigureAwait(false));
+    }
+
+    public static async Task<TimelinessReport> QueryAsync(NpgsqlDataSource dataSource, string tenant, DateOnly from, DateOnly to, string? groupBy, string? locality, string? phase, Discipline? discipline, Priority? priority, CancellationToken cancellationToken)
+    {
         var group = groupBy is null ? "'All'" : Groupings[groupBy];
         var source =
             "SELECT c.*, d AS discipline FROM rpt_request_clocks c CROSS JOIN LATERAL unnest(CASE WHEN $7::text IS NULL AND $8 = false THEN ARRAY[c.disciplines[1]] ELSE c.disciplines END) AS d "
@@ -87,18 +92,12 @@ public static class TimelinessEndpoints
             + "CASE WHEN first_contact_on BETWEEN $2 AND $3 THEN 1 ELSE 0 END AS fc, first_contact_days AS fd, CASE WHEN first_contact_met THEN 1.0 ELSE 0.0 END AS fm FROM scoped) x "
             + "WHERE tc = 1 OR fc = 1 GROUP BY g ORDER BY g";
 
-        // The checkpoint first: the figures then include at least everything up to it.
-        long position;
-        await using (var checkpoint = dataSource.CreateCommand("SELECT coalesce((SELECT last_seq FROM eah_projection_progress WHERE name = $1), 0)"))
-        {
-            checkpoint.Parameters.Add(new NpgsqlParameter { Value = TimelinessProjection.ProjectionName });
-            position = (long)(await checkpoint.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
-        }
+        var position = await Checkpoints.PositionAsync(dataSource, TimelinessProjection.ProjectionName, cancellationToken).ConfigureAwait(false);
 
         await using var command = dataSource.CreateCommand(sql);
-        command.Parameters.Add(new NpgsqlParameter { Value = caller.Tenant });
-        command.Parameters.Add(new NpgsqlParameter { Value = from!.Value });
-        command.Parameters.Add(new NpgsqlParameter { Value = to!.Value });
+        command.Parameters.Add(new NpgsqlParameter { Value = tenant });
+        command.Parameters.Add(new NpgsqlParameter { Value = from });
+        command.Parameters.Add(new NpgsqlParameter { Value = to });
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)locality ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)phase ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)priority?.ToString() ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
@@ -116,6 +115,6 @@ public static class TimelinessEndpoints
                 new ClockFigures(reader.GetInt64(5), Number(6), Number(7), Number(8))));
         }
 
-        return TypedResults.Ok(new TimelinessReport(from.Value, to.Value, groupBy?.ToLowerInvariant(), position, groups));
+        return new TimelinessReport(from, to, groupBy?.ToLowerInvariant(), position, groups);
     }
 }

@@ -1,0 +1,139 @@
+using System.Globalization;
+using System.Text;
+using ExpertsAtHand.Service.Hosting;
+using Npgsql;
+
+namespace ExpertsAtHand.Service.Features.Reports;
+
+/// <summary>How small counts are hidden in anything that leaves the service.</summary>
+public sealed record Suppression(int Threshold, int RoundTo)
+{
+    /// <summary>Counts from 1 to 4 written "c" (the default).</summary>
+    public static readonly Suppression Default = new(4, 1);
+
+    /// <summary>The NHS style: 1 to 7 suppressed, the rest rounded to the nearest 5.</summary>
+    public static readonly Suppression Nhs = new(7, 5);
+
+    public string Count(long value) => value is > 0 && value <= Threshold
+        ? "c"
+        : (RoundTo <= 1 ? value : (long)Math.Round(value / (double)RoundTo, MidpointRounding.AwayFromZero) * RoundTo).ToString(CultureInfo.InvariantCulture);
+}
+
+/// <summary>One line of the return: a measure for a locality and phase (or "All").</summary>
+public sealed record ReturnLine(string Quarter, string Locality, string Phase, string Measure, string Value);
+
+public sealed record QuarterlyReturnDocument(string Quarter, DateOnly From, DateOnly To, string Suppression, IReadOnlyList<ReturnLine> Lines);
+
+/// <summary>
+/// GET /api/reports/quarterly-return?quarter=2026-Q3[&format=csv][&suppression=default|nhs]: the
+/// quarter's coverage, timeliness and de-escalation in one long table, small counts suppressed.
+/// Calendar quarters (Q3 is July to September). Columns: contracts/quarterly-return.md.
+/// </summary>
+public static class QuarterlyReturnEndpoints
+{
+    public static IEndpointRouteBuilder MapQuarterlyReturn(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGet("/api/reports/quarterly-return", ReturnAsync).WithTags("Reports").RequireAuthorization("member")
+            .WithName("QuarterlyReturn")
+            .WithSummary("The quarter's coverage, timeliness and de-escalation as JSON or CSV (format=csv), small counts suppressed (suppression=default: 1–4 as c; nhs: 1–7 as c, others to the nearest 5).")
+            .Produces<QuarterlyReturnDocument>().Produces<string>(StatusCodes.Status200OK, "text/csv").ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden);
+        return endpoints;
+    }
+
+    public static (DateOnly From, DateOnly To)? ParseQuarter(string? quarter)
+    {
+        if (quarter is not { Length: 7 } || quarter[4] != '-' || quarter[5] != 'Q'
+            || !int.TryParse(quarter.AsSpan(0, 4), NumberStyles.None, CultureInfo.InvariantCulture, out var year) || year < 2000
+            || quarter[6] is < '1' or > '4')
+        {
+            return null;
+        }
+
+        var from = new DateOnly(year, ((quarter[6] - '1') * 3) + 1, 1);
+        return (from, from.AddMonths(3).AddDays(-1));
+    }
+
+    private static async Task<IResult> ReturnAsync(HttpContext http, NpgsqlDataSource dataSource, string? quarter, string? format, string? suppression, CancellationToken cancellationToken)
+    {
+        var caller = Caller.From(http.User)!;
+        if (!caller.Is(Roles.Coordinator, Roles.Commissioner))
+        {
+            return Problems.Forbidden("Returns are for coordinators and commissioners.");
+        }
+
+        var errors = new Dictionary<string, string[]>();
+        var period = ParseQuarter(quarter);
+        if (period is null)
+        {
+            errors["quarter"] = ["A quarter such as 2026-Q3 (calendar quarters: Q3 is July to September)."];
+        }
+
+        if (format is not (null or "json" or "csv"))
+        {
+            errors["format"] = ["json or csv."];
+        }
+
+        if (suppression is not (null or "default" or "nhs"))
+        {
+            errors["suppression"] = ["default (1–4 as c) or nhs (1–7 as c, others to the nearest 5)."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors);
+        }
+
+        var rule = suppression == "nhs" ? Suppression.Nhs : Suppression.Default;
+        var (from, to) = period!.Value;
+        var coverage = await CoverageEndpoints.QueryAsync(dataSource, caller.Tenant, from, to, cancellationToken).ConfigureAwait(false);
+        var timeliness = await TimelinessEndpoints.QueryAsync(dataSource, caller.Tenant, from, to, null, null, null, null, null, cancellationToken).ConfigureAwait(false);
+        var outcomes = await DeEscalationEndpoints.QueryAsync(dataSource, caller.Tenant, from, to, cancellationToken).ConfigureAwait(false);
+
+        var lines = new List<ReturnLine>();
+        void Add(string locality, string phase, string measure, string value) => lines.Add(new ReturnLine(quarter!, locality, phase, measure, value));
+        string Ratio(double? value, long basis) => value is null ? string.Empty : basis is > 0 && basis <= rule.Threshold ? "c" : value.Value.ToString("0.000", CultureInfo.InvariantCulture);
+        foreach (var row in coverage.Rows.Append(coverage.Total))
+        {
+            Add(row.Locality, row.Phase, "settings_in_scope", rule.Count(row.SettingsInScope));
+            Add(row.Locality, row.Phase, "settings_supported", rule.Count(row.SettingsSupported));
+            Add(row.Locality, row.Phase, "coverage", Ratio(row.Coverage, row.SettingsSupported));
+            Add(row.Locality, row.Phase, "hours_delivered", row.HoursDelivered.ToString("0.0", CultureInfo.InvariantCulture));
+            Add(row.Locality, row.Phase, "hours_share_of_entitlement", row.HoursShareOfEntitlement?.ToString("0.000", CultureInfo.InvariantCulture) ?? string.Empty);
+        }
+
+        var all = timeliness.Groups.Count > 0 ? timeliness.Groups[0] : null;
+        var triage = all?.TimeToTriage ?? new ClockFigures(0, null, null, null);
+        var contact = all?.TimeToFirstContact ?? new ClockFigures(0, null, null, null);
+        Add("All", "All", "triaged", rule.Count(triage.Count));
+        Add("All", "All", "triage_median_working_days", Ratio(triage.Median, triage.Count));
+        Add("All", "All", "triage_p90_working_days", Ratio(triage.P90, triage.Count));
+        Add("All", "All", "triage_within_standard", Ratio(triage.ShareWithinStandard, triage.Count));
+        Add("All", "All", "first_contacts", rule.Count(contact.Count));
+        Add("All", "All", "first_contact_median_working_days", Ratio(contact.Median, contact.Count));
+        Add("All", "All", "first_contact_p90_working_days", Ratio(contact.P90, contact.Count));
+        Add("All", "All", "first_contact_within_standard", Ratio(contact.ShareWithinStandard, contact.Count));
+        Add("All", "All", "closed_except_withdrawn", rule.Count(outcomes.ClosedExceptWithdrawn));
+        Add("All", "All", "de_escalation_rate", Ratio(outcomes.DeEscalationRate, outcomes.ClosedExceptWithdrawn));
+        Add("All", "All", "escalation_rate", Ratio(outcomes.EscalationRate, outcomes.ClosedExceptWithdrawn));
+        Add("All", "All", "repeat_rate", Ratio(outcomes.RepeatRate, outcomes.IndividualRaised));
+        Add("All", "All", "children_supported_without_plan", rule.Count(outcomes.ChildrenSupportedWithoutPlan));
+
+        var document = new QuarterlyReturnDocument(quarter!, from, to, suppression ?? "default", lines);
+        if (format != "csv")
+        {
+            return TypedResults.Ok(document);
+        }
+
+        var csv = new StringBuilder("quarter,locality,phase,measure,value\n");
+        foreach (var line in lines)
+        {
+            csv.Append(Field(line.Quarter)).Append(',').Append(Field(line.Locality)).Append(',').Append(Field(line.Phase)).Append(',').Append(line.Measure).Append(',').Append(Field(line.Value)).Append('\n');
+        }
+
+        return TypedResults.Text(csv.ToString(), "text/csv", Encoding.UTF8);
+    }
+
+    private static string Field(string value) => value.Contains(',', StringComparison.Ordinal) || value.Contains('"', StringComparison.Ordinal)
+        ? $"\"{value.Replace("\"", "\"\"", StringComparison.Ordinal)}\""
+        : value;
+}
