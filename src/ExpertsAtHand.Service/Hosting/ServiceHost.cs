@@ -96,6 +96,7 @@ public static class ServiceHost
         Features.Reports.DeEscalationEndpoints.MapDeEscalation(app);
         Features.Reports.CoverageEndpoints.MapCoverage(app);
         Features.Reports.QuarterlyReturnEndpoints.MapQuarterlyReturn(app);
+        Features.Reports.EquityEndpoints.MapEquity(app);
         app.MapDeadLetters();
         Telemetry.Wire(app);
         return app;

@@ -66,8 +66,10 @@ CREATE TABLE rpt_coverage_settings (
     urn          text    NOT NULL,
     locality     text    NOT NULL,
     phase        text    NOT NULL,
+    name         text    NOT NULL,
     in_scope     boolean NOT NULL,
     annual_hours numeric NOT NULL,
+    need_index   numeric NOT NULL,
     PRIMARY KEY (tenant_id, urn)
 );
 
