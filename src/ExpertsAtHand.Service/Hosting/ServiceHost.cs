@@ -139,7 +139,12 @@ public static class ServiceHost
             [new Features.Reports.TimelinessProjection(), new Features.Reports.OutcomesProjection(), new Features.Reports.CoverageProjection(provider.GetRequiredService<EntitlementCatalog>())],
             new ProjectionDaemonOptions(),
             provider.GetRequiredService<ILogger<ProjectionDaemon>>()));
-        services.AddHostedService<ProjectionHost>();
+        // Projections:RunDaemon=false leaves them to other nodes (each runs on one node at a time anyway).
+        services.AddSingleton<IHostedService>(provider =>
+        {
+            var daemon = provider.GetRequiredService<ProjectionDaemon>();
+            return new BackgroundPart(configuration.GetValue("Projections:RunDaemon", true), daemon.Start, daemon.StopAsync);
+        });
         services.AddSingleton<AllocationPlanner>();
         services.AddSingleton(_ => new EntitlementCatalog(configuration));
         services.AddSingleton<IValidator<RaiseRequestBody>, RaiseRequestValidator>();
@@ -177,7 +182,11 @@ public static class ServiceHost
             return bus;
         });
         services.AddSingleton(provider => new MessageWorker(provider.GetRequiredService<MessageBus>(), provider.GetRequiredService<ILogger<MessageWorker>>()));
-        services.AddHostedService<MessagingHost>();
+        services.AddSingleton<IHostedService>(provider =>
+        {
+            var worker = provider.GetRequiredService<MessageWorker>();
+            return new BackgroundPart(configuration.GetValue("Messaging:RunWorkers", true), worker.Start, worker.StopAsync);
+        });
 
         // Real GOV.UK Notify when a key is configured; otherwise a local stand-in that records what was sent.
         if (configuration["Notify:ApiKey"] is not { Length: > 0 })
@@ -201,38 +210,21 @@ public static class ServiceHost
     }
 }
 
-/// <summary>Runs the async projections on whichever node wins each one's lock (off with Projections:RunDaemon=false).</summary>
-internal sealed class ProjectionHost(ProjectionDaemon daemon, IConfiguration configuration) : IHostedService
+/// <summary>
+/// A background part of this node (message workers, async projections) started and stopped with the
+/// host, unless its switch in configuration is off.
+/// </summary>
+internal sealed class BackgroundPart(bool enabled, Action start, Func<Task> stop) : IHostedService
 {
-    private readonly bool _enabled = configuration.GetValue("Projections:RunDaemon", true);
-
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        if (_enabled)
+        if (enabled)
         {
-            daemon.Start();
+            start();
         }
 
         return Task.CompletedTask;
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) => _enabled ? daemon.StopAsync() : Task.CompletedTask;
-}
-
-/// <summary>Runs this node's message worker for the life of the host (off with Messaging:RunWorkers=false).</summary>
-internal sealed class MessagingHost(MessageWorker worker, IConfiguration configuration) : IHostedService
-{
-    private readonly bool _enabled = configuration.GetValue("Messaging:RunWorkers", true);
-
-    public Task StartAsync(CancellationToken cancellationToken)
-    {
-        if (_enabled)
-        {
-            worker.Start();
-        }
-
-        return Task.CompletedTask;
-    }
-
-    public Task StopAsync(CancellationToken cancellationToken) => _enabled ? worker.StopAsync() : Task.CompletedTask;
+    public Task StopAsync(CancellationToken cancellationToken) => enabled ? stop() : Task.CompletedTask;
 }

@@ -1,6 +1,30 @@
+using ExpertsAtHand.Service.Hosting;
 using Npgsql;
 
 namespace ExpertsAtHand.Service.Features.Reports;
+
+/// <summary>What every report checks first: the caller may read reports, and the period makes sense.</summary>
+public static class ReportRequest
+{
+    public static (Caller? Caller, DateOnly From, DateOnly To, IResult? Problem) Check(HttpContext http, DateOnly? from, DateOnly? to)
+    {
+        var caller = Caller.From(http.User)!;
+        if (!caller.Is(Roles.Coordinator, Roles.Commissioner))
+        {
+            return (null, default, default, Problems.Forbidden("Reports are for coordinators and commissioners."));
+        }
+
+        if (from is null || to is null || to < from)
+        {
+            return (null, default, default, TypedResults.ValidationProblem(new Dictionary<string, string[]>
+            {
+                [from is null ? "from" : "to"] = ["Give the period as from and to dates (yyyy-MM-dd), ending on or after it starts."],
+            }));
+        }
+
+        return (caller, from.Value, to.Value, null);
+    }
+}
 
 public static class Checkpoints
 {

@@ -29,21 +29,8 @@ public static class DeEscalationEndpoints
 
     private static async Task<IResult> ReportAsync(HttpContext http, NpgsqlDataSource dataSource, DateOnly? from, DateOnly? to, CancellationToken cancellationToken)
     {
-        var caller = Caller.From(http.User)!;
-        if (!caller.Is(Roles.Coordinator, Roles.Commissioner))
-        {
-            return Problems.Forbidden("Reports are for coordinators and commissioners.");
-        }
-
-        if (from is null || to is null || to < from)
-        {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
-            {
-                [from is null ? "from" : "to"] = ["Give the period as from and to dates (yyyy-MM-dd), ending on or after it starts."],
-            });
-        }
-
-        return TypedResults.Ok(await QueryAsync(dataSource, caller.Tenant, from.Value, to.Value, cancellationToken).ConfigureAwait(false));
+        var (caller, start, end, problem) = ReportRequest.Check(http, from, to);
+        return problem ?? TypedResults.Ok(await QueryAsync(dataSource, caller!.Tenant, start, end, cancellationToken).ConfigureAwait(false));
     }
 
     public static async Task<DeEscalationReport> QueryAsync(NpgsqlDataSource dataSource, string tenant, DateOnly from, DateOnly to, CancellationToken cancellationToken)
