@@ -12,13 +12,23 @@ public sealed class CommandBatch
 
     public int Count => Batch.BatchCommands.Count;
 
-    /// <summary>Queues <paramref name="sql"/> with positional parameters $1, $2, … bound to <paramref name="parameters"/>.</summary>
+    /// <summary>
+    /// Queues <paramref name="sql"/> with positional parameters $1, $2, … bound to <paramref name="parameters"/>.
+    /// Instants are sent as UTC: timestamptz stores instants and Npgsql refuses other offsets, so no
+    /// projection has to remember to convert one taken from an event.
+    /// </summary>
     public NpgsqlBatchCommand Add(string sql, params object?[] parameters)
     {
         var command = new NpgsqlBatchCommand(sql);
         foreach (var parameter in parameters)
         {
-            command.Parameters.Add(parameter as NpgsqlParameter ?? new NpgsqlParameter { Value = parameter ?? DBNull.Value });
+            command.Parameters.Add(parameter switch
+            {
+                NpgsqlParameter given => given,
+                DateTimeOffset instant => new NpgsqlParameter { Value = instant.ToUniversalTime() },
+                null => new NpgsqlParameter { Value = DBNull.Value },
+                _ => new NpgsqlParameter { Value = parameter },
+            });
         }
 
         Batch.BatchCommands.Add(command);

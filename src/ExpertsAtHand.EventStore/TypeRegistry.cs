@@ -48,8 +48,6 @@ public sealed class TypeRegistry
         return this;
     }
 
-    public bool IsKnown(string name) => _typesByName.ContainsKey(name) || _upcasters.ContainsKey(name);
-
     public string NameOf(Type type) => _namesByType.TryGetValue(type, out var name)
         ? name
         : throw new InvalidOperationException($"Event type {type.FullName} is not registered; register it with a stable name.");

@@ -43,8 +43,6 @@ public sealed class Outbox : ITransactionParticipant
         return envelope.Id;
     }
 
-    public IReadOnlyList<MessageEnvelope> Pending => _pending;
-
     ValueTask ITransactionParticipant.BeforeCommitAsync(EventSession session, CommandBatch batch, CancellationToken cancellationToken)
     {
         if (_pending.Count == 0)

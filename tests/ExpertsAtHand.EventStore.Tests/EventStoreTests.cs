@@ -223,6 +223,24 @@ public sealed class EventStoreTests
         Assert.Equal(2L, await database.ScalarAsync<long>("SELECT version FROM counter_totals"));
     }
 
+    [Fact]
+    public async Task A_projection_may_write_an_instant_with_any_offset_and_the_instant_is_kept()
+    {
+        var localTime = new DateTimeOffset(2026, 10, 5, 9, 0, 0, TimeSpan.FromHours(1));
+        var (database, store) = await TestStore.CreateAsync(options => options.InlineProjections.Add(new WhenSeen(localTime)));
+        await using var _ = database;
+        await database.ExecuteAsync("CREATE TABLE seen (at timestamptz NOT NULL)");
+
+        await store.AppendAsync(Tenant, Guid.NewGuid(), 0, new Counted(1));
+
+        Assert.Equal(localTime.UtcDateTime, await database.ScalarAsync<DateTime>("SELECT at FROM seen"));
+    }
+
+    private sealed class WhenSeen(DateTimeOffset at) : IInlineProjection
+    {
+        public void Project(IReadOnlyList<UncommittedEvent> events, CommandBatch batch) => batch.Add("INSERT INTO seen VALUES ($1)", at);
+    }
+
     private sealed class CounterTotals : IInlineProjection
     {
         public void Project(IReadOnlyList<UncommittedEvent> events, CommandBatch batch)

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using ExpertsAtHand.Domain.Allocation;
 using ExpertsAtHand.Domain.Requests;
 using ExpertsAtHand.Domain.Settings;
@@ -135,6 +134,4 @@ public sealed class AllocationPlanner(NpgsqlDataSource dataSource, RequestRulesC
 
     /// <summary>A stable id for one discipline of one request (the engine ranks demand, not requests).</summary>
     public static Guid DemandId(Guid requestId, Discipline discipline) => EventStore.StreamId.For("demand", $"{requestId}/{discipline}");
-
-    public static string ToJson(RankingInputs ranking) => JsonSerializer.Serialize(ranking);
 }

@@ -11,9 +11,11 @@ namespace ExpertsAtHand.Service.Features.Allocations;
 public sealed class EntitlementCatalog(IConfiguration configuration)
 {
     private readonly EntitlementFormula _defaults = Read(configuration.GetSection("Entitlement"), EntitlementFormula.Default);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, EntitlementFormula> _byTenant = new(StringComparer.Ordinal);
 
-    public EntitlementFormula For(string tenant) =>
-        configuration.GetSection($"Areas:{tenant}:Entitlement").Exists() ? Read(configuration.GetSection($"Areas:{tenant}:Entitlement"), _defaults) : _defaults;
+    // Read once per area: projections ask for every settings event they apply.
+    public EntitlementFormula For(string tenant) => _byTenant.GetOrAdd(tenant, t =>
+        configuration.GetSection($"Areas:{t}:Entitlement").Exists() ? Read(configuration.GetSection($"Areas:{t}:Entitlement"), _defaults) : _defaults);
 
     private static EntitlementFormula Read(IConfigurationSection section, EntitlementFormula fallback) => new(
         Enum.GetValues<Phase>().ToDictionary(p => p, p => section.GetValue($"BaseHours:{p}", fallback.BaseHours.GetValueOrDefault(p))),

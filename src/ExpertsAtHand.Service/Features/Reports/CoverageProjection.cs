@@ -62,8 +62,11 @@ public sealed class CoverageProjection(EntitlementCatalog entitlements) : IAsync
         return ValueTask.CompletedTask;
     }
 
-    private void Setting(CommandBatch batch, string tenant, string urn, SettingDetails details) =>
+    private void Setting(CommandBatch batch, string tenant, string urn, SettingDetails details)
+    {
+        var formula = entitlements.For(tenant);
         batch.Add(
             "INSERT INTO rpt_coverage_settings VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (tenant_id, urn) DO UPDATE SET locality = $3, phase = $4, name = $5, in_scope = $6, annual_hours = $7, need_index = $8",
-            tenant, urn, details.Locality, details.Phase.ToString(), details.Name, details.Open && details.InArea, entitlements.For(tenant).AnnualHours(details), entitlements.For(tenant).NeedMultiplier(details));
+            tenant, urn, details.Locality, details.Phase.ToString(), details.Name, details.Open && details.InArea, formula.AnnualHours(details), formula.NeedMultiplier(details));
+    }
 }

@@ -112,7 +112,7 @@ public sealed class RequestsProjection : IInlineProjection
                         allocated.PractitionerId,
                         allocated.Discipline.ToString(),
                         allocated.Hours,
-                        allocated.At.ToUniversalTime(),
+                        allocated.At,
                         new NpgsqlParameter { Value = allocated.Ranking is null ? DBNull.Value : System.Text.Json.JsonSerializer.Serialize(allocated.Ranking), NpgsqlDbType = NpgsqlDbType.Jsonb },
                         (object?)allocated.OverrideReason);
                     break;

@@ -112,9 +112,13 @@ public sealed class RequestRulesCatalog(RequestRules defaults, IReadOnlyDictiona
     /// </summary>
     public static RequestRulesCatalog FromConfiguration(IConfiguration configuration)
     {
-        var calendar = configuration["Sla:BankHolidaysFile"] is { Length: > 0 } file
-            ? new WorkingDayCalendar(BankHolidays.Parse(File.OpenRead(file)))
-            : WorkingDayCalendar.EnglandAndWales;
+        var calendar = WorkingDayCalendar.EnglandAndWales;
+        if (configuration["Sla:BankHolidaysFile"] is { Length: > 0 } file)
+        {
+            using var holidays = File.OpenRead(file);
+            calendar = new WorkingDayCalendar(BankHolidays.Parse(holidays));
+        }
+
         var timeZone = TimeZoneInfo.FindSystemTimeZoneById(configuration["Sla:TimeZone"] ?? "Europe/London");
         var defaults = Standards(configuration.GetSection("Sla"), ResponseTimeStandards.Default);
         var overrides = configuration.GetSection("Sla:Areas").GetChildren()
