@@ -54,6 +54,14 @@ public static class PractitionerDecider
         return changed.Count == 0 ? [] : [new PractitionerDetailsChanged(command.PractitionerId, command.Details, changed, command.Actor, command.At)];
     }
 
+    /// <summary>The practitioner and their details as an event leaves them, or null for an event that does not carry them.</summary>
+    public static (string PractitionerId, PractitionerDetails Details)? DetailsIn(object @event) => @event switch
+    {
+        PractitionerRegistered e => (e.PractitionerId, e.Details),
+        PractitionerDetailsChanged e => (e.PractitionerId, e.Details),
+        _ => null,
+    };
+
     public static PractitionerState Evolve(PractitionerState state, object @event) => @event switch
     {
         PractitionerRegistered e => new PractitionerState(true, e.Details),

@@ -59,6 +59,14 @@ public static class SettingDecider
         return changed.Count == 0 ? [] : [new SettingDetailsChanged(command.Urn, command.Details, changed, command.Actor, command.At)];
     }
 
+    /// <summary>The setting and its details as an event leaves them, or null for an event that does not carry them.</summary>
+    public static (string Urn, SettingDetails Details)? DetailsIn(object @event) => @event switch
+    {
+        SettingRegistered e => (e.Urn, e.Details),
+        SettingDetailsChanged e => (e.Urn, e.Details),
+        _ => null,
+    };
+
     public static SettingState Evolve(SettingState state, object @event) => @event switch
     {
         SettingRegistered e => new SettingState(true, e.Urn, e.Details),

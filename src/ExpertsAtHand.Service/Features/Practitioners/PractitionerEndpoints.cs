@@ -234,13 +234,7 @@ public sealed class PractitionersProjection : IInlineProjection
                 continue;
             }
 
-            var (id, details) = e.Data switch
-            {
-                PractitionerRegistered registered => (registered.PractitionerId, registered.Details),
-                PractitionerDetailsChanged changed => (changed.PractitionerId, changed.Details),
-                _ => (null, null),
-            };
-            if (id is null || details is null)
+            if (PractitionerDecider.DetailsIn(e.Data) is not var (id, details))
             {
                 continue;
             }

@@ -26,14 +26,14 @@ public sealed class CoverageProjection(EntitlementCatalog entitlements) : IAsync
         var batch = context.Batch;
         foreach (var e in events)
         {
+            if (SettingDecider.DetailsIn(e.Data) is var (urn, setting))
+            {
+                Setting(batch, e.TenantId, urn, setting);
+                continue;
+            }
+
             switch (e.Data)
             {
-                case SettingRegistered s:
-                    Setting(batch, e.TenantId, s.Urn, s.Details);
-                    break;
-                case SettingDetailsChanged s:
-                    Setting(batch, e.TenantId, s.Urn, s.Details);
-                    break;
                 case RequestRaised r:
                     batch.Add("INSERT INTO rpt_coverage_requests VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", e.TenantId, e.StreamId, r.SettingUrn);
                     break;

@@ -29,20 +29,20 @@ public sealed class TimelinessProjection : IAsyncProjection
         var batch = context.Batch;
         foreach (var e in events)
         {
+            if (SettingDecider.DetailsIn(e.Data) is var (urn, setting))
+            {
+                Setting(batch, e.TenantId, urn, setting);
+                continue;
+            }
+
+            if (PractitionerDecider.DetailsIn(e.Data) is var (practitionerId, practitioner))
+            {
+                Practitioner(batch, e.TenantId, practitionerId, practitioner);
+                continue;
+            }
+
             switch (e.Data)
             {
-                case SettingRegistered s:
-                    Setting(batch, e.TenantId, s.Urn, s.Details);
-                    break;
-                case SettingDetailsChanged s:
-                    Setting(batch, e.TenantId, s.Urn, s.Details);
-                    break;
-                case PractitionerRegistered p:
-                    Practitioner(batch, e.TenantId, p.PractitionerId, p.Details);
-                    break;
-                case PractitionerDetailsChanged p:
-                    Practitioner(batch, e.TenantId, p.PractitionerId, p.Details);
-                    break;
                 case RequestRaised r:
                     batch.Add(
                         "INSERT INTO rpt_request_clocks (tenant_id, request_id, episode, setting_urn, locality, phase, urgency, disciplines, received_on) "

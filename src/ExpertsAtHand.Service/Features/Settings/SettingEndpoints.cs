@@ -190,13 +190,7 @@ public sealed class SettingsProjection(Allocations.EntitlementCatalog entitlemen
     {
         foreach (var e in events)
         {
-            var (urn, details) = e.Data switch
-            {
-                SettingRegistered registered => (registered.Urn, registered.Details),
-                SettingDetailsChanged changed => (changed.Urn, changed.Details),
-                _ => (null, null),
-            };
-            if (urn is null || details is null)
+            if (SettingDecider.DetailsIn(e.Data) is not var (urn, details))
             {
                 continue;
             }
