@@ -9,18 +9,12 @@ internal static partial class Commands
     [LoggerMessage(Level = LogLevel.Information, Message = "Seeded the demo local area '{Tenant}'. Mint a token with: dotnet run --project src/ExpertsAtHand.Service -- token --role coordinator --tenant {Tenant}")]
     private static partial void LogSeeded(ILogger logger, string tenant);
 
-    public static async Task<int> ServeAsync(string[] args, CancellationToken cancellationToken)
-    {
-        var configuration = BootstrapConfiguration(args);
-        using var loggers = BootstrapLoggers();
-        var logger = loggers.CreateLogger("ExpertsAtHand.Startup");
-        try
+    public static Task<int> ServeAsync(string[] args, CancellationToken cancellationToken) =>
+        WithDatabaseAsync(BootstrapConfiguration(args), "ExpertsAtHand.Startup", async (database, _, logger) =>
         {
-            await using var database = await DatabaseLease.AcquireAsync(configuration, logger, cancellationToken).ConfigureAwait(false);
-            var app = ServiceHost.Build(ServiceHost.CreateBuilder(args, database.ConnectionString));
+            var app = await OpenServiceAsync(args, database, cancellationToken).ConfigureAwait(false);
             await using (app.ConfigureAwait(false))
             {
-                await ServiceHost.MigrateAsync(app, cancellationToken).ConfigureAwait(false);
                 if (app.Configuration.GetValue("Demo:Seed", true) && await SeedDemoAreaAsync(app, cancellationToken).ConfigureAwait(false))
                 {
                     LogSeeded(logger, Features.Demo.DemoArea.Tenant);
@@ -30,13 +24,7 @@ internal static partial class Commands
             }
 
             return 0;
-        }
-        catch (Exception ex) when (ex is PostgresBinariesNotFoundException or EmbeddedPostgresStartException or MigrationChangedException)
-        {
-            await Console.Error.WriteLineAsync(ex.Message).ConfigureAwait(false);
-            return 2;
-        }
-    }
+        }, cancellationToken);
 
     private static Task<bool> SeedDemoAreaAsync(WebApplication app, CancellationToken cancellationToken) =>
         Features.Demo.DemoArea.SeedIfEmptyAsync(
@@ -47,25 +35,14 @@ internal static partial class Commands
             app.Services.GetRequiredService<TimeProvider>(),
             cancellationToken);
 
-    public static async Task<int> MigrateAsync(string[] args, CancellationToken cancellationToken)
-    {
-        var configuration = BootstrapConfiguration(args);
-        using var loggers = BootstrapLoggers();
-        var logger = loggers.CreateLogger("ExpertsAtHand.Migrate");
-        try
+    public static Task<int> MigrateAsync(string[] args, CancellationToken cancellationToken) =>
+        WithDatabaseAsync(BootstrapConfiguration(args), "ExpertsAtHand.Migrate", async (database, loggers, _) =>
         {
-            await using var database = await DatabaseLease.AcquireAsync(configuration, logger, cancellationToken).ConfigureAwait(false);
             await using var dataSource = Npgsql.NpgsqlDataSource.Create(database.ConnectionString);
             var report = await new MigrationRunner(dataSource, loggers.CreateLogger<MigrationRunner>()).ApplyAsync(Schema.Migrations, cancellationToken).ConfigureAwait(false);
-            Spectre.Console.AnsiConsole.MarkupLine($"[green]{report.Applied.Count}[/] migration(s) applied, {report.AlreadyApplied.Count} already in place.");
+            AnsiConsole.MarkupLine($"[green]{report.Applied.Count}[/] migration(s) applied, {report.AlreadyApplied.Count} already in place.");
             return 0;
-        }
-        catch (Exception ex) when (ex is PostgresBinariesNotFoundException or EmbeddedPostgresStartException or MigrationChangedException)
-        {
-            await Console.Error.WriteLineAsync(ex.Message).ConfigureAwait(false);
-            return 2;
-        }
-    }
+        }, cancellationToken);
 
     public static int Token(string[] args, Caller caller, TimeSpan lifetime)
     {
@@ -92,38 +69,28 @@ internal static partial class Commands
         return 0;
     }
 
-    public static async Task<int> DeadLettersAsync(string[] args, string verb, Guid? id, string? tenant, CancellationToken cancellationToken)
-    {
-        var configuration = BootstrapConfiguration(args);
-        using var loggers = BootstrapLoggers();
-        try
+    public static Task<int> DeadLettersAsync(string[] args, string verb, Guid? id, string? tenant, CancellationToken cancellationToken) =>
+        WithDatabaseAsync(BootstrapConfiguration(args), "ExpertsAtHand.DeadLetters", async (database, _, _) =>
         {
-            await using var database = await DatabaseLease.AcquireAsync(configuration, loggers.CreateLogger("ExpertsAtHand.DeadLetters"), cancellationToken).ConfigureAwait(false);
             await using var dataSource = Npgsql.NpgsqlDataSource.Create(database.ConnectionString);
             var letters = new Messaging.DeadLetters(dataSource, TimeProvider.System);
             switch (verb)
             {
                 case "list":
-                    var table = new Spectre.Console.Table().AddColumns("id", "area", "message", "attempts", "failed at", "error");
+                    var table = new Table().AddColumns("id", "area", "message", "attempts", "failed at", "error");
                     foreach (var letter in await letters.ListAsync(tenant, 500, cancellationToken).ConfigureAwait(false))
                     {
-                        table.AddRow(letter.Id.ToString(), letter.TenantId, letter.MessageType, letter.Attempts.ToString(System.Globalization.CultureInfo.InvariantCulture), letter.FailedAt.ToString("u", System.Globalization.CultureInfo.InvariantCulture), Spectre.Console.Markup.Escape(letter.Error));
+                        table.AddRow(letter.Id.ToString(), letter.TenantId, letter.MessageType, letter.Attempts.ToString(System.Globalization.CultureInfo.InvariantCulture), letter.FailedAt.ToString("u", System.Globalization.CultureInfo.InvariantCulture), Markup.Escape(letter.Error));
                     }
 
-                    Spectre.Console.AnsiConsole.Write(table);
+                    AnsiConsole.Write(table);
                     return 0;
                 case "replay":
                     return Report(await letters.ReplayAsync(id!.Value, null, cancellationToken).ConfigureAwait(false), $"Replayed {id}: it is due now.", id!.Value);
                 default:
                     return Report(await letters.DiscardAsync(id!.Value, null, cancellationToken).ConfigureAwait(false), $"Discarded {id}.", id!.Value);
             }
-        }
-        catch (Exception ex) when (ex is PostgresBinariesNotFoundException or EmbeddedPostgresStartException or MigrationChangedException)
-        {
-            await Console.Error.WriteLineAsync(ex.Message).ConfigureAwait(false);
-            return 2;
-        }
-    }
+        }, cancellationToken);
 
     public static async Task<int> ImportSettingsAsync(string[] args, FileInfo file, string tenant, string[] laCodes, string[] localities, CancellationToken cancellationToken)
     {
@@ -187,12 +154,10 @@ internal static partial class Commands
             return 1;
         }
 
-        using var loggers = BootstrapLoggers();
-        try
+        return await WithDatabaseAsync(configuration, "ExpertsAtHand.Import", async (database, _, _) =>
         {
-            await using var database = await DatabaseLease.AcquireAsync(configuration, loggers.CreateLogger("ExpertsAtHand.Import"), cancellationToken).ConfigureAwait(false);
-            await using var app = ServiceHost.Build(ServiceHost.CreateBuilder(args, database.ConnectionString));
-            await ServiceHost.MigrateAsync(app, cancellationToken).ConfigureAwait(false);
+            var app = await OpenServiceAsync(args, database, cancellationToken).ConfigureAwait(false);
+            await using var _ = app.ConfigureAwait(false);
             var store = app.Services.GetRequiredService<EventStore.EventStore>();
             Features.Settings.ImportReport? report = null;
             await AnsiConsole.Progress().StartAsync(async progress =>
@@ -203,32 +168,25 @@ internal static partial class Commands
             }).ConfigureAwait(false);
             AnsiConsole.MarkupLine($"[green]{report!.Registered}[/] registered, [yellow]{report.Changed}[/] changed, {report.Unchanged} unchanged.");
             return 0;
-        }
-        catch (Exception ex) when (ex is PostgresBinariesNotFoundException or EmbeddedPostgresStartException or MigrationChangedException)
-        {
-            await Console.Error.WriteLineAsync(ex.Message).ConfigureAwait(false);
-            return 2;
-        }
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     public static async Task<int> RebuildAsync(string[] args, string name, CancellationToken cancellationToken)
     {
-        var configuration = BootstrapConfiguration(args);
-        using var loggers = BootstrapLoggers();
-        try
+        // Check the name before starting a database for it.
+        var known = ServiceHost.AsyncProjectionNames;
+        if (name != "all" && !known.Contains(name, StringComparer.Ordinal))
         {
-            await using var database = await DatabaseLease.AcquireAsync(configuration, loggers.CreateLogger("ExpertsAtHand.Rebuild"), cancellationToken).ConfigureAwait(false);
-            await using var app = ServiceHost.Build(ServiceHost.CreateBuilder(args, database.ConnectionString));
-            await ServiceHost.MigrateAsync(app, cancellationToken).ConfigureAwait(false);
+            await Console.Error.WriteLineAsync($"No projection '{name}'. Known: {string.Join(", ", known)}, or all.").ConfigureAwait(false);
+            return 2;
+        }
+
+        return await WithDatabaseAsync(BootstrapConfiguration(args), "ExpertsAtHand.Rebuild", async (database, _, _) =>
+        {
+            var app = await OpenServiceAsync(args, database, cancellationToken).ConfigureAwait(false);
+            await using var _ = app.ConfigureAwait(false);
             var daemon = app.Services.GetRequiredService<EventStore.ProjectionDaemon>();
             var names = name == "all" ? [.. daemon.ProjectionNames] : new List<string> { name };
-            var unknown = names.FirstOrDefault(n => !daemon.ProjectionNames.Contains(n));
-            if (unknown is not null)
-            {
-                await Console.Error.WriteLineAsync($"No projection '{unknown}'. Known: {string.Join(", ", daemon.ProjectionNames)}, or all.").ConfigureAwait(false);
-                return 2;
-            }
-
             await AnsiConsole.Progress().StartAsync(async progress =>
             {
                 foreach (var projection in names)
@@ -244,12 +202,7 @@ internal static partial class Commands
             }).ConfigureAwait(false);
             AnsiConsole.MarkupLine($"Rebuilt {string.Join(", ", names)}.");
             return 0;
-        }
-        catch (Exception ex) when (ex is PostgresBinariesNotFoundException or EmbeddedPostgresStartException or MigrationChangedException)
-        {
-            await Console.Error.WriteLineAsync(ex.Message).ConfigureAwait(false);
-            return 2;
-        }
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     public static int Simulate(Domain.Allocation.SimulationOptions options)
@@ -283,6 +236,42 @@ internal static partial class Commands
 
         Console.Error.WriteLine($"No dead letter {id}.");
         return 1;
+    }
+
+    /// <summary>
+    /// The database (the configured server, or the embedded one) for one verb. Failing to get one, or a
+    /// migration edited after it was applied, is one clear line and exit code 2.
+    /// </summary>
+    private static async Task<int> WithDatabaseAsync(IConfigurationRoot configuration, string category, Func<DatabaseLease, ILoggerFactory, ILogger, Task<int>> work, CancellationToken cancellationToken)
+    {
+        using var loggers = BootstrapLoggers();
+        var logger = loggers.CreateLogger(category);
+        try
+        {
+            await using var database = await DatabaseLease.AcquireAsync(configuration, logger, cancellationToken).ConfigureAwait(false);
+            return await work(database, loggers, logger).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is PostgresBinariesNotFoundException or EmbeddedPostgresStartException or MigrationChangedException)
+        {
+            await Console.Error.WriteLineAsync(ex.Message).ConfigureAwait(false);
+            return 2;
+        }
+    }
+
+    /// <summary>The service's composition over the database with its schema up to date, not yet serving.</summary>
+    private static async Task<WebApplication> OpenServiceAsync(string[] args, DatabaseLease database, CancellationToken cancellationToken)
+    {
+        var app = ServiceHost.Build(ServiceHost.CreateBuilder(args, database.ConnectionString));
+        try
+        {
+            await ServiceHost.MigrateAsync(app, cancellationToken).ConfigureAwait(false);
+            return app;
+        }
+        catch
+        {
+            await app.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
     }
 
     /// <summary>The same sources the web host reads, available before the host exists.</summary>

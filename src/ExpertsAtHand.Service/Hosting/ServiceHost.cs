@@ -109,6 +109,18 @@ public static class ServiceHost
         await runner.ApplyAsync(Schema.Migrations, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>The read models built behind the log by the daemon.</summary>
+    private static IAsyncProjection[] AsyncProjections(IServiceProvider provider) =>
+    [
+        new Features.Reports.TimelinessProjection(),
+        new Features.Reports.OutcomesProjection(),
+        new Features.Reports.CoverageProjection(provider.GetRequiredService<EntitlementCatalog>()),
+    ];
+
+    /// <summary>Their names, known without a database (the rebuild verb checks its argument first).</summary>
+    public static IReadOnlyList<string> AsyncProjectionNames { get; } =
+        [Features.Reports.TimelinessProjection.ProjectionName, Features.Reports.OutcomesProjection.ProjectionName, Features.Reports.CoverageProjection.ProjectionName];
+
     /// <summary>Every event type the service stores, under its stable name.</summary>
     public static TypeRegistry EventTypes()
     {
@@ -136,7 +148,7 @@ public static class ServiceHost
         services.AddSingleton<RequestCommandHandler>();
         services.AddSingleton(provider => new ProjectionDaemon(
             provider.GetRequiredService<EventStore.EventStore>(),
-            [new Features.Reports.TimelinessProjection(), new Features.Reports.OutcomesProjection(), new Features.Reports.CoverageProjection(provider.GetRequiredService<EntitlementCatalog>())],
+            AsyncProjections(provider),
             new ProjectionDaemonOptions(),
             provider.GetRequiredService<ILogger<ProjectionDaemon>>()));
         // Projections:RunDaemon=false leaves them to other nodes (each runs on one node at a time anyway).
