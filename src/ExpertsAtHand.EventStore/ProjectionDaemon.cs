@@ -15,7 +15,7 @@ public sealed record ProjectionDaemonOptions
     /// While a projection is behind (every batch comes back full) batches double up to this size:
     /// fewer, larger transactions for catch-up and rebuilds, small ones when live.
     /// </summary>
-    public int MaxBatchSize { get; init; } = 20_000;
+    public int MaxBatchSize { get; init; } = 10_000; // a batch's list stays below the large object heap
 
     /// <summary>How long an idle projection waits before looking for new events again.</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(250);
@@ -338,7 +338,7 @@ public sealed partial class ProjectionDaemon : IAsyncDisposable
     private async Task<EventBatch> ReadBatchAsync(NpgsqlConnection connection, HashSet<string> handled, Position from, int batchSize, CancellationToken cancellationToken)
     {
         await Task.Yield(); // decode off the caller's path so it overlaps the apply of the previous batch
-        var events = new List<StoredEvent>();
+        var events = new List<StoredEvent>(batchSize);
         var read = 0;
         var to = from;
         await using var command = new NpgsqlCommand(ReadBatchSql, connection);
