@@ -356,25 +356,28 @@ public sealed partial class ProjectionDaemon : IAsyncDisposable
                 continue;
             }
 
-            events.Add(new StoredEvent(
-                to.Seq,
-                reader.GetString(2),
-                reader.GetGuid(3),
-                reader.GetInt64(4),
-                reader.GetString(5),
-                eventType,
-                _store.Types.Deserialize(eventType, reader.GetString(7)),
-                reader.IsDBNull(8) && reader.IsDBNull(9) && reader.IsDBNull(10)
-                    ? EventMetadata.None
-                    : new EventMetadata(
-                        reader.IsDBNull(8) ? null : reader.GetString(8),
-                        reader.IsDBNull(9) ? null : reader.GetString(9),
-                        reader.IsDBNull(10) ? null : reader.GetString(10)),
-                reader.GetFieldValue<DateTimeOffset>(11)));
+            events.Add(Decode(reader, eventType));
         }
 
         return new EventBatch(from, to, read, events);
     }
+
+    /// <summary>A row in <see cref="ReadBatchSql"/>'s column order as a stored event.</summary>
+    private StoredEvent Decode(NpgsqlDataReader reader, string eventType) => new(
+        reader.GetInt64(0),
+        reader.GetString(2),
+        reader.GetGuid(3),
+        reader.GetInt64(4),
+        reader.GetString(5),
+        eventType,
+        _store.Types.Deserialize(eventType, reader.GetString(7)),
+        reader.IsDBNull(8) && reader.IsDBNull(9) && reader.IsDBNull(10)
+            ? EventMetadata.None
+            : new EventMetadata(
+                reader.IsDBNull(8) ? null : reader.GetString(8),
+                reader.IsDBNull(9) ? null : reader.GetString(9),
+                reader.IsDBNull(10) ? null : reader.GetString(10)),
+        reader.GetFieldValue<DateTimeOffset>(11));
 
     /// <summary>Applies a batch and moves the checkpoint in one transaction, if the checkpoint still stands where the batch begins.</summary>
     private static async Task<bool> ApplyBatchAsync(NpgsqlConnection connection, IAsyncProjection projection, EventBatch batch, CancellationToken cancellationToken)

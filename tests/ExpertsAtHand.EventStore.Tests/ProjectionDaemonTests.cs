@@ -156,9 +156,46 @@ public sealed class ProjectionDaemonTests
         Assert.Equal(Enumerable.Range(1, 30), await Ledger.AmountsInApplyOrderAsync(database));
     }
 
-    private static async Task<(TestDatabase, EventStore)> CreateAsync()
+    [Fact]
+    public async Task A_point_in_time_replay_sees_only_its_tenants_events_recorded_before_the_cut_and_leaves_the_live_model_alone()
     {
-        var (database, store) = await TestStore.CreateAsync();
+        var clock = new ManualClock(new DateTimeOffset(2026, 10, 1, 9, 0, 0, TimeSpan.Zero));
+        var (database, store) = await CreateAsync(clock);
+        await using var _ = database;
+        var stream = Guid.NewGuid();
+        await store.AppendAsync(Tenant, stream, 0, new Counted(1), new Counted(2));
+        await store.AppendAsync("area-b", Guid.NewGuid(), 0, new Counted(100));
+        var cut = clock.GetUtcNow().AddHours(1);
+        clock.Advance(TimeSpan.FromDays(1));
+        await store.AppendAsync(Tenant, stream, 2, new Counted(4));
+        var daemon = new ProjectionDaemon(store, [new StreamTotals()], Fast);
+        Assert.Equal(4, await daemon.CatchUpAsync("stream-totals"));
+
+        await using var connection = await database.DataSource.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        await using (var shadow = new NpgsqlCommand("CREATE TEMP TABLE stream_totals (LIKE public.stream_totals INCLUDING ALL) ON COMMIT DROP", connection, transaction))
+        {
+            await shadow.ExecuteNonQueryAsync();
+        }
+
+        var replay = await daemon.ReplayAsync(new StreamTotals(), connection, transaction, Tenant, cut);
+        await using var read = new NpgsqlCommand("SELECT tenant_id, total, events FROM stream_totals", connection, transaction);
+        await using (var reader = await read.ExecuteReaderAsync())
+        {
+            Assert.True(await reader.ReadAsync());
+            Assert.Equal((Tenant, 3L, 2), (reader.GetString(0), reader.GetInt64(1), reader.GetInt32(2)));
+            Assert.False(await reader.ReadAsync());
+        }
+
+        await transaction.RollbackAsync();
+        Assert.Equal(2, replay.EventsApplied);
+        Assert.Equal(2, replay.LastEventPosition); // area-a holds positions 1 and 2 before the cut; area-b 3, the later append 4
+        Assert.Equal([(stream, 7L, 3)], (await StreamTotals.SnapshotAsync(database)).Where(r => r.Item1 == stream));
+    }
+
+    private static async Task<(TestDatabase, EventStore)> CreateAsync(TimeProvider? clock = null)
+    {
+        var (database, store) = await TestStore.CreateAsync(clock: clock);
         await database.ExecuteAsync(
             "CREATE TABLE ledger (applied_order bigserial, seq bigint NOT NULL, amount int NOT NULL, node text);"
             + "CREATE TABLE stream_totals (tenant_id text, stream_id uuid, total bigint, events int, PRIMARY KEY (tenant_id, stream_id));");

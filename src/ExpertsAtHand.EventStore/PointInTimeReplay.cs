@@ -1,0 +1,83 @@
+using Npgsql;
+
+namespace ExpertsAtHand.EventStore;
+
+/// <summary>What a point-in-time replay included: the last event position of the tenant's log before the cut.</summary>
+public sealed record ReplayResult(long LastEventPosition, long EventsApplied);
+
+public sealed partial class ProjectionDaemon
+{
+    private const string ReplaySql =
+        "SELECT seq, tx_id, tenant_id, stream_id, version, stream_type, event_type, data, correlation_id, causation_id, actor, recorded_at "
+        + "FROM eah_events WHERE tenant_id = $1 AND recorded_at < $2 AND event_type = ANY($3) ORDER BY tx_id, seq";
+
+    private const int ReplayBatchSize = 5_000;
+
+    /// <summary>
+    /// Replays one tenant's events recorded before <paramref name="recordedBefore"/> through
+    /// <paramref name="projection"/> on the caller's connection and transaction, in the daemon's
+    /// commit order. With the projection's tables shadowed by empty temporary tables, this answers
+    /// "as the log stood then" without touching the live read model or its checkpoint.
+    /// </summary>
+    public async Task<ReplayResult> ReplayAsync(
+        IAsyncProjection projection,
+        NpgsqlConnection connection,
+        NpgsqlTransaction transaction,
+        string tenant,
+        DateTimeOffset recordedBefore,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(projection);
+        ArgumentException.ThrowIfNullOrWhiteSpace(tenant);
+        var handled = projection.EventTypes.Select(_store.Types.NameOf).ToArray();
+
+        // Read on a second connection so each batch can be applied on the caller's while the rows stream.
+        await using var source = await _store.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand(ReplaySql, source);
+        command.CommandTimeout = 0;
+        command.Parameters.Add(new NpgsqlParameter { Value = tenant });
+        command.Parameters.Add(new NpgsqlParameter { Value = recordedBefore.ToUniversalTime() });
+        command.Parameters.Add(new NpgsqlParameter { Value = handled });
+        long applied = 0;
+        var batch = new List<StoredEvent>(ReplayBatchSize);
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                batch.Add(Decode(reader, reader.GetString(6)));
+                if (batch.Count == ReplayBatchSize)
+                {
+                    applied += await ApplyReplayedAsync(projection, connection, transaction, batch, cancellationToken).ConfigureAwait(false);
+                    batch = new List<StoredEvent>(ReplayBatchSize);
+                }
+            }
+        }
+
+        applied += await ApplyReplayedAsync(projection, connection, transaction, batch, cancellationToken).ConfigureAwait(false);
+
+        await using var last = new NpgsqlCommand("SELECT coalesce(max(seq), 0) FROM eah_events WHERE tenant_id = $1 AND recorded_at < $2", connection, transaction);
+        last.Parameters.Add(new NpgsqlParameter { Value = tenant });
+        last.Parameters.Add(new NpgsqlParameter { Value = recordedBefore.ToUniversalTime() });
+        var position = (long)(await last.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        return new ReplayResult(position, applied);
+    }
+
+    private static async Task<long> ApplyReplayedAsync(IAsyncProjection projection, NpgsqlConnection connection, NpgsqlTransaction transaction, List<StoredEvent> events, CancellationToken cancellationToken)
+    {
+        if (events.Count == 0)
+        {
+            return 0;
+        }
+
+        var commands = new CommandBatch();
+        await projection.ApplyAsync(events, new ProjectionContext(connection, transaction, commands), cancellationToken).ConfigureAwait(false);
+        if (commands.Batch.BatchCommands.Count > 0)
+        {
+            commands.Batch.Connection = connection;
+            commands.Batch.Transaction = transaction;
+            await commands.Batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return events.Count;
+    }
+}
