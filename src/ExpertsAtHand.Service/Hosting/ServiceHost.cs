@@ -97,6 +97,7 @@ public static class ServiceHost
         Features.Reports.CoverageEndpoints.MapCoverage(app);
         Features.Reports.QuarterlyReturnEndpoints.MapQuarterlyReturn(app);
         Features.Reports.EquityEndpoints.MapEquity(app);
+        Features.Reports.CapacityEndpoints.MapCapacity(app);
         app.MapDeadLetters();
         Telemetry.Wire(app);
         return app;
@@ -110,16 +111,11 @@ public static class ServiceHost
     }
 
     /// <summary>The read models built behind the log by the daemon.</summary>
-    private static IAsyncProjection[] AsyncProjections(IServiceProvider provider) =>
-    [
-        new Features.Reports.TimelinessProjection(),
-        new Features.Reports.OutcomesProjection(),
-        new Features.Reports.CoverageProjection(provider.GetRequiredService<EntitlementCatalog>()),
-    ];
+    private static IAsyncProjection[] AsyncProjections(IServiceProvider provider) => [.. provider.GetServices<Features.Reports.IReportProjection>()];
 
     /// <summary>Their names, known without a database (the rebuild verb checks its argument first).</summary>
     public static IReadOnlyList<string> AsyncProjectionNames { get; } =
-        [Features.Reports.TimelinessProjection.ProjectionName, Features.Reports.OutcomesProjection.ProjectionName, Features.Reports.CoverageProjection.ProjectionName];
+        [Features.Reports.TimelinessProjection.ProjectionName, Features.Reports.OutcomesProjection.ProjectionName, Features.Reports.CoverageProjection.ProjectionName, Features.Reports.CapacityProjection.ProjectionName];
 
     /// <summary>Every event type the service stores, under its stable name.</summary>
     public static TypeRegistry EventTypes()
@@ -146,6 +142,11 @@ public static class ServiceHost
             return new EventStore.EventStore(provider.GetRequiredService<NpgsqlDataSource>(), options);
         });
         services.AddSingleton<RequestCommandHandler>();
+        services.AddSingleton<Features.Reports.IReportProjection, Features.Reports.TimelinessProjection>();
+        services.AddSingleton<Features.Reports.IReportProjection, Features.Reports.OutcomesProjection>();
+        services.AddSingleton<Features.Reports.IReportProjection, Features.Reports.CoverageProjection>();
+        services.AddSingleton<Features.Reports.IReportProjection, Features.Reports.CapacityProjection>();
+        services.AddSingleton<Features.Reports.ReportSource>();
         services.AddSingleton(provider => new ProjectionDaemon(
             provider.GetRequiredService<EventStore.EventStore>(),
             AsyncProjections(provider),

@@ -1,12 +1,11 @@
-using ExpertsAtHand.Service.Hosting;
-using Npgsql;
-
 namespace ExpertsAtHand.Service.Features.Reports;
 
 /// <summary>The definitions in DOMAIN.md: rates over closed requests except withdrawn; repeats within six months.</summary>
 public sealed record DeEscalationReport(
     DateOnly From,
     DateOnly To,
+    DateOnly? AsOf,
+    ReportFilters Filters,
     long LastEventPosition,
     long Closed,
     long ClosedExceptWithdrawn,
@@ -22,22 +21,30 @@ public static class DeEscalationEndpoints
     {
         endpoints.MapGet("/api/reports/de-escalation", ReportAsync).WithTags("Reports").RequireAuthorization("member")
             .WithName("DeEscalationReport")
-            .WithSummary("De-escalation and escalation rates over requests closed in the period (withdrawn excluded), the repeat rate, and children supported without an EHC plan.")
+            .WithSummary("De-escalation and escalation rates over requests closed in the period (withdrawn excluded), the repeat rate, and children supported without an EHC plan; filter by locality, phase, discipline; asOf answers from the log as it stood at the end of that day.")
             .Produces<DeEscalationReport>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden);
         return endpoints;
     }
 
-    private static async Task<IResult> ReportAsync(HttpContext http, NpgsqlDataSource dataSource, DateOnly? from, DateOnly? to, CancellationToken cancellationToken)
+    private static async Task<IResult> ReportAsync(HttpContext http, ReportSource source, DateOnly? from, DateOnly? to, DateOnly? asOf, string? locality, string? phase, string? discipline, CancellationToken cancellationToken)
     {
-        var (caller, start, end, problem) = ReportRequest.Check(http, from, to);
-        return problem ?? TypedResults.Ok(await QueryAsync(dataSource, caller!.Tenant, start, end, cancellationToken).ConfigureAwait(false));
+        var (query, errors, forbidden) = ReportRequest.Parse(http, from, to, asOf, locality, phase, discipline);
+        if (query is null)
+        {
+            return forbidden ?? TypedResults.ValidationProblem(errors);
+        }
+
+        await using var view = await source.OpenAsync(query.Tenant, query.AsOf, [OutcomesProjection.ProjectionName], cancellationToken).ConfigureAwait(false);
+        return TypedResults.Ok(await QueryAsync(view, query, cancellationToken).ConfigureAwait(false));
     }
 
-    public static async Task<DeEscalationReport> QueryAsync(NpgsqlDataSource dataSource, string tenant, DateOnly from, DateOnly to, CancellationToken cancellationToken)
+    public static async Task<DeEscalationReport> QueryAsync(ReportView view, ReportQuery query, CancellationToken cancellationToken)
     {
-        var position = await Checkpoints.PositionAsync(dataSource, OutcomesProjection.ProjectionName, cancellationToken).ConfigureAwait(false);
-        await using var command = dataSource.CreateCommand(
-            "SELECT "
+        // Repeats look at the child's earlier episodes anywhere in the area; the filters choose which new requests are counted.
+        await using var command = view.Command(
+            "WITH scoped AS (SELECT e.* FROM rpt_episodes e LEFT JOIN rpt_outcome_settings s ON s.tenant_id = e.tenant_id AND s.urn = e.setting_urn "
+            + "WHERE e.tenant_id = $1 AND ($4::text IS NULL OR s.locality = $4) AND ($5::text IS NULL OR s.phase = $5) AND ($6::text IS NULL OR $6 = ANY(e.disciplines))) "
+            + "SELECT "
             + "count(*) FILTER (WHERE closed_on BETWEEN $2 AND $3), "
             + "count(*) FILTER (WHERE closed_on BETWEEN $2 AND $3 AND outcome <> 'Withdrawn'), "
             + "count(*) FILTER (WHERE closed_on BETWEEN $2 AND $3 AND outcome IN ('NeedsMetInSetting', 'ContinuingWithUniversalSupport')), "
@@ -46,19 +53,19 @@ public static class DeEscalationEndpoints
             + "count(*) FILTER (WHERE level = 'Individual' AND raised_on BETWEEN $2 AND $3 AND EXISTS (SELECT 1 FROM rpt_episodes p WHERE p.tenant_id = e.tenant_id AND p.child_key = e.child_key "
             + "AND NOT (p.request_id = e.request_id AND p.episode = e.episode) AND p.closed_on BETWEEN e.raised_on - interval '6 months' AND e.raised_on)), "
             + "count(DISTINCT child_key) FILTER (WHERE level = 'Individual' AND first_delivered_on BETWEEN $2 AND $3 AND sen_status <> 'EhcPlan') "
-            + "FROM rpt_episodes e WHERE tenant_id = $1");
-        command.Parameters.Add(new NpgsqlParameter { Value = tenant });
-        command.Parameters.Add(new NpgsqlParameter { Value = from });
-        command.Parameters.Add(new NpgsqlParameter { Value = to });
+            + "FROM scoped e",
+            query.Tenant, query.From, query.To, query.Locality, query.PhaseName, query.DisciplineName);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
         var closedExceptWithdrawn = reader.GetInt64(1);
         var individual = reader.GetInt64(4);
         double? Rate(long count, long of) => of == 0 ? null : Math.Round((double)count / of, 3);
         return new DeEscalationReport(
-            from,
-            to,
-            position,
+            query.From,
+            query.To,
+            view.AsOf,
+            ReportFilters.Of(query),
+            view.LastEventPosition,
             reader.GetInt64(0),
             closedExceptWithdrawn,
             Rate(reader.GetInt64(2), closedExceptWithdrawn),

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using ExpertsAtHand.Domain.Requests;
+using ExpertsAtHand.Domain.Settings;
 using ExpertsAtHand.EventStore;
 
 namespace ExpertsAtHand.Service.Features.Reports;
@@ -9,16 +10,18 @@ namespace ExpertsAtHand.Service.Features.Reports;
 /// One row per request episode with how it ended and whether support was delivered: the source of
 /// de-escalation, escalation and repeat rates and of children supported without a plan.
 /// </summary>
-public sealed class OutcomesProjection : IAsyncProjection
+public sealed class OutcomesProjection : IReportProjection
 {
     public const string ProjectionName = "outcomes";
     private const string CurrentEpisode = "episode = (SELECT max(episode) FROM rpt_episodes WHERE tenant_id = $1 AND request_id = $2)";
 
     public string Name => ProjectionName;
 
+    public IReadOnlyList<string> Tables { get; } = ["rpt_outcome_settings", "rpt_episodes"];
+
     public IReadOnlySet<Type> EventTypes { get; } = new HashSet<Type>
     {
-        typeof(RequestRaised), typeof(RequestReopened), typeof(RequestClosed), typeof(RequestWithdrawn), typeof(ContactRecorded),
+        typeof(SettingRegistered), typeof(SettingDetailsChanged), typeof(RequestRaised), typeof(RequestReopened), typeof(TriageAccepted), typeof(RequestClosed), typeof(RequestWithdrawn), typeof(ContactRecorded),
     };
 
     /// <summary>A one-way key for a child within a setting, so repeat requests can be counted without the reference.</summary>
@@ -30,20 +33,32 @@ public sealed class OutcomesProjection : IAsyncProjection
         var batch = context.Batch;
         foreach (var e in events)
         {
+            if (SettingDecider.DetailsIn(e.Data) is var (urn, setting))
+            {
+                batch.Add(
+                    "INSERT INTO rpt_outcome_settings VALUES ($1, $2, $3, $4) ON CONFLICT (tenant_id, urn) DO UPDATE SET locality = $3, phase = $4",
+                    e.TenantId, urn, setting.Locality, setting.Phase.ToString());
+                continue;
+            }
+
             switch (e.Data)
             {
                 case RequestRaised r:
                     batch.Add(
-                        "INSERT INTO rpt_episodes (tenant_id, request_id, episode, setting_urn, level, child_key, sen_status, raised_on) VALUES ($1, $2, 1, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+                        "INSERT INTO rpt_episodes (tenant_id, request_id, episode, setting_urn, level, child_key, sen_status, raised_on, disciplines) VALUES ($1, $2, 1, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
                         e.TenantId, e.StreamId, r.SettingUrn, r.Level.ToString(),
                         r.Child is { } child ? ChildKey(e.TenantId, r.SettingUrn, child.Reference) : null,
-                        r.Child?.SenStatus.ToString(), r.ReceivedOn);
+                        r.Child?.SenStatus.ToString(), r.ReceivedOn, r.Disciplines.Select(d => d.ToString()).ToArray());
                     break;
                 case RequestReopened r:
                     batch.Add(
-                        "INSERT INTO rpt_episodes (tenant_id, request_id, episode, setting_urn, level, child_key, sen_status, raised_on) "
-                        + $"SELECT tenant_id, request_id, episode + 1, setting_urn, level, child_key, sen_status, $3 FROM rpt_episodes WHERE tenant_id = $1 AND request_id = $2 AND {CurrentEpisode}",
+                        "INSERT INTO rpt_episodes (tenant_id, request_id, episode, setting_urn, level, child_key, sen_status, raised_on, disciplines) "
+                        + $"SELECT tenant_id, request_id, episode + 1, setting_urn, level, child_key, sen_status, $3, disciplines FROM rpt_episodes WHERE tenant_id = $1 AND request_id = $2 AND {CurrentEpisode}",
                         e.TenantId, e.StreamId, r.ReceivedOn);
+                    break;
+                case TriageAccepted a:
+                    batch.Add($"UPDATE rpt_episodes SET disciplines = $3 WHERE tenant_id = $1 AND request_id = $2 AND {CurrentEpisode}",
+                        e.TenantId, e.StreamId, a.Disciplines.Select(d => d.ToString()).ToArray());
                     break;
                 case RequestClosed c:
                     batch.Add($"UPDATE rpt_episodes SET closed_on = $3, outcome = $4 WHERE tenant_id = $1 AND request_id = $2 AND {CurrentEpisode}",
@@ -65,7 +80,7 @@ public sealed class OutcomesProjection : IAsyncProjection
 
     public ValueTask ResetAsync(ProjectionContext context, CancellationToken cancellationToken)
     {
-        context.Batch.Add("TRUNCATE rpt_episodes");
+        context.Batch.Add("TRUNCATE rpt_episodes, rpt_outcome_settings");
         return ValueTask.CompletedTask;
     }
 }

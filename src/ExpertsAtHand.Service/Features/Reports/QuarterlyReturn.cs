@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using ExpertsAtHand.Service.Hosting;
-using Npgsql;
+using ExpertsAtHand.Service.Features.Requests;
 
 namespace ExpertsAtHand.Service.Features.Reports;
 
@@ -22,7 +22,7 @@ public sealed record Suppression(int Threshold, int RoundTo)
 /// <summary>One line of the return: a measure for a locality and phase (or "All").</summary>
 public sealed record ReturnLine(string Quarter, string Locality, string Phase, string Measure, string Value);
 
-public sealed record QuarterlyReturnDocument(string Quarter, DateOnly From, DateOnly To, string Suppression, IReadOnlyList<ReturnLine> Lines);
+public sealed record QuarterlyReturnDocument(string Quarter, DateOnly From, DateOnly To, DateOnly? AsOf, long LastEventPosition, string Suppression, IReadOnlyList<ReturnLine> Lines);
 
 /// <summary>
 /// GET /api/reports/quarterly-return?quarter=2026-Q3[&format=csv][&suppression=default|nhs]: the
@@ -35,7 +35,7 @@ public static class QuarterlyReturnEndpoints
     {
         endpoints.MapGet("/api/reports/quarterly-return", ReturnAsync).WithTags("Reports").RequireAuthorization("member")
             .WithName("QuarterlyReturn")
-            .WithSummary("The quarter's coverage, timeliness and de-escalation as JSON or CSV (format=csv), small counts suppressed (suppression=default: 1–4 as c; nhs: 1–7 as c, others to the nearest 5).")
+            .WithSummary("The quarter's coverage, timeliness and de-escalation as JSON or CSV (format=csv), small counts suppressed (suppression=default: 1–4 as c; nhs: 1–7 as c, others to the nearest 5); asOf gives the return as the log stood at the end of that day.")
             .Produces<QuarterlyReturnDocument>().Produces<string>(StatusCodes.Status200OK, "text/csv").ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden);
         return endpoints;
     }
@@ -53,7 +53,7 @@ public static class QuarterlyReturnEndpoints
         return (from, from.AddMonths(3).AddDays(-1));
     }
 
-    private static async Task<IResult> ReturnAsync(HttpContext http, NpgsqlDataSource dataSource, string? quarter, string? format, string? suppression, CancellationToken cancellationToken)
+    private static async Task<IResult> ReturnAsync(HttpContext http, ReportSource source, TimeProvider clock, RequestRulesCatalog rules, string? quarter, string? format, string? suppression, DateOnly? asOf, CancellationToken cancellationToken)
     {
         var caller = Caller.From(http.User)!;
         if (!caller.Is(Roles.Coordinator, Roles.Commissioner))
@@ -78,6 +78,12 @@ public static class QuarterlyReturnEndpoints
             errors["suppression"] = ["default (1–4 as c) or nhs (1–7 as c, others to the nearest 5)."];
         }
 
+        var today = rules.For(caller.Tenant).LocalDate(clock.GetUtcNow());
+        if (asOf > today)
+        {
+            errors["asOf"] = [$"A date on or before today ({today:yyyy-MM-dd}): the log cannot answer for the future."];
+        }
+
         if (errors.Count > 0)
         {
             return TypedResults.ValidationProblem(errors);
@@ -85,9 +91,12 @@ public static class QuarterlyReturnEndpoints
 
         var rule = suppression == "nhs" ? Suppression.Nhs : Suppression.Default;
         var (from, to) = period!.Value;
-        var coverage = await CoverageEndpoints.QueryAsync(dataSource, caller.Tenant, from, to, cancellationToken).ConfigureAwait(false);
-        var timeliness = await TimelinessEndpoints.QueryAsync(dataSource, caller.Tenant, from, to, null, null, null, null, null, cancellationToken).ConfigureAwait(false);
-        var outcomes = await DeEscalationEndpoints.QueryAsync(dataSource, caller.Tenant, from, to, cancellationToken).ConfigureAwait(false);
+        var query = new ReportQuery(caller.Tenant, from, to, asOf, null, null, null);
+        await using var view = await source.OpenAsync(
+            caller.Tenant, asOf, [CoverageProjection.ProjectionName, TimelinessProjection.ProjectionName, OutcomesProjection.ProjectionName], cancellationToken).ConfigureAwait(false);
+        var coverage = await CoverageEndpoints.QueryAsync(view, query, cancellationToken).ConfigureAwait(false);
+        var timeliness = await TimelinessEndpoints.QueryAsync(view, query, null, null, cancellationToken).ConfigureAwait(false);
+        var outcomes = await DeEscalationEndpoints.QueryAsync(view, query, cancellationToken).ConfigureAwait(false);
 
         var lines = new List<ReturnLine>();
         void Add(string locality, string phase, string measure, string value) => lines.Add(new ReturnLine(quarter!, locality, phase, measure, value));
@@ -118,7 +127,7 @@ public static class QuarterlyReturnEndpoints
         Add("All", "All", "repeat_rate", Ratio(outcomes.RepeatRate, outcomes.IndividualRaised));
         Add("All", "All", "children_supported_without_plan", rule.Count(outcomes.ChildrenSupportedWithoutPlan));
 
-        var document = new QuarterlyReturnDocument(quarter!, from, to, suppression ?? "default", lines);
+        var document = new QuarterlyReturnDocument(quarter!, from, to, asOf, view.LastEventPosition, suppression ?? "default", lines);
         if (format != "csv")
         {
             return TypedResults.Ok(document);

@@ -9,7 +9,7 @@ namespace ExpertsAtHand.Service.Features.Reports;
 /// Time to triage and to first contact, one row per request episode, with the locality, phase,
 /// disciplines, priority and provider organisation reports break them down by. Holds no child data.
 /// </summary>
-public sealed class TimelinessProjection : IAsyncProjection
+public sealed class TimelinessProjection : IReportProjection
 {
     public const string ProjectionName = "timeliness";
 
@@ -17,6 +17,8 @@ public sealed class TimelinessProjection : IAsyncProjection
     private const string CurrentEpisode = "episode = (SELECT max(episode) FROM rpt_request_clocks WHERE tenant_id = $1 AND request_id = $2)";
 
     public string Name => ProjectionName;
+
+    public IReadOnlyList<string> Tables { get; } = ["rpt_settings", "rpt_practitioners", "rpt_request_clocks"];
 
     public IReadOnlySet<Type> EventTypes { get; } = new HashSet<Type>
     {

@@ -1,7 +1,6 @@
 using ExpertsAtHand.Domain.Requests;
-using ExpertsAtHand.EventStore;
 using ExpertsAtHand.Service.Hosting;
-using Npgsql;
+using ExpertsAtHand.EventStore;
 
 namespace ExpertsAtHand.Service.Features.Reports;
 
@@ -11,7 +10,7 @@ public sealed record ClockFigures(long Count, double? Median, double? P90, doubl
 public sealed record TimelinessGroup(string Group, ClockFigures TimeToTriage, ClockFigures TimeToFirstContact);
 
 /// <summary>Every answer states the last event position it includes.</summary>
-public sealed record TimelinessReport(DateOnly From, DateOnly To, string? GroupBy, long LastEventPosition, IReadOnlyList<TimelinessGroup> Groups);
+public sealed record TimelinessReport(DateOnly From, DateOnly To, DateOnly? AsOf, ReportFilters Filters, string? Priority, string? GroupBy, long LastEventPosition, IReadOnlyList<TimelinessGroup> Groups);
 
 /// <summary>
 /// GET /api/reports/timeliness: time to triage (episodes received in the period) and to first
@@ -33,7 +32,7 @@ public static class TimelinessEndpoints
     {
         endpoints.MapGet("/api/reports/timeliness", TimelinessAsync).WithTags("Reports").RequireAuthorization("member")
             .WithName("TimelinessReport")
-            .WithSummary("Time to triage and to first contact in working days: median, 90th percentile, share within the standard; groupBy locality, phase, discipline, priority or provider.")
+            .WithSummary("Time to triage and to first contact in working days: median, 90th percentile, share within the standard; groupBy locality, phase, discipline, priority or provider; filter by locality, phase, discipline, priority; asOf answers from the log as it stood at the end of that day.")
             .Produces<TimelinessReport>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden);
         endpoints.MapGet("/api/admin/projections", async (HttpContext http, ProjectionDaemon daemon, CancellationToken cancellationToken) =>
                 Caller.From(http.User) is { } caller && caller.Is(Roles.Administrator)
@@ -45,38 +44,24 @@ public static class TimelinessEndpoints
         return endpoints;
     }
 
-    private static async Task<IResult> TimelinessAsync(HttpContext http, NpgsqlDataSource dataSource, DateOnly? from, DateOnly? to, string? groupBy, string? locality, string? phase, Discipline? discipline, Priority? priority, CancellationToken cancellationToken)
+    private static async Task<IResult> TimelinessAsync(HttpContext http, ReportSource source, DateOnly? from, DateOnly? to, DateOnly? asOf, string? groupBy, string? locality, string? phase, string? discipline, Priority? priority, CancellationToken cancellationToken)
     {
-        var caller = Caller.From(http.User)!;
-        if (!caller.Is(Roles.Coordinator, Roles.Commissioner))
-        {
-            return Problems.Forbidden("Reports are for coordinators and commissioners.");
-        }
-
-        var errors = new Dictionary<string, string[]>();
-        if (from is null || to is null)
-        {
-            errors[from is null ? "from" : "to"] = ["Give the period as from and to dates (yyyy-MM-dd)."];
-        }
-        else if (to < from)
-        {
-            errors["to"] = ["The period ends on or after it starts."];
-        }
-
+        var (query, errors, forbidden) = ReportRequest.Parse(http, from, to, asOf, locality, phase, discipline);
         if (groupBy is not null && !Groupings.ContainsKey(groupBy))
         {
             errors["groupBy"] = [$"One of {string.Join(", ", Groupings.Keys)}."];
         }
 
-        if (errors.Count > 0)
+        if (query is null || errors.Count > 0)
         {
-            return TypedResults.ValidationProblem(errors);
+            return forbidden ?? TypedResults.ValidationProblem(errors);
         }
 
-        return TypedResults.Ok(await QueryAsync(dataSource, caller.Tenant, from!.Value, to!.Value, groupBy, locality, phase, discipline, priority, cancellationToken).ConfigureAwait(false));
+        await using var view = await source.OpenAsync(query.Tenant, query.AsOf, [TimelinessProjection.ProjectionName], cancellationToken).ConfigureAwait(false);
+        return TypedResults.Ok(await QueryAsync(view, query, groupBy, priority, cancellationToken).ConfigureAwait(false));
     }
 
-    public static async Task<TimelinessReport> QueryAsync(NpgsqlDataSource dataSource, string tenant, DateOnly from, DateOnly to, string? groupBy, string? locality, string? phase, Discipline? discipline, Priority? priority, CancellationToken cancellationToken)
+    public static async Task<TimelinessReport> QueryAsync(ReportView view, ReportQuery query, string? groupBy, Priority? priority, CancellationToken cancellationToken)
     {
         var group = groupBy is null ? "'All'" : Groupings[groupBy];
         var source =
@@ -92,18 +77,10 @@ public static class TimelinessEndpoints
             + "CASE WHEN first_contact_on BETWEEN $2 AND $3 THEN 1 ELSE 0 END AS fc, first_contact_days AS fd, CASE WHEN first_contact_met THEN 1.0 ELSE 0.0 END AS fm FROM scoped) x "
             + "WHERE tc = 1 OR fc = 1 GROUP BY g ORDER BY g";
 
-        var position = await Checkpoints.PositionAsync(dataSource, TimelinessProjection.ProjectionName, cancellationToken).ConfigureAwait(false);
-
-        await using var command = dataSource.CreateCommand(sql);
-        command.Parameters.Add(new NpgsqlParameter { Value = tenant });
-        command.Parameters.Add(new NpgsqlParameter { Value = from });
-        command.Parameters.Add(new NpgsqlParameter { Value = to });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)locality ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)phase ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)priority?.ToString() ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)discipline?.ToString() ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         // By discipline, a request counts once per discipline; otherwise once.
-        command.Parameters.Add(new NpgsqlParameter { Value = string.Equals(groupBy, "discipline", StringComparison.OrdinalIgnoreCase) });
+        await using var command = view.Command(
+            sql, query.Tenant, query.From, query.To, query.Locality, query.PhaseName, priority?.ToString(), query.DisciplineName,
+            string.Equals(groupBy, "discipline", StringComparison.OrdinalIgnoreCase));
         var groups = new List<TimelinessGroup>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -115,6 +92,6 @@ public static class TimelinessEndpoints
                 new ClockFigures(reader.GetInt64(5), Number(6), Number(7), Number(8))));
         }
 
-        return new TimelinessReport(from, to, groupBy?.ToLowerInvariant(), position, groups);
+        return new TimelinessReport(query.From, query.To, view.AsOf, ReportFilters.Of(query), priority?.ToString(), groupBy?.ToLowerInvariant(), view.LastEventPosition, groups);
     }
 }

@@ -1,0 +1,183 @@
+using ExpertsAtHand.Domain.Calendar;
+using ExpertsAtHand.Service.Features.Requests;
+using Npgsql;
+
+namespace ExpertsAtHand.Service.Features.Reports;
+
+/// <summary>
+/// One discipline in one week (Monday to Sunday), as it stood at the week's end: requests received,
+/// requests waiting for triage or for a first contact, the oldest wait, and the practitioner hours
+/// available that week (weekly hours × working days not absent ÷ 5) against hours delivered.
+/// </summary>
+public sealed record CapacityWeek(
+    DateOnly WeekStarting,
+    string Discipline,
+    long Received,
+    long AwaitingTriage,
+    long AwaitingFirstContact,
+    long Backlog,
+    DateOnly? OldestWaitingSince,
+    int? OldestWaitWorkingDays,
+    int Practitioners,
+    decimal CapacityHours,
+    decimal HoursDelivered);
+
+public sealed record CapacityReport(DateOnly From, DateOnly To, DateOnly? AsOf, ReportFilters Filters, long LastEventPosition, IReadOnlyList<CapacityWeek> Weeks);
+
+/// <summary>
+/// GET /api/reports/capacity: open demand by discipline against practitioner capacity, week by week,
+/// with the oldest wait. A locality filter counts requests from that locality's settings and the
+/// practitioners who work there (a practitioner covering several localities counts in each); a phase
+/// filter narrows demand only.
+/// </summary>
+public static class CapacityEndpoints
+{
+    public static IEndpointRouteBuilder MapCapacity(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGet("/api/reports/capacity", ReportAsync).WithTags("Reports").RequireAuthorization("member")
+            .WithName("CapacityReport")
+            .WithSummary("Capacity and backlog by week and discipline: received, awaiting triage, awaiting first contact, the oldest wait, practitioner hours available and delivered; filter by locality, phase, discipline; asOf answers from the log as it stood at the end of that day.")
+            .Produces<CapacityReport>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden);
+        return endpoints;
+    }
+
+    private static async Task<IResult> ReportAsync(HttpContext http, ReportSource source, RequestRulesCatalog rules, DateOnly? from, DateOnly? to, DateOnly? asOf, string? locality, string? phase, string? discipline, CancellationToken cancellationToken)
+    {
+        var (query, errors, forbidden) = ReportRequest.Parse(http, from, to, asOf, locality, phase, discipline);
+        if (query is null)
+        {
+            return forbidden ?? TypedResults.ValidationProblem(errors);
+        }
+
+        await using var view = await source.OpenAsync(query.Tenant, query.AsOf, [CapacityProjection.ProjectionName], cancellationToken).ConfigureAwait(false);
+        return TypedResults.Ok(await QueryAsync(view, query, rules.For(query.Tenant).Calendar, cancellationToken).ConfigureAwait(false));
+    }
+
+    public static DateOnly WeekStarting(DateOnly date) => date.AddDays(-(((int)date.DayOfWeek + 6) % 7));
+
+    public static async Task<CapacityReport> QueryAsync(ReportView view, ReportQuery query, WorkingDayCalendar calendar, CancellationToken cancellationToken)
+    {
+        var firstWeek = WeekStarting(query.From);
+        var lastWeek = WeekStarting(query.To);
+        var weeks = new Dictionary<(DateOnly Week, string Discipline), CapacityWeek>();
+        CapacityWeek Empty(DateOnly week, string discipline) => new(week, discipline, 0, 0, 0, 0, null, null, 0, 0, 0);
+
+        // A request waits at a week's end when it was received by then and neither ended nor had its first contact by then.
+        const string Waiting = "(d.ended_on IS NULL OR d.ended_on > w.week_end) AND (d.first_contact_on IS NULL OR d.first_contact_on > w.week_end)";
+        await using (var demand = view.Command(
+            "WITH weeks AS (SELECT g::date AS week_start, g::date + 6 AS week_end FROM generate_series($2::date, $3::date, interval '7 days') AS g) "
+            + "SELECT w.week_start, d.discipline, "
+            + "count(*) FILTER (WHERE d.received_on >= w.week_start), "
+            + $"count(*) FILTER (WHERE {Waiting} AND (d.triaged_on IS NULL OR d.triaged_on > w.week_end)), "
+            + $"count(*) FILTER (WHERE {Waiting} AND d.triaged_on <= w.week_end), "
+            + $"min(d.received_on) FILTER (WHERE {Waiting}) "
+            + "FROM weeks w JOIN rpt_capacity_demand d ON d.tenant_id = $1 AND d.received_on <= w.week_end "
+            + "AND (least(d.ended_on, d.first_contact_on) IS NULL OR least(d.ended_on, d.first_contact_on) >= w.week_start) "
+            + "WHERE ($4::text IS NULL OR d.locality = $4) AND ($5::text IS NULL OR d.phase = $5) AND ($6::text IS NULL OR d.discipline = $6) "
+            + "GROUP BY 1, 2",
+            query.Tenant, firstWeek, lastWeek, query.Locality, query.PhaseName, query.DisciplineName))
+        {
+            await using var reader = await demand.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var week = reader.GetFieldValue<DateOnly>(0);
+                var discipline = reader.GetString(1);
+                DateOnly? oldest = reader.IsDBNull(5) ? null : reader.GetFieldValue<DateOnly>(5);
+                weeks[(week, discipline)] = Empty(week, discipline) with
+                {
+                    Received = reader.GetInt64(2),
+                    AwaitingTriage = reader.GetInt64(3),
+                    AwaitingFirstContact = reader.GetInt64(4),
+                    Backlog = reader.GetInt64(3) + reader.GetInt64(4),
+                    OldestWaitingSince = oldest,
+                    OldestWaitWorkingDays = oldest is { } since ? calendar.WorkingDaysBetween(since, week.AddDays(6)) : null,
+                };
+            }
+        }
+
+        var versions = new List<(string Id, DateOnly EffectiveOn, string Discipline, string[] Localities, decimal WeeklyHours, bool Active)>();
+        await using (var practitioners = view.Command(
+            "SELECT practitioner_id, effective_on, discipline, localities, weekly_hours, active FROM rpt_capacity_practitioners WHERE tenant_id = $1 AND effective_on <= $2 ORDER BY practitioner_id, effective_on",
+            query.Tenant, lastWeek.AddDays(6)))
+        {
+            await using var reader = await practitioners.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                versions.Add((reader.GetString(0), reader.GetFieldValue<DateOnly>(1), reader.GetString(2), reader.GetFieldValue<string[]>(3), reader.GetDecimal(4), reader.GetBoolean(5)));
+            }
+        }
+
+        var absences = new List<(string Id, DateOnly First, DateOnly Last)>();
+        await using (var away = view.Command(
+            "SELECT practitioner_id, first_day, last_day FROM rpt_capacity_absences WHERE tenant_id = $1 AND last_day >= $2 AND first_day <= $3",
+            query.Tenant, firstWeek, lastWeek.AddDays(6)))
+        {
+            await using var reader = await away.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                absences.Add((reader.GetString(0), reader.GetFieldValue<DateOnly>(1), reader.GetFieldValue<DateOnly>(2)));
+            }
+        }
+
+        var delivered = new Dictionary<(string Id, DateOnly Week), decimal>();
+        await using (var contacts = view.Command(
+            "SELECT practitioner_id, date_trunc('week', delivered_on)::date, sum(hours) FROM rpt_capacity_contacts WHERE tenant_id = $1 AND delivered_on BETWEEN $2 AND $3 GROUP BY 1, 2",
+            query.Tenant, firstWeek, lastWeek.AddDays(6)))
+        {
+            await using var reader = await contacts.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                delivered[(reader.GetString(0), reader.GetFieldValue<DateOnly>(1))] = reader.GetDecimal(2);
+            }
+        }
+
+        var byPractitioner = versions.GroupBy(v => v.Id).ToList();
+        for (var week = firstWeek; week <= lastWeek; week = week.AddDays(7))
+        {
+            var weekEnd = week.AddDays(6);
+            foreach (var practitioner in byPractitioner)
+            {
+                var current = practitioner.LastOrDefault(v => v.EffectiveOn <= weekEnd);
+                if (current.Id is null || (query.DisciplineName is { } only && current.Discipline != only)
+                    || (query.Locality is { } locality && !current.Localities.Contains(locality, StringComparer.Ordinal)))
+                {
+                    continue;
+                }
+
+                var hoursDelivered = delivered.GetValueOrDefault((practitioner.Key, week));
+                var available = 0;
+                if (current.Active)
+                {
+                    for (var day = week; day <= weekEnd; day = day.AddDays(1))
+                    {
+                        if (calendar.IsWorkingDay(day) && !absences.Any(a => a.Id == practitioner.Key && a.First <= day && day <= a.Last))
+                        {
+                            available++;
+                        }
+                    }
+                }
+
+                if (!current.Active && hoursDelivered == 0)
+                {
+                    continue;
+                }
+
+                var row = weeks.GetValueOrDefault((week, current.Discipline)) ?? Empty(week, current.Discipline);
+                weeks[(week, current.Discipline)] = row with
+                {
+                    Practitioners = row.Practitioners + (current.Active ? 1 : 0),
+                    CapacityHours = row.CapacityHours + Math.Round(current.WeeklyHours * available / 5m, 2),
+                    HoursDelivered = row.HoursDelivered + hoursDelivered,
+                };
+            }
+        }
+
+        return new CapacityReport(
+            query.From,
+            query.To,
+            view.AsOf,
+            ReportFilters.Of(query),
+            view.LastEventPosition,
+            [.. weeks.Values.OrderBy(w => w.WeekStarting).ThenBy(w => w.Discipline, StringComparer.Ordinal)]);
+    }
+}

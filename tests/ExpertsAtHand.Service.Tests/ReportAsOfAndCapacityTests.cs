@@ -1,0 +1,224 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using ExpertsAtHand.Domain.Requests;
+using ExpertsAtHand.EventStore;
+using ExpertsAtHand.Service.Features.Reports;
+using Microsoft.Extensions.DependencyInjection;
+using static ExpertsAtHand.Service.Tests.ApiBuilders;
+
+namespace ExpertsAtHand.Service.Tests;
+
+public sealed class ReportAsOfAndCapacityTests
+{
+    private static readonly TimeZoneInfo London = TimeZoneInfo.FindSystemTimeZoneById("Europe/London");
+
+    [Fact]
+    public async Task A_report_as_of_a_past_date_ignores_later_events_and_leaves_the_live_read_model_alone()
+    {
+        await using var app = await ServiceApp.StartAsync(); // Monday 5 October 2026, 09:00
+        await SeedReferenceDataAsync(app);
+        var first = await SupportAsync(app, Urn, "2026-10-05", 90);
+        app.Clock.Advance(TimeSpan.FromDays(7)); // Monday 12 October
+        var second = await SupportAsync(app, OtherUrn, "2026-10-12", 60);
+        await app.CatchUpProjectionsAsync();
+        using var commissioner = app.As("commissioner");
+
+        var live = (await commissioner.GetFromJsonAsync<JsonObject>("/api/reports/coverage?from=2026-10-01&to=2026-10-31"))!;
+        var asOf = (await commissioner.GetFromJsonAsync<JsonObject>("/api/reports/coverage?from=2026-10-01&to=2026-10-31&asOf=2026-10-09"))!;
+
+        // The same measure folded straight from the events recorded by the end of 9 October (London).
+        var cut = new DateTimeOffset(2026, 10, 10, 0, 0, 0, TimeSpan.FromHours(1));
+        var hours = new Dictionary<string, decimal> { [Urn] = 0, [OtherUrn] = 0 };
+        await using (var session = app.Services.GetRequiredService<EventStore.EventStore>().OpenSession(ServiceApp.Tenant))
+        {
+            foreach (var id in new[] { first, second })
+            {
+                var events = (await session.ReadStreamAsync(id)).Where(e => e.RecordedAt < cut).ToList();
+                if (events.Select(e => e.Data).OfType<RequestRaised>().SingleOrDefault() is { } raised)
+                {
+                    hours[raised.SettingUrn] += events.Select(e => e.Data).OfType<ContactRecorded>().Sum(c => c.DurationMinutes / 60m);
+                }
+            }
+        }
+
+        var rows = asOf["rows"]!.AsArray();
+        Assert.Equal(hours[Urn], rows.Single(r => r!["phase"]!.GetValue<string>() == "Primary")!["hoursDelivered"]!.GetValue<decimal>());
+        Assert.Equal(hours[OtherUrn], rows.Single(r => r!["phase"]!.GetValue<string>() == "Secondary")!["hoursDelivered"]!.GetValue<decimal>());
+        Assert.Equal(1, asOf["total"]!["settingsSupported"]!.GetValue<long>());
+        Assert.Equal(2, live["total"]!["settingsSupported"]!.GetValue<long>());
+        Assert.Equal("2026-10-09", asOf["asOf"]!.GetValue<string>());
+        Assert.True(asOf["lastEventPosition"]!.GetValue<long>() < live["lastEventPosition"]!.GetValue<long>());
+
+        var timelinessThen = (await commissioner.GetFromJsonAsync<JsonObject>("/api/reports/timeliness?from=2026-10-01&to=2026-10-31&asOf=2026-10-09"))!;
+        var timelinessNow = (await commissioner.GetFromJsonAsync<JsonObject>("/api/reports/timeliness?from=2026-10-01&to=2026-10-31"))!;
+        Assert.Equal(1, timelinessThen["groups"]![0]!["timeToTriage"]!["count"]!.GetValue<long>());
+        Assert.Equal(2, timelinessNow["groups"]![0]!["timeToTriage"]!["count"]!.GetValue<long>());
+
+        // Asking about the past changed nothing live.
+        var again = (await commissioner.GetFromJsonAsync<JsonObject>("/api/reports/coverage?from=2026-10-01&to=2026-10-31"))!;
+        Assert.Equal(live.ToJsonString(), again.ToJsonString());
+    }
+
+    [Fact]
+    public async Task Capacity_by_week_equals_a_direct_fold_over_the_events_and_a_rebuild_changes_nothing()
+    {
+        await using var app = await ServiceApp.StartAsync(); // Monday 5 October 2026
+        await SeedReferenceDataAsync(app);
+        using var coordinator = app.As("coordinator");
+        using var senco = app.As("senco", urn: Urn);
+        Assert.Equal(HttpStatusCode.Created, (await coordinator.PostAsJsonAsync($"/api/practitioners/{Ep}/absences", new { from = "2026-10-14", to = "2026-10-14", reason = "Training" })).StatusCode);
+
+        var supported = await SupportAsync(app, Urn, "2026-10-05", 120); // triaged and seen in week 1
+        var (waiting, _) = await RaiseAsync(app); // never triaged
+        var (accepted, acceptedTag) = await RaiseAsync(app);
+        await ExpectAsync(await PostAsync(coordinator, $"/api/requests/{accepted}/triage", Accept(), acceptedTag), HttpStatusCode.OK); // waits for a first contact
+        app.Clock.Advance(TimeSpan.FromDays(7)); // week 2
+        var (withdrawn, withdrawnTag) = await RaiseAsync(app);
+        app.Clock.Advance(TimeSpan.FromDays(1));
+        await ExpectAsync(await PostAsync(senco, $"/api/requests/{withdrawn}/withdrawal", new { reason = "Resolved in school." }, withdrawnTag), HttpStatusCode.OK);
+        await app.CatchUpProjectionsAsync();
+
+        var report = (await coordinator.GetFromJsonAsync<JsonObject>("/api/reports/capacity?from=2026-10-05&to=2026-10-18&discipline=EducationalPsychology"))!;
+        var weeks = report["weeks"]!.AsArray();
+        Assert.Equal(["2026-10-05", "2026-10-12"], weeks.Select(w => w!["weekStarting"]!.GetValue<string>()));
+
+        // The fold: each request's dates straight from its events.
+        var requests = new List<(DateOnly Received, DateOnly? Triaged, DateOnly? FirstContact, DateOnly? Ended)>();
+        await using (var session = app.Services.GetRequiredService<EventStore.EventStore>().OpenSession(ServiceApp.Tenant))
+        {
+            foreach (var id in new[] { supported, waiting, accepted, withdrawn })
+            {
+                var events = await session.ReadStreamAsync(id);
+                DateOnly Local(StoredEvent e) => DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(e.RecordedAt, London).DateTime);
+                requests.Add((
+                    events.Select(e => e.Data).OfType<RequestRaised>().Single().ReceivedOn,
+                    events.Where(e => e.Data is TriageClockStopped).Select(e => (DateOnly?)Local(e)).FirstOrDefault(),
+                    events.Select(e => e.Data).OfType<FirstContactRecorded>().Select(f => (DateOnly?)f.Date).FirstOrDefault(),
+                    events.Where(e => e.Data is RequestClosed or RequestWithdrawn).Select(e => (DateOnly?)Local(e)).FirstOrDefault()));
+            }
+        }
+
+        foreach (var week in weeks)
+        {
+            var start = DateOnly.Parse(week!["weekStarting"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture);
+            var end = start.AddDays(6);
+            var open = requests.Where(r => r.Received <= end && !(r.Ended <= end) && !(r.FirstContact <= end)).ToList();
+            Assert.Equal(requests.Count(r => r.Received >= start && r.Received <= end), week["received"]!.GetValue<long>());
+            Assert.Equal(open.Count(r => !(r.Triaged <= end)), week["awaitingTriage"]!.GetValue<long>());
+            Assert.Equal(open.Count(r => r.Triaged <= end), week["awaitingFirstContact"]!.GetValue<long>());
+            Assert.Equal(open.Min(r => (DateOnly?)r.Received)?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), week["oldestWaitingSince"]?.GetValue<string>());
+        }
+
+        // 30 hours a week; in week 2 the educational psychologist is away one of five working days.
+        Assert.Equal(30m, weeks[0]!["capacityHours"]!.GetValue<decimal>());
+        Assert.Equal(24m, weeks[1]!["capacityHours"]!.GetValue<decimal>());
+        Assert.Equal(2m, weeks[0]!["hoursDelivered"]!.GetValue<decimal>());
+        Assert.Equal(9, weeks[1]!["oldestWaitWorkingDays"]!.GetValue<int>()); // working days after Monday 5th up to Sunday 18th
+
+        await app.Services.GetRequiredService<ProjectionDaemon>().RebuildAsync(CapacityProjection.ProjectionName);
+        var rebuilt = (await coordinator.GetFromJsonAsync<JsonObject>("/api/reports/capacity?from=2026-10-05&to=2026-10-18&discipline=EducationalPsychology"))!;
+        Assert.Equal(weeks.ToJsonString(), rebuilt["weeks"]!.ToJsonString());
+    }
+
+    [Fact]
+    public async Task Reports_filter_by_locality_phase_and_discipline_and_name_the_field_of_a_bad_filter()
+    {
+        await using var app = await ServiceApp.StartAsync();
+        await SeedReferenceDataAsync(app);
+        await SupportAsync(app, Urn, "2026-10-05", 90);
+        await SupportAsync(app, OtherUrn, "2026-10-05", 60);
+        await app.CatchUpProjectionsAsync();
+        using var commissioner = app.As("commissioner");
+
+        var secondary = (await commissioner.GetFromJsonAsync<JsonObject>("/api/reports/coverage?from=2026-10-01&to=2026-10-31&phase=Secondary"))!;
+        Assert.Equal(["Secondary"], secondary["rows"]!.AsArray().Select(r => r!["phase"]!.GetValue<string>()));
+        Assert.Equal(1m, secondary["total"]!["hoursDelivered"]!.GetValue<decimal>());
+        Assert.Equal("Secondary", secondary["filters"]!["phase"]!.GetValue<string>());
+
+        var speech = (await commissioner.GetFromJsonAsync<JsonObject>("/api/reports/coverage?from=2026-10-01&to=2026-10-31&discipline=SpeechAndLanguageTherapy"))!;
+        Assert.Equal(0, speech["total"]!["settingsSupported"]!.GetValue<long>());
+        var elsewhere = (await commissioner.GetFromJsonAsync<JsonObject>("/api/reports/equity?from=2026-10-01&to=2026-10-31&locality=South"))!;
+        Assert.Empty(elsewhere["settings"]!.AsArray());
+        var primaryOutcomes = (await commissioner.GetFromJsonAsync<JsonObject>("/api/reports/de-escalation?from=2026-10-01&to=2026-10-31&phase=Primary"))!;
+        var allOutcomes = (await commissioner.GetFromJsonAsync<JsonObject>("/api/reports/de-escalation?from=2026-10-01&to=2026-10-31"))!;
+        Assert.Equal(1, primaryOutcomes["closed"]!.GetValue<long>());
+        Assert.Equal(2, allOutcomes["closed"]!.GetValue<long>());
+
+        foreach (var (path, field) in new[]
+        {
+            ("/api/reports/coverage?from=2026-10-01&to=2026-10-31&phase=Infant", "phase"),
+            ("/api/reports/equity?from=2026-10-01&to=2026-10-31&discipline=Physio", "discipline"),
+            ("/api/reports/capacity?from=2026-10-01&to=2026-10-31&asOf=2027-01-01", "asOf"),
+            ("/api/reports/de-escalation?from=2026-10-01&to=2026-10-31&locality=", "locality"),
+            ("/api/reports/timeliness?from=2026-10-31&to=2026-10-01", "to"),
+            ("/api/reports/quarterly-return?quarter=2026-Q4&asOf=2030-01-01", "asOf"),
+        })
+        {
+            var response = await commissioner.GetAsync(path);
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            var problem = (await response.Content.ReadFromJsonAsync<JsonObject>())!;
+            Assert.True(problem["errors"]!.AsObject().ContainsKey(field), $"{path}: {problem.ToJsonString()}");
+        }
+    }
+
+    [Fact]
+    public async Task No_child_reference_or_child_key_reaches_any_report_or_export()
+    {
+        await using var app = await ServiceApp.StartAsync();
+        await SeedReferenceDataAsync(app);
+        const string Reference = "PRIV-7731-XQ";
+        using var senco = app.As("senco", urn: Urn);
+        var raised = await senco.PostAsJsonAsync("/api/requests", RaiseBody(level: "Individual", child: new { reference = Reference, yearGroup = 4, senStatus = "SenSupport", parentalConsent = true }));
+        Assert.Equal(HttpStatusCode.Created, raised.StatusCode);
+        var id = (await raised.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<Guid>();
+        await CarryThroughAsync(app, id, raised.Headers.ETag!.Tag, "2026-10-05", 45);
+        await app.CatchUpProjectionsAsync();
+        var childKey = OutcomesProjection.ChildKey(ServiceApp.Tenant, Urn, Reference);
+
+        using var commissioner = app.As("commissioner");
+        var paths = new List<string>();
+        foreach (var report in new[] { "coverage", "timeliness", "de-escalation", "equity", "capacity" })
+        {
+            paths.Add($"/api/reports/{report}?from=2026-10-01&to=2026-12-31");
+            paths.Add($"/api/reports/{report}?from=2026-10-01&to=2026-12-31&asOf=2026-10-05");
+        }
+
+        paths.AddRange(new[] { "locality", "phase", "discipline", "priority", "provider" }.Select(g => $"/api/reports/timeliness?from=2026-10-01&to=2026-12-31&groupBy={g}"));
+        paths.AddRange(["/api/reports/quarterly-return?quarter=2026-Q4", "/api/reports/quarterly-return?quarter=2026-Q4&format=csv", "/api/reports/quarterly-return?quarter=2026-Q4&format=csv&suppression=nhs"]);
+        foreach (var path in paths)
+        {
+            var response = await commissioner.GetAsync(path);
+            var text = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"{path}: {text}");
+            Assert.DoesNotContain(Reference, text, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain(childKey, text, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain(id.ToString(), text, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain("yearGroup", text, StringComparison.OrdinalIgnoreCase);
+        }
+
+        // Aggregates only: the request itself is outside a commissioner's view.
+        Assert.Contains((await commissioner.GetAsync($"/api/requests/{id}")).StatusCode, new[] { HttpStatusCode.Forbidden, HttpStatusCode.NotFound });
+    }
+
+    /// <summary>Raises a request at <paramref name="urn"/>, accepts it, allocates the EP, records one contact and closes it as needs met.</summary>
+    private static async Task<Guid> SupportAsync(ServiceApp app, string urn, string date, int minutes)
+    {
+        using var senco = app.As("senco", urn: urn);
+        var response = await senco.PostAsJsonAsync("/api/requests", RaiseBody(urn));
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var id = (await response.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<Guid>();
+        await CarryThroughAsync(app, id, response.Headers.ETag!.Tag, date, minutes);
+        return id;
+    }
+
+    private static async Task CarryThroughAsync(ServiceApp app, Guid id, string etag, string date, int minutes)
+    {
+        using var coordinator = app.As("coordinator");
+        using var practitioner = app.As("practitioner", practitioner: Ep);
+        etag = await ExpectAsync(await PostAsync(coordinator, $"/api/requests/{id}/triage", Accept(), etag), HttpStatusCode.OK);
+        etag = await ExpectAsync(await PostAsync(coordinator, $"/api/requests/{id}/allocations", new { practitionerId = Ep, discipline = "EducationalPsychology", overrideReason = "Test arrangement." }, etag), HttpStatusCode.OK);
+        etag = await ExpectAsync(await PostAsync(practitioner, $"/api/requests/{id}/contacts", new { date, durationMinutes = minutes, mode = "InPerson", attended = new[] { "Senco" } }, etag), HttpStatusCode.OK);
+        await ExpectAsync(await PostAsync(coordinator, $"/api/requests/{id}/closure", new { outcome = "NeedsMetInSetting", note = "Done." }, etag), HttpStatusCode.OK);
+    }
+}
