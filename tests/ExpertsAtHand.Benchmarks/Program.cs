@@ -5,6 +5,7 @@ var suites = new Dictionary<string, Func<bool, Task<string>>>(StringComparer.Ord
 {
     ["eventstore"] = EventStoreSuite.RunAsync,
     ["messaging"] = MessagingSuite.RunAsync,
+    ["reports"] = ReportsSuite.RunAsync,
 };
 
 var suite = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal));

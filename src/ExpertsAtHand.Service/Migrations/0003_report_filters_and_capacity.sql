@@ -78,10 +78,12 @@ CREATE TABLE rpt_capacity_demand (
     triaged_on       date,
     first_contact_on date,
     ended_on         date,
+    -- The last day it could still be waiting: a week asks only for rows waiting on or after its Monday.
+    waiting_until    date GENERATED ALWAYS AS (coalesce(least(ended_on, first_contact_on), 'infinity'::date)) STORED,
     PRIMARY KEY (tenant_id, request_id, episode, discipline)
 );
 
-CREATE INDEX rpt_capacity_demand_by_received ON rpt_capacity_demand (tenant_id, received_on);
+CREATE INDEX rpt_capacity_demand_by_waiting ON rpt_capacity_demand (tenant_id, waiting_until, received_on);
 
 TRUNCATE rpt_deliveries, rpt_coverage_settings, rpt_coverage_requests, rpt_coverage_clinics, rpt_episodes;
 UPDATE eah_projection_progress SET last_tx = '0'::xid8, last_seq = 0, updated_at = now() WHERE name IN ('coverage', 'outcomes');

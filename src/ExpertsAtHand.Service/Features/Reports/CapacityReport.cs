@@ -62,35 +62,46 @@ public static class CapacityEndpoints
         var weeks = new Dictionary<(DateOnly Week, string Discipline), CapacityWeek>();
         CapacityWeek Empty(DateOnly week, string discipline) => new(week, discipline, 0, 0, 0, 0, null, null, 0, 0, 0);
 
-        // A request waits at a week's end when it was received by then and neither ended nor had its first contact by then.
-        const string Waiting = "(d.ended_on IS NULL OR d.ended_on > w.week_end) AND (d.first_contact_on IS NULL OR d.first_contact_on > w.week_end)";
-        await using (var demand = view.Command(
-            "WITH weeks AS (SELECT g::date AS week_start, g::date + 6 AS week_end FROM generate_series($2::date, $3::date, interval '7 days') AS g) "
-            + "SELECT w.week_start, d.discipline, "
-            + "count(*) FILTER (WHERE d.received_on >= w.week_start), "
-            + $"count(*) FILTER (WHERE {Waiting} AND (d.triaged_on IS NULL OR d.triaged_on > w.week_end)), "
-            + $"count(*) FILTER (WHERE {Waiting} AND d.triaged_on <= w.week_end), "
-            + $"min(d.received_on) FILTER (WHERE {Waiting}) "
-            + "FROM weeks w JOIN rpt_capacity_demand d ON d.tenant_id = $1 AND d.received_on <= w.week_end "
-            + "AND (least(d.ended_on, d.first_contact_on) IS NULL OR least(d.ended_on, d.first_contact_on) >= w.week_start) "
-            + "WHERE ($4::text IS NULL OR d.locality = $4) AND ($5::text IS NULL OR d.phase = $5) AND ($6::text IS NULL OR d.discipline = $6) "
-            + "GROUP BY 1, 2",
-            query.Tenant, firstWeek, lastWeek, query.Locality, query.PhaseName, query.DisciplineName))
+        // Every request episode that could be waiting in some week of the period: one index range
+        // (waiting_until on or after the first Monday), folded week by week here.
+        var demand = new List<(string Discipline, DateOnly Received, DateOnly? Triaged, DateOnly? FirstContact, DateOnly? Ended)>();
+        await using (var rows = view.Command(
+            "SELECT discipline, received_on, triaged_on, first_contact_on, ended_on FROM rpt_capacity_demand "
+            + "WHERE tenant_id = $1 AND waiting_until >= $2 AND received_on <= $3 "
+            + "AND ($4::text IS NULL OR locality = $4) AND ($5::text IS NULL OR phase = $5) AND ($6::text IS NULL OR discipline = $6)",
+            query.Tenant, firstWeek, lastWeek.AddDays(6), query.Locality, query.PhaseName, query.DisciplineName))
         {
-            await using var reader = await demand.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using var reader = await rows.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                var week = reader.GetFieldValue<DateOnly>(0);
-                var discipline = reader.GetString(1);
-                DateOnly? oldest = reader.IsDBNull(5) ? null : reader.GetFieldValue<DateOnly>(5);
-                weeks[(week, discipline)] = Empty(week, discipline) with
+                DateOnly? Date(int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetFieldValue<DateOnly>(ordinal);
+                demand.Add((reader.GetString(0), reader.GetFieldValue<DateOnly>(1), Date(2), Date(3), Date(4)));
+            }
+        }
+
+        for (var week = firstWeek; week <= lastWeek; week = week.AddDays(7))
+        {
+            var weekEnd = week.AddDays(6);
+            foreach (var byDiscipline in demand.Where(d => d.Received <= weekEnd).GroupBy(d => d.Discipline))
+            {
+                // A request waits at a week's end when it was received by then and neither ended nor had its first contact by then.
+                var waiting = byDiscipline.Where(d => !(d.Ended <= weekEnd) && !(d.FirstContact <= weekEnd)).ToList();
+                var received = byDiscipline.Count(d => d.Received >= week);
+                if (waiting.Count == 0 && received == 0)
                 {
-                    Received = reader.GetInt64(2),
-                    AwaitingTriage = reader.GetInt64(3),
-                    AwaitingFirstContact = reader.GetInt64(4),
-                    Backlog = reader.GetInt64(3) + reader.GetInt64(4),
+                    continue;
+                }
+
+                var awaitingTriage = waiting.Count(d => !(d.Triaged <= weekEnd));
+                DateOnly? oldest = waiting.Count == 0 ? null : waiting.Min(d => d.Received);
+                weeks[(week, byDiscipline.Key)] = Empty(week, byDiscipline.Key) with
+                {
+                    Received = received,
+                    AwaitingTriage = awaitingTriage,
+                    AwaitingFirstContact = waiting.Count - awaitingTriage,
+                    Backlog = waiting.Count,
                     OldestWaitingSince = oldest,
-                    OldestWaitWorkingDays = oldest is { } since ? calendar.WorkingDaysBetween(since, week.AddDays(6)) : null,
+                    OldestWaitWorkingDays = oldest is { } since ? calendar.WorkingDaysBetween(since, weekEnd) : null,
                 };
             }
         }

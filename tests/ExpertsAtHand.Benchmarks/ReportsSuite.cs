@@ -1,0 +1,269 @@
+using System.Diagnostics;
+using System.Globalization;
+using ExpertsAtHand.Domain.Practitioners;
+using ExpertsAtHand.Domain.Requests;
+using ExpertsAtHand.Domain.Settings;
+using ExpertsAtHand.EventStore;
+using ExpertsAtHand.EventStore.Postgres;
+using ExpertsAtHand.Service.Features.Allocations;
+using ExpertsAtHand.Service.Features.Reports;
+using ExpertsAtHand.Service.Features.Requests;
+using ExpertsAtHand.Service.Hosting;
+using Microsoft.Extensions.Configuration;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace ExpertsAtHand.Benchmarks;
+
+/// <summary>
+/// A national-scale log (25,000 settings and 2,000,000 requests over 150 local areas, about 12
+/// million events, written with COPY), rebuilt through the four report projections by the daemon,
+/// then each report asked for a quarter of the largest area, timed by its median.
+/// </summary>
+internal static class ReportsSuite
+{
+    private const int Areas = 150;
+    private const int TimedRuns = 15;
+    private static readonly DateOnly FirstDay = new(2025, 1, 1);
+    private static readonly DateOnly LastDay = new(2026, 10, 30);
+
+    public static async Task<string> RunAsync(bool quick)
+    {
+        var scale = quick ? 10 : 1;
+        var settingCount = 25_000 / scale;
+        var requestCount = 2_000_000 / scale;
+
+        await using var cluster = await BenchmarkCluster.StartAsync();
+        await new MigrationRunner(cluster.DataSource).ApplyAsync(Schema.Migrations);
+        var configuration = new ConfigurationBuilder().Build();
+        var types = ServiceHost.EventTypes();
+        var store = new EventStore.EventStore(cluster.DataSource, new EventStoreOptions { Types = types });
+        var rules = RequestRulesCatalog.FromConfiguration(configuration);
+        IReportProjection[] projections = [new TimelinessProjection(), new OutcomesProjection(), new CoverageProjection(new EntitlementCatalog(configuration)), new CapacityProjection(rules)];
+
+        var stopwatch = Stopwatch.StartNew();
+        var seeded = await new LogWriter(cluster, types).WriteAsync(settingCount, requestCount);
+        await cluster.ExecuteAsync("VACUUM ANALYZE eah_events");
+        Console.WriteLine($"seeded {seeded:N0} events ({settingCount:N0} settings, {requestCount:N0} requests, {Areas} areas) with COPY in {stopwatch.Elapsed.TotalSeconds:0} s");
+
+        // Rebuild: every projection replays the whole log; they run side by side, as the daemon would.
+        var daemon = new ProjectionDaemon(store, projections, new ProjectionDaemonOptions());
+        stopwatch.Restart();
+        await Task.WhenAll(projections.Select(p => daemon.CatchUpAsync(p.Name)));
+        var rebuildSeconds = stopwatch.Elapsed.TotalSeconds;
+        var rebuildPerSecond = seeded / rebuildSeconds;
+        Console.WriteLine($"rebuilt {projections.Length} report projections over {seeded:N0} events in {rebuildSeconds:0} s: {Measure.Whole(rebuildPerSecond)} events/s through all four");
+        await cluster.ExecuteAsync("VACUUM ANALYZE");
+
+        var largest = LogWriter.AreaName(Areas - 1); // areas grow with their index: the last is the largest
+        var quarter = new ReportQuery(largest, new DateOnly(2026, 7, 1), new DateOnly(2026, 9, 30), null, null, null, null);
+        var calendar = rules.For(largest).Calendar;
+        var reports = new (string Name, Func<ReportView, Task> Run)[]
+        {
+            ("coverage", v => CoverageEndpoints.QueryAsync(v, quarter, default)),
+            ("timeliness", v => TimelinessEndpoints.QueryAsync(v, quarter, null, null, default)),
+            ("timeliness-by-discipline", v => TimelinessEndpoints.QueryAsync(v, quarter, "discipline", null, default)),
+            ("de-escalation", v => DeEscalationEndpoints.QueryAsync(v, quarter, default)),
+            ("equity", v => EquityEndpoints.QueryAsync(v, quarter, 0.5, default)),
+            ("capacity", v => CapacityEndpoints.QueryAsync(v, quarter, calendar, default)),
+            ("coverage-secondary-slt", v => CoverageEndpoints.QueryAsync(v, quarter with { Phase = Phase.Secondary, Discipline = Discipline.SpeechAndLanguageTherapy }, default)),
+        };
+
+        var worst = 0.0;
+        foreach (var (name, run) in reports)
+        {
+            var timings = new List<double>(TimedRuns);
+            for (var i = 0; i < TimedRuns + 3; i++)
+            {
+                var started = Stopwatch.GetTimestamp();
+                await using (var connection = await cluster.DataSource.OpenConnectionAsync())
+                await using (var view = new ReportView(connection, null, 0, null))
+                {
+                    await run(view);
+                }
+
+                if (i >= 3)
+                {
+                    timings.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                }
+            }
+
+            timings.Sort();
+            var median = timings[timings.Count / 2];
+            worst = Math.Max(worst, median);
+            Console.WriteLine($"report {name,-24} median {median,7:0.0} ms  p90 {timings[(int)(timings.Count * 0.9)],7:0.0} ms");
+        }
+
+        // As of a date the projections replay the area's log: much slower than a live answer, so shown apart.
+        var source = new ReportSource(cluster.DataSource, daemon, projections, rules);
+        var asOfStarted = Stopwatch.GetTimestamp();
+        await using (var view = await source.OpenAsync(largest, new DateOnly(2026, 9, 30), [CoverageProjection.ProjectionName], default))
+        {
+            await CoverageEndpoints.QueryAsync(view, quarter with { AsOf = new DateOnly(2026, 9, 30) }, default);
+        }
+
+        Console.WriteLine($"report coverage asOf=2026-09-30 (replaying the largest area's log) {Stopwatch.GetElapsedTime(asOfStarted).TotalMilliseconds:0} ms");
+
+        return $"reports events={seeded} worst_median_ms={worst.ToString("0.0", CultureInfo.InvariantCulture)} rebuild_per_s={Measure.Whole(rebuildPerSecond)}";
+    }
+
+    /// <summary>Writes realistic request histories straight into the log with binary COPY, serialised as the service would.</summary>
+    private sealed class LogWriter(BenchmarkCluster cluster, TypeRegistry types)
+    {
+        private const int RowsPerCopy = 200_000;
+        private static readonly Discipline[] Disciplines = [Discipline.EducationalPsychology, Discipline.EducationalPsychology, Discipline.SpeechAndLanguageTherapy, Discipline.SpeechAndLanguageTherapy, Discipline.OccupationalTherapy];
+        private static readonly Phase[] Phases = [Phase.EarlyYears, Phase.Primary, Phase.Primary, Phase.Primary, Phase.Primary, Phase.Secondary, Phase.Secondary, Phase.FurtherEducation, Phase.AllThrough, Phase.AlternativeProvision];
+        private static readonly ClosureOutcome[] Outcomes =
+        [
+            ClosureOutcome.NeedsMetInSetting, ClosureOutcome.NeedsMetInSetting, ClosureOutcome.NeedsMetInSetting, ClosureOutcome.ContinuingWithUniversalSupport,
+            ClosureOutcome.ContinuingWithUniversalSupport, ClosureOutcome.EhcNeedsAssessmentRequested, ClosureOutcome.SpecialistPlacementSought, ClosureOutcome.ReferredToSpecialistPathway,
+        ];
+
+        private readonly Random _random = new(20261123);
+        private NpgsqlConnection? _connection;
+        private NpgsqlBinaryImporter? _importer;
+        private long _rows;
+        private long _inCopy;
+
+        public static string AreaName(int index) => $"area-{index:D3}";
+
+        public async Task<long> WriteAsync(int settingCount, int requestCount)
+        {
+            // Areas differ as England's do: the largest (a Kent) holds about 2.5% of the nation, about
+            // 620 settings and 50,000 requests at full scale; the smallest about a fortieth of that.
+            var weights = Enumerable.Range(0, Areas).Select(i => 1 + (40 * Math.Pow(i / (Areas - 1.0), 3))).ToArray();
+            var total = weights.Sum();
+            for (var area = 0; area < Areas; area++)
+            {
+                var tenant = AreaName(area);
+                var settings = Math.Max(4, (int)(settingCount * weights[area] / total));
+                var requests = (int)(requestCount * weights[area] / total);
+                var localities = Enumerable.Range(1, 4 + (area % 5)).Select(n => $"Locality {n}").ToArray();
+                var registered = new DateTimeOffset(2024, 12, 2, 9, 0, 0, TimeSpan.Zero);
+                var urns = new string[settings];
+                for (var s = 0; s < settings; s++)
+                {
+                    urns[s] = (100_000 + (area * 1_000) + s).ToString(CultureInfo.InvariantCulture);
+                    var roll = _random.Next(30, 1600);
+                    var details = new SettingDetails($"Setting {urns[s]}", Phases[_random.Next(Phases.Length)], localities[_random.Next(localities.Length)], true, roll,
+                        Math.Round((decimal)_random.NextDouble() * 45, 1), Math.Round(6 + ((decimal)_random.NextDouble() * 14), 1), Math.Round((decimal)_random.NextDouble() * 5, 1), null, true);
+                    await WriteAsync(tenant, SettingDecider.StreamType, StreamId.For(SettingDecider.StreamType, urns[s]), 1, new SettingRegistered(urns[s], details, "import", registered), registered);
+                }
+
+                var practitioners = new Dictionary<Discipline, string[]>();
+                foreach (var discipline in Disciplines.Distinct())
+                {
+                    var ids = Enumerable.Range(1, Math.Max(2, settings / 25)).Select(n => $"{discipline.ToString()[..3].ToLowerInvariant()}-{n}").ToArray();
+                    practitioners[discipline] = ids;
+                    foreach (var id in ids)
+                    {
+                        var details = new PractitionerDetails($"Practitioner {id}", discipline, discipline == Discipline.EducationalPsychology ? ProviderOrganisation.LocalAuthorityTeam : ProviderOrganisation.NhsTrust,
+                            localities, 30, true);
+                        await WriteAsync(tenant, PractitionerDecider.StreamType, StreamId.For(PractitionerDecider.StreamType, id), 1, new PractitionerRegistered(id, details, "import", registered), registered);
+                    }
+                }
+
+                for (var r = 0; r < requests; r++)
+                {
+                    await WriteRequestAsync(tenant, urns[_random.Next(urns.Length)], practitioners);
+                }
+            }
+
+            await CompleteCopyAsync();
+            return _rows;
+        }
+
+        private async Task WriteRequestAsync(string tenant, string urn, Dictionary<Discipline, string[]> practitioners)
+        {
+            var id = Guid.NewGuid();
+            var received = FirstDay.AddDays(_random.Next(LastDay.DayNumber - FirstDay.DayNumber));
+            if (received.DayOfWeek is DayOfWeek.Saturday or DayOfWeek.Sunday)
+            {
+                received = received.AddDays(2);
+            }
+
+            DateTimeOffset At(DateOnly day, int hour) => new(day.ToDateTime(new TimeOnly(hour, 0)), TimeSpan.Zero);
+            var discipline = Disciplines[_random.Next(Disciplines.Length)];
+            var level = (RequestLevel)_random.Next(3);
+            var urgency = _random.Next(20) switch { 0 => Priority.Urgent, < 6 => Priority.High, _ => Priority.Routine };
+            var child = level == RequestLevel.Individual ? new ChildDetails($"C{_random.Next(1_000_000)}", _random.Next(0, 12), (SenStatus)_random.Next(3), true) : null;
+            var version = 0L;
+            async Task Write(object e, DateTimeOffset at) => await WriteAsync(tenant, RequestEventTypes.StreamType, id, ++version, e, at);
+
+            await Write(new RequestRaised(id, urn, level, [discipline], [AreaOfNeed.CommunicationAndInteraction], "Needs summary.", "Action taken.", child, urgency, "senco", At(received, 10), received, received.AddDays(7)), At(received, 10));
+            var daysLeft = LastDay.DayNumber - received.DayNumber;
+            var triageDays = _random.Next(1, 9);
+            if (daysLeft < triageDays)
+            {
+                return; // still awaiting triage
+            }
+
+            var triaged = received.AddDays(triageDays);
+            if (_random.Next(12) == 0)
+            {
+                await Write(new TriageDeclined("Universal offer.", "Below threshold.", "coordinator", At(triaged, 11)), At(triaged, 11));
+                await Write(new TriageClockStopped(triageDays, 5, triageDays <= 5), At(triaged, 11));
+                await Write(new RequestClosed(ClosureOutcome.NoFurtherAction, "Signposted.", "coordinator", At(triaged, 11)), At(triaged, 11));
+                return;
+            }
+
+            var practitioner = practitioners[discipline][_random.Next(practitioners[discipline].Length)];
+            await Write(new TriageAccepted(SupportType.Consultation, [discipline], urgency, "Meets threshold.", "coordinator", At(triaged, 11), triaged, triaged.AddDays(21)), At(triaged, 11));
+            await Write(new TriageClockStopped(triageDays, 5, triageDays <= 5), At(triaged, 11));
+            await Write(new PractitionerAllocated(practitioner, discipline, "coordinator", At(triaged, 12), Guid.NewGuid(), 3), At(triaged, 12));
+            var contactDays = _random.Next(2, 30);
+            if (daysLeft < triageDays + contactDays)
+            {
+                return; // waiting for a first contact
+            }
+
+            var contacted = triaged.AddDays(contactDays);
+            await Write(new ContactRecorded(Guid.NewGuid(), contacted, _random.Next(4, 13) * 15, ContactMode.InPerson, [Attendee.Senco], practitioner, At(contacted, 15)), At(contacted, 15));
+            await Write(new FirstContactRecorded(contacted, contactDays * 5 / 7, 15, contactDays * 5 / 7 <= 15), At(contacted, 15));
+            var closeDays = _random.Next(7, 60);
+            if (daysLeft < triageDays + contactDays + closeDays)
+            {
+                return; // in service
+            }
+
+            var closed = contacted.AddDays(closeDays);
+            await Write(new RequestClosed(Outcomes[_random.Next(Outcomes.Length)], "Done.", "practitioner", At(closed, 16)), At(closed, 16));
+        }
+
+        private async Task WriteAsync(string tenant, string streamType, Guid stream, long version, object data, DateTimeOffset recordedAt)
+        {
+            if (_importer is null)
+            {
+                _connection = await cluster.DataSource.OpenConnectionAsync();
+                _importer = await _connection.BeginBinaryImportAsync(
+                    "COPY eah_events (tenant_id, stream_id, version, stream_type, event_type, data, recorded_at) FROM STDIN (FORMAT BINARY)");
+            }
+
+            await _importer.StartRowAsync();
+            await _importer.WriteAsync(tenant, NpgsqlDbType.Text);
+            await _importer.WriteAsync(stream, NpgsqlDbType.Uuid);
+            await _importer.WriteAsync(version, NpgsqlDbType.Bigint);
+            await _importer.WriteAsync(streamType, NpgsqlDbType.Text);
+            await _importer.WriteAsync(types.NameOf(data.GetType()), NpgsqlDbType.Text);
+            await _importer.WriteAsync(types.Serialize(data), NpgsqlDbType.Jsonb);
+            await _importer.WriteAsync(recordedAt, NpgsqlDbType.TimestampTz);
+            _rows++;
+            if (++_inCopy == RowsPerCopy)
+            {
+                await CompleteCopyAsync();
+            }
+        }
+
+        private async Task CompleteCopyAsync()
+        {
+            if (_importer is not null)
+            {
+                await _importer.CompleteAsync();
+                await _importer.DisposeAsync();
+                await _connection!.DisposeAsync();
+                _importer = null;
+                _inCopy = 0;
+            }
+        }
+    }
+}
