@@ -116,6 +116,11 @@ public sealed class ReportAsOfAndCapacityTests
         Assert.Equal(2m, weeks[0]!["hoursDelivered"]!.GetValue<decimal>());
         Assert.Equal(9, weeks[1]!["oldestWaitWorkingDays"]!.GetValue<int>()); // working days after Monday 5th up to Sunday 18th
 
+        // A practitioner's registration stands for the weeks before it; their absence does not.
+        var before = (await coordinator.GetFromJsonAsync<JsonObject>("/api/reports/capacity?from=2026-09-28&to=2026-10-04&discipline=EducationalPsychology"))!;
+        Assert.Equal(30m, before["weeks"]![0]!["capacityHours"]!.GetValue<decimal>());
+        Assert.Equal(0, before["weeks"]![0]!["backlog"]!.GetValue<long>());
+
         await app.Services.GetRequiredService<ProjectionDaemon>().RebuildAsync(CapacityProjection.ProjectionName);
         var rebuilt = (await coordinator.GetFromJsonAsync<JsonObject>("/api/reports/capacity?from=2026-10-05&to=2026-10-18&discipline=EducationalPsychology"))!;
         Assert.Equal(weeks.ToJsonString(), rebuilt["weeks"]!.ToJsonString());

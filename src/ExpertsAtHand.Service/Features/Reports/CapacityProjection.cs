@@ -17,6 +17,8 @@ public sealed class CapacityProjection(RequestRulesCatalog rules) : IReportProje
 
     private const string CurrentEpisode = "episode = (SELECT max(episode) FROM rpt_capacity_demand WHERE tenant_id = $1 AND request_id = $2)";
 
+    private static readonly DateOnly CapacityFromTheStart = new(2000, 1, 1);
+
     public string Name => ProjectionName;
 
     public IReadOnlyList<string> Tables { get; } =
@@ -45,11 +47,13 @@ public sealed class CapacityProjection(RequestRulesCatalog rules) : IReportProje
 
             if (PractitionerDecider.DetailsIn(e.Data) is var (practitionerId, practitioner))
             {
-                // A change takes effect on the day it was recorded; weeks before keep the hours they had.
+                // A change takes effect on the day it was recorded, so weeks before keep the hours they had.
+                // A registration stands for the weeks before it too: a team imported in November worked
+                // in September, and the log knows nothing better about those weeks.
                 batch.Add(
                     "INSERT INTO rpt_capacity_practitioners VALUES ($1, $2, $3, $4, $5, $6, $7) "
                     + "ON CONFLICT (tenant_id, practitioner_id, effective_on) DO UPDATE SET discipline = $4, localities = $5, weekly_hours = $6, active = $7",
-                    e.TenantId, practitionerId, today, practitioner.Discipline.ToString(), practitioner.Localities.ToArray(), practitioner.WeeklyCapacityHours, practitioner.Active);
+                    e.TenantId, practitionerId, e.Data is PractitionerRegistered ? CapacityFromTheStart : today, practitioner.Discipline.ToString(), practitioner.Localities.ToArray(), practitioner.WeeklyCapacityHours, practitioner.Active);
                 continue;
             }
 
