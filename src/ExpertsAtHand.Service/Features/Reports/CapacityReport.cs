@@ -44,13 +44,9 @@ public static class CapacityEndpoints
     private static async Task<IResult> ReportAsync(HttpContext http, ReportSource source, RequestRulesCatalog rules, DateOnly? from, DateOnly? to, DateOnly? asOf, string? locality, string? phase, string? discipline, CancellationToken cancellationToken)
     {
         var (query, errors, forbidden) = ReportRequest.Parse(http, from, to, asOf, locality, phase, discipline);
-        if (query is null)
-        {
-            return forbidden ?? TypedResults.ValidationProblem(errors);
-        }
-
-        await using var view = await source.OpenAsync(query.Tenant, query.AsOf, [CapacityProjection.ProjectionName], cancellationToken).ConfigureAwait(false);
-        return TypedResults.Ok(await QueryAsync(view, query, rules.For(query.Tenant).Calendar, cancellationToken).ConfigureAwait(false));
+        return query is null
+            ? forbidden ?? TypedResults.ValidationProblem(errors)
+            : await source.AnswerAsync(query, CapacityProjection.ProjectionName, view => QueryAsync(view, query, rules.For(query.Tenant).Calendar, cancellationToken), cancellationToken).ConfigureAwait(false);
     }
 
     public static DateOnly WeekStarting(DateOnly date) => date.AddDays(-(((int)date.DayOfWeek + 6) % 7));

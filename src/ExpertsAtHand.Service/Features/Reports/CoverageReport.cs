@@ -23,13 +23,9 @@ public static class CoverageEndpoints
     private static async Task<IResult> ReportAsync(HttpContext http, ReportSource source, DateOnly? from, DateOnly? to, DateOnly? asOf, string? locality, string? phase, string? discipline, CancellationToken cancellationToken)
     {
         var (query, errors, forbidden) = ReportRequest.Parse(http, from, to, asOf, locality, phase, discipline);
-        if (query is null)
-        {
-            return forbidden ?? TypedResults.ValidationProblem(errors);
-        }
-
-        await using var view = await source.OpenAsync(query.Tenant, query.AsOf, [CoverageProjection.ProjectionName], cancellationToken).ConfigureAwait(false);
-        return TypedResults.Ok(await QueryAsync(view, query, cancellationToken).ConfigureAwait(false));
+        return query is null
+            ? forbidden ?? TypedResults.ValidationProblem(errors)
+            : await source.AnswerAsync(query, CoverageProjection.ProjectionName, view => QueryAsync(view, query, cancellationToken), cancellationToken).ConfigureAwait(false);
     }
 
     public static async Task<CoverageReport> QueryAsync(ReportView view, ReportQuery query, CancellationToken cancellationToken)

@@ -29,13 +29,9 @@ public static class DeEscalationEndpoints
     private static async Task<IResult> ReportAsync(HttpContext http, ReportSource source, DateOnly? from, DateOnly? to, DateOnly? asOf, string? locality, string? phase, string? discipline, CancellationToken cancellationToken)
     {
         var (query, errors, forbidden) = ReportRequest.Parse(http, from, to, asOf, locality, phase, discipline);
-        if (query is null)
-        {
-            return forbidden ?? TypedResults.ValidationProblem(errors);
-        }
-
-        await using var view = await source.OpenAsync(query.Tenant, query.AsOf, [OutcomesProjection.ProjectionName], cancellationToken).ConfigureAwait(false);
-        return TypedResults.Ok(await QueryAsync(view, query, cancellationToken).ConfigureAwait(false));
+        return query is null
+            ? forbidden ?? TypedResults.ValidationProblem(errors)
+            : await source.AnswerAsync(query, OutcomesProjection.ProjectionName, view => QueryAsync(view, query, cancellationToken), cancellationToken).ConfigureAwait(false);
     }
 
     public static async Task<DeEscalationReport> QueryAsync(ReportView view, ReportQuery query, CancellationToken cancellationToken)

@@ -38,13 +38,9 @@ public static class EquityEndpoints
             errors["underServedBelow"] = ["A share of entitlement from 0 to 2."];
         }
 
-        if (query is null || errors.Count > 0)
-        {
-            return forbidden ?? TypedResults.ValidationProblem(errors);
-        }
-
-        await using var view = await source.OpenAsync(query.Tenant, query.AsOf, [CoverageProjection.ProjectionName], cancellationToken).ConfigureAwait(false);
-        return TypedResults.Ok(await QueryAsync(view, query, underServedBelow ?? 0.5, cancellationToken).ConfigureAwait(false));
+        return query is null || errors.Count > 0
+            ? forbidden ?? TypedResults.ValidationProblem(errors)
+            : await source.AnswerAsync(query, CoverageProjection.ProjectionName, view => QueryAsync(view, query, underServedBelow ?? 0.5, cancellationToken), cancellationToken).ConfigureAwait(false);
     }
 
     public static async Task<EquityReport> QueryAsync(ReportView view, ReportQuery query, double underServedBelow, CancellationToken cancellationToken)

@@ -15,6 +15,13 @@ public sealed class ReportSource(NpgsqlDataSource dataSource, ProjectionDaemon d
 {
     private readonly Dictionary<string, IReportProjection> _projections = projections.ToDictionary(p => p.Name, StringComparer.Ordinal);
 
+    /// <summary>Opens the view the query asks for (live, or as of its date), answers from it, and closes it.</summary>
+    public async Task<IResult> AnswerAsync<T>(ReportQuery query, string projection, Func<ReportView, Task<T>> answer, CancellationToken cancellationToken)
+    {
+        await using var view = await OpenAsync(query.Tenant, query.AsOf, [projection], cancellationToken).ConfigureAwait(false);
+        return TypedResults.Ok(await answer(view).ConfigureAwait(false));
+    }
+
     public async Task<ReportView> OpenAsync(string tenant, DateOnly? asOf, IReadOnlyList<string> projectionNames, CancellationToken cancellationToken)
     {
         var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);

@@ -52,13 +52,9 @@ public static class TimelinessEndpoints
             errors["groupBy"] = [$"One of {string.Join(", ", Groupings.Keys)}."];
         }
 
-        if (query is null || errors.Count > 0)
-        {
-            return forbidden ?? TypedResults.ValidationProblem(errors);
-        }
-
-        await using var view = await source.OpenAsync(query.Tenant, query.AsOf, [TimelinessProjection.ProjectionName], cancellationToken).ConfigureAwait(false);
-        return TypedResults.Ok(await QueryAsync(view, query, groupBy, priority, cancellationToken).ConfigureAwait(false));
+        return query is null || errors.Count > 0
+            ? forbidden ?? TypedResults.ValidationProblem(errors)
+            : await source.AnswerAsync(query, TimelinessProjection.ProjectionName, view => QueryAsync(view, query, groupBy, priority, cancellationToken), cancellationToken).ConfigureAwait(false);
     }
 
     public static async Task<TimelinessReport> QueryAsync(ReportView view, ReportQuery query, string? groupBy, Priority? priority, CancellationToken cancellationToken)
