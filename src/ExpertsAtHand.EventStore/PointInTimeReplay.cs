@@ -15,21 +15,22 @@ public sealed partial class ProjectionDaemon
 
     /// <summary>
     /// Replays one tenant's events recorded before <paramref name="recordedBefore"/> through
-    /// <paramref name="projection"/> on the caller's connection and transaction, in the daemon's
-    /// commit order. With the projection's tables shadowed by empty temporary tables, this answers
-    /// "as the log stood then" without touching the live read model or its checkpoint.
+    /// <paramref name="projections"/> on the caller's connection and transaction, in the daemon's
+    /// commit order, reading the log once for all of them. With the projections' tables shadowed by
+    /// empty temporary tables, this answers "as the log stood then" without touching the live read
+    /// models or their checkpoints.
     /// </summary>
     public async Task<ReplayResult> ReplayAsync(
-        IAsyncProjection projection,
+        IReadOnlyList<IAsyncProjection> projections,
         NpgsqlConnection connection,
         NpgsqlTransaction transaction,
         string tenant,
         DateTimeOffset recordedBefore,
         CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(projection);
+        ArgumentNullException.ThrowIfNull(projections);
         ArgumentException.ThrowIfNullOrWhiteSpace(tenant);
-        var handled = projection.EventTypes.Select(_store.Types.NameOf).ToArray();
+        var handled = projections.SelectMany(p => p.EventTypes).Distinct().Select(_store.Types.NameOf).ToArray();
 
         // Read on a second connection so each batch can be applied on the caller's while the rows stream.
         await using var source = await _store.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
@@ -47,13 +48,13 @@ public sealed partial class ProjectionDaemon
                 batch.Add(Decode(reader, reader.GetString(6)));
                 if (batch.Count == ReplayBatchSize)
                 {
-                    applied += await ApplyReplayedAsync(projection, connection, transaction, batch, cancellationToken).ConfigureAwait(false);
+                    applied += await ApplyReplayedAsync(projections, connection, transaction, batch, cancellationToken).ConfigureAwait(false);
                     batch = new List<StoredEvent>(ReplayBatchSize);
                 }
             }
         }
 
-        applied += await ApplyReplayedAsync(projection, connection, transaction, batch, cancellationToken).ConfigureAwait(false);
+        applied += await ApplyReplayedAsync(projections, connection, transaction, batch, cancellationToken).ConfigureAwait(false);
 
         await using var last = new NpgsqlCommand("SELECT coalesce(max(seq), 0) FROM eah_events WHERE tenant_id = $1 AND recorded_at < $2", connection, transaction);
         last.Parameters.Add(new NpgsqlParameter { Value = tenant });
@@ -62,7 +63,7 @@ public sealed partial class ProjectionDaemon
         return new ReplayResult(position, applied);
     }
 
-    private static async Task<long> ApplyReplayedAsync(IAsyncProjection projection, NpgsqlConnection connection, NpgsqlTransaction transaction, List<StoredEvent> events, CancellationToken cancellationToken)
+    private static async Task<long> ApplyReplayedAsync(IReadOnlyList<IAsyncProjection> projections, NpgsqlConnection connection, NpgsqlTransaction transaction, List<StoredEvent> events, CancellationToken cancellationToken)
     {
         if (events.Count == 0)
         {
@@ -70,8 +71,17 @@ public sealed partial class ProjectionDaemon
         }
 
         var commands = new CommandBatch();
-        await projection.ApplyAsync(events, new ProjectionContext(connection, transaction, commands), cancellationToken).ConfigureAwait(false);
-        if (commands.Batch.BatchCommands.Count > 0)
+        var context = new ProjectionContext(connection, transaction, commands);
+        foreach (var projection in projections)
+        {
+            var mine = projections.Count == 1 ? events : events.Where(e => projection.EventTypes.Contains(e.Data.GetType())).ToList();
+            if (mine.Count > 0)
+            {
+                await projection.ApplyAsync(mine, context, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        if (commands.Count > 0)
         {
             commands.Batch.Connection = connection;
             commands.Batch.Transaction = transaction;

@@ -87,9 +87,9 @@ internal static class EventStoreSuite
         // reading, decoding and checkpointing. Then, for comparison, a projection writing one row per
         // stream, where PostgreSQL's upserts (about 8 µs a row here) become the larger cost.
         var total = await store.HighWaterMarkAsync();
-        var (projected, rebuildPerSecond) = await CatchUpAsync(store, new DailyTotals());
+        var (projected, rebuildPerSecond) = await CatchUpAsync(store, new MinutesBy<DateOnly>("bench-daily", "bench_daily", "day", "date", e => DateOnly.FromDateTime(e.RecordedAt.UtcDateTime)));
         Console.WriteLine($"catch-up: {projected:N0} of {total:N0} events, daemon {Measure.Whole(rebuildPerSecond)}/s vs raw read {Measure.Whole(rawPerSecond)}/s (daily totals)");
-        var (_, perStreamPerSecond) = await CatchUpAsync(store, new Totals());
+        var (_, perStreamPerSecond) = await CatchUpAsync(store, new MinutesBy<Guid>("bench-totals", "bench_totals", "stream_id", "uuid", e => e.StreamId));
         Console.WriteLine($"catch-up into one row per stream ({total / EventsPerStream:N0} rows): {Measure.Whole(perStreamPerSecond)}/s, ratio {Measure.Ratio(perStreamPerSecond / rawPerSecond)}");
 
         return $"eventstore append_ratio={Measure.Ratio(appendPerSecond / baselinePerSecond)} rebuild_ratio={Measure.Ratio(rebuildPerSecond / rawPerSecond)} "
@@ -159,68 +159,36 @@ internal static class EventStoreSuite
         }
     }
 
-    /// <summary>Minutes logged per tenant and day: each batch folds to a handful of rows.</summary>
-    private sealed class DailyTotals : IAsyncProjection
+    /// <summary>Events and minutes logged per tenant and key, folded in memory and written with one set-based upsert a batch.</summary>
+    private sealed class MinutesBy<TKey>(string name, string table, string keyColumn, string keyType, Func<StoredEvent, TKey> keyOf) : IAsyncProjection
+        where TKey : notnull
     {
-        public string Name => "bench-daily";
+        public string Name => name;
         public IReadOnlySet<Type> EventTypes { get; } = new HashSet<Type> { typeof(WorkLogged) };
 
         public ValueTask ApplyAsync(IReadOnlyList<StoredEvent> events, ProjectionContext context, CancellationToken cancellationToken)
         {
-            var byDay = new Dictionary<(string Tenant, DateOnly Day), (long Events, long Minutes)>();
+            var folded = new Dictionary<(string Tenant, TKey Key), (long Events, long Minutes)>();
             foreach (var e in events)
             {
-                var key = (e.TenantId, DateOnly.FromDateTime(e.RecordedAt.UtcDateTime));
-                var current = byDay.GetValueOrDefault(key);
-                byDay[key] = (current.Events + 1, current.Minutes + ((WorkLogged)e.Data).Minutes);
+                var key = (e.TenantId, keyOf(e));
+                var current = folded.GetValueOrDefault(key);
+                folded[key] = (current.Events + 1, current.Minutes + ((WorkLogged)e.Data).Minutes);
             }
 
             context.Batch.Add(
-                "INSERT INTO bench_daily SELECT * FROM unnest($1::text[], $2::date[], $3::bigint[], $4::bigint[]) "
-                + "ON CONFLICT (tenant_id, day) DO UPDATE SET events = bench_daily.events + EXCLUDED.events, minutes = bench_daily.minutes + EXCLUDED.minutes",
-                byDay.Keys.Select(k => k.Tenant).ToArray(),
-                byDay.Keys.Select(k => k.Day).ToArray(),
-                byDay.Values.Select(v => v.Events).ToArray(),
-                byDay.Values.Select(v => v.Minutes).ToArray());
+                $"INSERT INTO {table} SELECT * FROM unnest($1::text[], $2::{keyType}[], $3::bigint[], $4::bigint[]) "
+                + $"ON CONFLICT (tenant_id, {keyColumn}) DO UPDATE SET events = {table}.events + EXCLUDED.events, minutes = {table}.minutes + EXCLUDED.minutes",
+                folded.Keys.Select(k => k.Tenant).ToArray(),
+                folded.Keys.Select(k => k.Key).ToArray(),
+                folded.Values.Select(v => v.Events).ToArray(),
+                folded.Values.Select(v => v.Minutes).ToArray());
             return ValueTask.CompletedTask;
         }
 
         public ValueTask ResetAsync(ProjectionContext context, CancellationToken cancellationToken)
         {
-            context.Batch.Add("TRUNCATE bench_daily");
-            return ValueTask.CompletedTask;
-        }
-    }
-
-    /// <summary>Events and minutes per stream: folds each batch in memory and writes it with one set-based upsert.</summary>
-    private sealed class Totals : IAsyncProjection
-    {
-        public string Name => "bench-totals";
-        public IReadOnlySet<Type> EventTypes { get; } = new HashSet<Type> { typeof(WorkLogged) };
-
-        public ValueTask ApplyAsync(IReadOnlyList<StoredEvent> events, ProjectionContext context, CancellationToken cancellationToken)
-        {
-            var byStream = new Dictionary<(string Tenant, Guid Stream), (long Events, long Minutes)>();
-            foreach (var e in events)
-            {
-                var key = (e.TenantId, e.StreamId);
-                var current = byStream.GetValueOrDefault(key);
-                byStream[key] = (current.Events + 1, current.Minutes + ((WorkLogged)e.Data).Minutes);
-            }
-
-            context.Batch.Add(
-                "INSERT INTO bench_totals SELECT * FROM unnest($1::text[], $2::uuid[], $3::bigint[], $4::bigint[]) "
-                + "ON CONFLICT (tenant_id, stream_id) DO UPDATE SET events = bench_totals.events + EXCLUDED.events, minutes = bench_totals.minutes + EXCLUDED.minutes",
-                byStream.Keys.Select(k => k.Tenant).ToArray(),
-                byStream.Keys.Select(k => k.Stream).ToArray(),
-                byStream.Values.Select(v => v.Events).ToArray(),
-                byStream.Values.Select(v => v.Minutes).ToArray());
-            return ValueTask.CompletedTask;
-        }
-
-        public ValueTask ResetAsync(ProjectionContext context, CancellationToken cancellationToken)
-        {
-            context.Batch.Add("TRUNCATE bench_totals");
+            context.Batch.Add($"TRUNCATE {table}");
             return ValueTask.CompletedTask;
         }
     }

@@ -178,7 +178,7 @@ public sealed class ProjectionDaemonTests
             await shadow.ExecuteNonQueryAsync();
         }
 
-        var replay = await daemon.ReplayAsync(new StreamTotals(), connection, transaction, Tenant, cut);
+        var replay = await daemon.ReplayAsync([new StreamTotals()], connection, transaction, Tenant, cut);
         await using var read = new NpgsqlCommand("SELECT tenant_id, total, events FROM stream_totals", connection, transaction);
         await using (var reader = await read.ExecuteReaderAsync())
         {

@@ -55,6 +55,12 @@ public sealed class ReportAsOfAndCapacityTests
         Assert.Equal(1, timelinessThen["groups"]![0]!["timeToTriage"]!["count"]!.GetValue<long>());
         Assert.Equal(2, timelinessNow["groups"]![0]!["timeToTriage"]!["count"]!.GetValue<long>());
 
+        // The return replays its three projections in one pass to the same cut.
+        var returned = (await commissioner.GetFromJsonAsync<JsonObject>("/api/reports/quarterly-return?quarter=2026-Q4&asOf=2026-10-09"))!;
+        Assert.Equal(asOf["lastEventPosition"]!.GetValue<long>(), returned["lastEventPosition"]!.GetValue<long>());
+        var hoursLine = returned["lines"]!.AsArray().Single(l => l!["locality"]!.GetValue<string>() == "All" && l["measure"]!.GetValue<string>() == "hours_delivered");
+        Assert.Equal((hours[Urn] + hours[OtherUrn]).ToString("0.0", System.Globalization.CultureInfo.InvariantCulture), hoursLine!["value"]!.GetValue<string>());
+
         // Asking about the past changed nothing live.
         var again = (await commissioner.GetFromJsonAsync<JsonObject>("/api/reports/coverage?from=2026-10-01&to=2026-10-31"))!;
         Assert.Equal(live.ToJsonString(), again.ToJsonString());
@@ -190,7 +196,7 @@ public sealed class ReportAsOfAndCapacityTests
         }
 
         paths.AddRange(new[] { "locality", "phase", "discipline", "priority", "provider" }.Select(g => $"/api/reports/timeliness?from=2026-10-01&to=2026-12-31&groupBy={g}"));
-        paths.AddRange(["/api/reports/quarterly-return?quarter=2026-Q4", "/api/reports/quarterly-return?quarter=2026-Q4&format=csv", "/api/reports/quarterly-return?quarter=2026-Q4&format=csv&suppression=nhs"]);
+        paths.AddRange(["/api/reports/quarterly-return?quarter=2026-Q4", "/api/reports/quarterly-return?quarter=2026-Q4&asOf=2026-10-05", "/api/reports/quarterly-return?quarter=2026-Q4&format=csv", "/api/reports/quarterly-return?quarter=2026-Q4&format=csv&suppression=nhs"]);
         foreach (var path in paths)
         {
             var response = await commissioner.GetAsync(path);

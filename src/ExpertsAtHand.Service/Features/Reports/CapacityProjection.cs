@@ -36,7 +36,6 @@ public sealed class CapacityProjection(RequestRulesCatalog rules) : IReportProje
         var batch = context.Batch;
         foreach (var e in events)
         {
-            var today = rules.For(e.TenantId).LocalDate(e.RecordedAt);
             if (SettingDecider.DetailsIn(e.Data) is var (urn, setting))
             {
                 batch.Add(
@@ -53,7 +52,7 @@ public sealed class CapacityProjection(RequestRulesCatalog rules) : IReportProje
                 batch.Add(
                     "INSERT INTO rpt_capacity_practitioners VALUES ($1, $2, $3, $4, $5, $6, $7) "
                     + "ON CONFLICT (tenant_id, practitioner_id, effective_on) DO UPDATE SET discipline = $4, localities = $5, weekly_hours = $6, active = $7",
-                    e.TenantId, practitionerId, e.Data is PractitionerRegistered ? CapacityFromTheStart : today, practitioner.Discipline.ToString(), practitioner.Localities.ToArray(), practitioner.WeeklyCapacityHours, practitioner.Active);
+                    e.TenantId, practitionerId, e.Data is PractitionerRegistered ? CapacityFromTheStart : LocalDate(e), practitioner.Discipline.ToString(), practitioner.Localities.ToArray(), practitioner.WeeklyCapacityHours, practitioner.Active);
                 continue;
             }
 
@@ -85,7 +84,7 @@ public sealed class CapacityProjection(RequestRulesCatalog rules) : IReportProje
                         e.TenantId, e.StreamId, a.Disciplines.Select(d => d.ToString()).ToArray());
                     break;
                 case TriageClockStopped:
-                    batch.Add($"UPDATE rpt_capacity_demand SET triaged_on = $3 WHERE tenant_id = $1 AND request_id = $2 AND {CurrentEpisode}", e.TenantId, e.StreamId, today);
+                    batch.Add($"UPDATE rpt_capacity_demand SET triaged_on = $3 WHERE tenant_id = $1 AND request_id = $2 AND {CurrentEpisode}", e.TenantId, e.StreamId, LocalDate(e));
                     break;
                 case FirstContactRecorded f:
                     batch.Add($"UPDATE rpt_capacity_demand SET first_contact_on = $3 WHERE tenant_id = $1 AND request_id = $2 AND {CurrentEpisode}", e.TenantId, e.StreamId, f.Date);
@@ -95,13 +94,16 @@ public sealed class CapacityProjection(RequestRulesCatalog rules) : IReportProje
                         e.TenantId, c.ContactId, c.PractitionerId, c.Date, (decimal)c.DurationMinutes);
                     break;
                 case RequestClosed or RequestWithdrawn:
-                    batch.Add($"UPDATE rpt_capacity_demand SET ended_on = $3 WHERE tenant_id = $1 AND request_id = $2 AND {CurrentEpisode}", e.TenantId, e.StreamId, today);
+                    batch.Add($"UPDATE rpt_capacity_demand SET ended_on = $3 WHERE tenant_id = $1 AND request_id = $2 AND {CurrentEpisode}", e.TenantId, e.StreamId, LocalDate(e));
                     break;
             }
         }
 
         return ValueTask.CompletedTask;
     }
+
+    /// <summary>The area's local date an event was recorded on: when triage and closure happened.</summary>
+    private DateOnly LocalDate(StoredEvent e) => rules.For(e.TenantId).LocalDate(e.RecordedAt);
 
     public ValueTask ResetAsync(ProjectionContext context, CancellationToken cancellationToken)
     {

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using ExpertsAtHand.Service.Hosting;
-using ExpertsAtHand.Service.Features.Requests;
 
 namespace ExpertsAtHand.Service.Features.Reports;
 
@@ -53,7 +52,7 @@ public static class QuarterlyReturnEndpoints
         return (from, from.AddMonths(3).AddDays(-1));
     }
 
-    private static async Task<IResult> ReturnAsync(HttpContext http, ReportSource source, TimeProvider clock, RequestRulesCatalog rules, string? quarter, string? format, string? suppression, DateOnly? asOf, CancellationToken cancellationToken)
+    private static async Task<IResult> ReturnAsync(HttpContext http, ReportSource source, string? quarter, string? format, string? suppression, DateOnly? asOf, CancellationToken cancellationToken)
     {
         var caller = Caller.From(http.User)!;
         if (!caller.Is(Roles.Coordinator, Roles.Commissioner))
@@ -78,12 +77,7 @@ public static class QuarterlyReturnEndpoints
             errors["suppression"] = ["default (1–4 as c) or nhs (1–7 as c, others to the nearest 5)."];
         }
 
-        var today = rules.For(caller.Tenant).LocalDate(clock.GetUtcNow());
-        if (asOf > today)
-        {
-            errors["asOf"] = [$"A date on or before today ({today:yyyy-MM-dd}): the log cannot answer for the future."];
-        }
-
+        ReportRequest.CheckAsOf(http, caller.Tenant, asOf, errors);
         if (errors.Count > 0)
         {
             return TypedResults.ValidationProblem(errors);

@@ -47,47 +47,46 @@ public static class ReportRequest
             errors["to"] = ["A period of at most three years."];
         }
 
-        var rules = http.RequestServices.GetRequiredService<RequestRulesCatalog>().For(caller.Tenant);
-        var today = rules.LocalDate(http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow());
-        if (asOf > today)
-        {
-            errors["asOf"] = [$"A date on or before today ({today:yyyy-MM-dd}): the log cannot answer for the future."];
-        }
-
+        CheckAsOf(http, caller.Tenant, asOf, errors);
         if (locality is { Length: 0 or > 100 })
         {
             errors["locality"] = ["A locality name of 1 to 100 characters."];
         }
 
-        Phase? parsedPhase = null;
-        if (phase is not null)
-        {
-            if (Enum.TryParse<Phase>(phase, ignoreCase: true, out var p) && Enum.IsDefined(p) && !int.TryParse(phase, out _))
-            {
-                parsedPhase = p;
-            }
-            else
-            {
-                errors["phase"] = [$"One of {string.Join(", ", Enum.GetNames<Phase>())}."];
-            }
-        }
-
-        Discipline? parsedDiscipline = null;
-        if (discipline is not null)
-        {
-            if (Enum.TryParse<Discipline>(discipline, ignoreCase: true, out var d) && Enum.IsDefined(d) && !int.TryParse(discipline, out _))
-            {
-                parsedDiscipline = d;
-            }
-            else
-            {
-                errors["discipline"] = [$"One of {string.Join(", ", Enum.GetNames<Discipline>())}."];
-            }
-        }
-
+        var parsedPhase = ParseName<Phase>(phase, "phase", errors);
+        var parsedDiscipline = ParseName<Discipline>(discipline, "discipline", errors);
         return errors.Count > 0
             ? (null, errors, null)
             : (new ReportQuery(caller.Tenant, from!.Value, to!.Value, asOf, locality, parsedPhase, parsedDiscipline), errors, null);
+    }
+
+    /// <summary>An as-of date must not be after the area's today: the log cannot answer for the future.</summary>
+    public static void CheckAsOf(HttpContext http, string tenant, DateOnly? asOf, Dictionary<string, string[]> errors)
+    {
+        var today = http.RequestServices.GetRequiredService<RequestRulesCatalog>().For(tenant)
+            .LocalDate(http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow());
+        if (asOf > today)
+        {
+            errors["asOf"] = [$"A date on or before today ({today:yyyy-MM-dd}): the log cannot answer for the future."];
+        }
+    }
+
+    /// <summary>An enum by its name (any case); numbers are refused, so "2" never passes for a phase.</summary>
+    private static TEnum? ParseName<TEnum>(string? value, string field, Dictionary<string, string[]> errors)
+        where TEnum : struct, Enum
+    {
+        if (value is null)
+        {
+            return null;
+        }
+
+        if (!int.TryParse(value, out _) && Enum.TryParse<TEnum>(value, ignoreCase: true, out var parsed) && Enum.IsDefined(parsed))
+        {
+            return parsed;
+        }
+
+        errors[field] = [$"One of {string.Join(", ", Enum.GetNames<TEnum>())}."];
+        return null;
     }
 }
 

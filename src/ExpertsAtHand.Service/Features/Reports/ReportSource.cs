@@ -38,20 +38,15 @@ public sealed class ReportSource(NpgsqlDataSource dataSource, ProjectionDaemon d
 
             var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             var before = rules.For(tenant).StartOf(asOf.Value.AddDays(1));
-            long last = 0;
-            foreach (var name in projectionNames)
+            var replayed = projectionNames.Select(name => _projections[name]).ToList();
+            foreach (var table in replayed.SelectMany(p => p.Tables))
             {
-                var projection = _projections[name];
-                foreach (var table in projection.Tables)
-                {
-                    // Table names are the projections' own constants, never input.
-                    await using var shadow = new NpgsqlCommand($"CREATE TEMP TABLE {table} (LIKE public.{table} INCLUDING ALL) ON COMMIT DROP", connection, transaction);
-                    await shadow.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                }
-
-                last = (await daemon.ReplayAsync(projection, connection, transaction, tenant, before, cancellationToken).ConfigureAwait(false)).LastEventPosition;
+                // Table names are the projections' own constants, never input.
+                await using var shadow = new NpgsqlCommand($"CREATE TEMP TABLE {table} (LIKE public.{table} INCLUDING ALL) ON COMMIT DROP", connection, transaction);
+                await shadow.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
+            var last = (await daemon.ReplayAsync(replayed, connection, transaction, tenant, before, cancellationToken).ConfigureAwait(false)).LastEventPosition;
             return new ReportView(connection, transaction, last, asOf);
         }
         catch
