@@ -40,10 +40,17 @@ public sealed class EventSession : IAsyncDisposable
             return _transaction;
         }
 
-        _connection = await _store.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        _transaction = await _connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await ConnectionAsync(cancellationToken).ConfigureAwait(false);
+        _transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         return _transaction;
     }
+
+    /// <summary>
+    /// One connection for the session's reads and its save: a command costs one trip through the
+    /// pool, not one per statement.
+    /// </summary>
+    private async ValueTask<NpgsqlConnection> ConnectionAsync(CancellationToken cancellationToken) =>
+        _connection ??= await _store.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
 
     /// <summary>
     /// Reads outside any transaction unless one was opened: optimistic concurrency, not a lock,
@@ -51,11 +58,9 @@ public sealed class EventSession : IAsyncDisposable
     /// </summary>
     public async Task<IReadOnlyList<StoredEvent>> ReadStreamAsync(Guid streamId, long fromVersion = 1, CancellationToken cancellationToken = default)
     {
-        var ownConnection = _transaction is null ? await _store.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false) : null;
-        await using var _ = ownConnection;
         await using var command = new NpgsqlCommand(
             $"SELECT {ReadColumns} FROM eah_events WHERE tenant_id = $1 AND stream_id = $2 AND version >= $3 ORDER BY version",
-            ownConnection ?? _transaction!.Connection,
+            await ConnectionAsync(cancellationToken).ConfigureAwait(false),
             _transaction);
         command.Parameters.Add(new NpgsqlParameter { Value = TenantId });
         command.Parameters.Add(new NpgsqlParameter { Value = streamId });
@@ -182,11 +187,9 @@ public sealed class EventSession : IAsyncDisposable
 
         // With no transaction opened by the caller, the batch runs as PostgreSQL's implicit
         // transaction: one round trip, all statements or none.
-        var ownConnection = _transaction is null && batch.Count > 0 ? await _store.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false) : null;
-        await using var _ = ownConnection;
         if (batch.Count > 0)
         {
-            batch.Batch.Connection = ownConnection ?? _transaction!.Connection;
+            batch.Batch.Connection = await ConnectionAsync(cancellationToken).ConfigureAwait(false);
             batch.Batch.Transaction = _transaction;
             try
             {
