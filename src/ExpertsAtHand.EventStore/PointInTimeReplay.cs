@@ -8,8 +8,7 @@ public sealed record ReplayResult(long LastEventPosition, long EventsApplied);
 public sealed partial class ProjectionDaemon
 {
     private const string ReplaySql =
-        "SELECT seq, tx_id, tenant_id, stream_id, version, stream_type, event_type, data, correlation_id, causation_id, actor, recorded_at "
-        + "FROM eah_events WHERE tenant_id = $1 AND recorded_at < $2 AND event_type = ANY($3) ORDER BY tx_id, seq";
+        "SELECT " + EventColumns + " FROM eah_events WHERE tenant_id = $1 AND recorded_at < $2 AND event_type = ANY($3) ORDER BY tx_id, seq";
 
     private const int ReplayBatchSize = 5_000;
 
@@ -45,7 +44,7 @@ public sealed partial class ProjectionDaemon
         {
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                batch.Add(Decode(reader, reader.GetString(6)));
+                batch.Add(Decode(reader, reader.GetString(5)));
                 if (batch.Count == ReplayBatchSize)
                 {
                     applied += await ApplyReplayedAsync(projections, connection, transaction, batch, cancellationToken).ConfigureAwait(false);

@@ -46,9 +46,14 @@ public sealed record ProjectionProgress(string Name, long Processed, long Total)
 /// </summary>
 public sealed partial class ProjectionDaemon : IAsyncDisposable
 {
+    /// <summary>The columns <see cref="Decode"/> reads, in its order.</summary>
+    private const string EventColumns =
+        "seq, tenant_id, stream_id, version, stream_type, event_type, data, correlation_id, causation_id, actor, recorded_at";
+
+    // The rows do not carry tx_id: only the batch's last event needs it (to say where the batch ends),
+    // and sending one more column for every row costs the server more than one lookup a batch.
     private const string ReadBatchSql =
-        "SELECT seq, tx_id, tenant_id, stream_id, version, stream_type, event_type, data, correlation_id, causation_id, actor, recorded_at "
-        + "FROM eah_events WHERE (tx_id, seq) > ($1, $2) AND tx_id < pg_snapshot_xmin(pg_current_snapshot()) "
+        "SELECT " + EventColumns + " FROM eah_events WHERE (tx_id, seq) > ($1, $2) AND tx_id < pg_snapshot_xmin(pg_current_snapshot()) "
         + "ORDER BY tx_id, seq LIMIT $3";
 
     private readonly EventStore _store;
@@ -340,44 +345,55 @@ public sealed partial class ProjectionDaemon : IAsyncDisposable
         await Task.Yield(); // decode off the caller's path so it overlaps the apply of the previous batch
         var events = new List<StoredEvent>(batchSize);
         var read = 0;
-        var to = from;
-        await using var command = new NpgsqlCommand(ReadBatchSql, connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = from.Tx, NpgsqlDbType = NpgsqlDbType.Xid8 });
-        command.Parameters.Add(new NpgsqlParameter { Value = from.Seq });
-        command.Parameters.Add(new NpgsqlParameter { Value = batchSize });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        var lastSeq = from.Seq;
+        await using (var command = new NpgsqlCommand(ReadBatchSql, connection))
         {
-            read++;
-            to = new Position(reader.GetFieldValue<ulong>(1), reader.GetInt64(0));
-            var eventType = reader.GetString(6);
-            if (!handled.Contains(eventType))
+            command.Parameters.Add(new NpgsqlParameter { Value = from.Tx, NpgsqlDbType = NpgsqlDbType.Xid8 });
+            command.Parameters.Add(new NpgsqlParameter { Value = from.Seq });
+            command.Parameters.Add(new NpgsqlParameter { Value = batchSize });
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                continue;
+                read++;
+                lastSeq = reader.GetInt64(0);
+                var eventType = reader.GetString(5);
+                if (handled.Contains(eventType))
+                {
+                    events.Add(Decode(reader, eventType));
+                }
             }
-
-            events.Add(Decode(reader, eventType));
         }
 
-        return new EventBatch(from, to, read, events);
+        return new EventBatch(from, read == 0 ? from : new Position(await TransactionOfAsync(connection, lastSeq, cancellationToken).ConfigureAwait(false), lastSeq), read, events);
     }
 
-    /// <summary>A row in <see cref="ReadBatchSql"/>'s column order as a stored event.</summary>
+    /// <summary>The transaction that wrote the event at <paramref name="seq"/>: events are never deleted, so it is always there.</summary>
+    private static async Task<ulong> TransactionOfAsync(NpgsqlConnection connection, long seq, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("SELECT tx_id FROM eah_events WHERE seq = $1", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = seq });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
+            ? reader.GetFieldValue<ulong>(0)
+            : throw new InvalidOperationException($"Event {seq} was read a moment ago and is no longer in the log; events must never be deleted.");
+    }
+
+    /// <summary>A row of <see cref="EventColumns"/> as a stored event.</summary>
     private StoredEvent Decode(NpgsqlDataReader reader, string eventType) => new(
         reader.GetInt64(0),
-        reader.GetString(2),
-        reader.GetGuid(3),
-        reader.GetInt64(4),
-        reader.GetString(5),
+        reader.GetString(1),
+        reader.GetGuid(2),
+        reader.GetInt64(3),
+        reader.GetString(4),
         eventType,
-        _store.Types.Deserialize(eventType, reader.GetString(7)),
-        reader.IsDBNull(8) && reader.IsDBNull(9) && reader.IsDBNull(10)
+        _store.Types.Deserialize(eventType, reader.GetString(6)),
+        reader.IsDBNull(7) && reader.IsDBNull(8) && reader.IsDBNull(9)
             ? EventMetadata.None
             : new EventMetadata(
+                reader.IsDBNull(7) ? null : reader.GetString(7),
                 reader.IsDBNull(8) ? null : reader.GetString(8),
-                reader.IsDBNull(9) ? null : reader.GetString(9),
-                reader.IsDBNull(10) ? null : reader.GetString(10)),
-        reader.GetFieldValue<DateTimeOffset>(11));
+                reader.IsDBNull(9) ? null : reader.GetString(9)),
+        reader.GetFieldValue<DateTimeOffset>(10));
 
     /// <summary>Applies a batch and moves the checkpoint in one transaction, if the checkpoint still stands where the batch begins.</summary>
     private static async Task<bool> ApplyBatchAsync(NpgsqlConnection connection, IAsyncProjection projection, EventBatch batch, CancellationToken cancellationToken)
