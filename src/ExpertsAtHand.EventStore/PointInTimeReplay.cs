@@ -7,8 +7,8 @@ public sealed record ReplayResult(long LastEventPosition, long EventsApplied);
 
 public sealed partial class ProjectionDaemon
 {
-    private const string ReplaySql =
-        "SELECT " + EventColumns + " FROM eah_events WHERE tenant_id = $1 AND recorded_at < $2 AND event_type = ANY($3) ORDER BY tx_id, seq";
+    private static string ReplaySql(EnvelopeParts parts) =>
+        "SELECT " + EventColumns(parts) + " FROM eah_events WHERE tenant_id = $1 AND recorded_at < $2 AND event_type = ANY($3) ORDER BY tx_id, seq";
 
     private const int ReplayBatchSize = 5_000;
 
@@ -30,10 +30,11 @@ public sealed partial class ProjectionDaemon
         ArgumentNullException.ThrowIfNull(projections);
         ArgumentException.ThrowIfNullOrWhiteSpace(tenant);
         var handled = projections.SelectMany(p => p.EventTypes).Distinct().Select(_store.Types.NameOf).ToArray();
+        var parts = projections.Aggregate(EnvelopeParts.None, (all, p) => all | p.Envelope);
 
         // Read on a second connection so each batch can be applied on the caller's while the rows stream.
         await using var source = await _store.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = new NpgsqlCommand(ReplaySql, source);
+        await using var command = new NpgsqlCommand(ReplaySql(parts), source);
         command.CommandTimeout = 0;
         command.Parameters.Add(new NpgsqlParameter { Value = tenant });
         command.Parameters.Add(new NpgsqlParameter { Value = recordedBefore.ToUniversalTime() });
@@ -44,7 +45,7 @@ public sealed partial class ProjectionDaemon
         {
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                batch.Add(Decode(reader, reader.GetString(5)));
+                batch.Add(Decode(reader, reader.GetString(EventTypeOrdinal), parts));
                 if (batch.Count == ReplayBatchSize)
                 {
                     applied += await ApplyReplayedAsync(projections, connection, transaction, batch, cancellationToken).ConfigureAwait(false);

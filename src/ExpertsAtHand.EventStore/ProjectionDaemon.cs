@@ -46,15 +46,25 @@ public sealed record ProjectionProgress(string Name, long Processed, long Total)
 /// </summary>
 public sealed partial class ProjectionDaemon : IAsyncDisposable
 {
-    /// <summary>The columns <see cref="Decode"/> reads, in its order.</summary>
-    private const string EventColumns =
-        "seq, tenant_id, stream_id, version, stream_type, event_type, data, correlation_id, causation_id, actor, recorded_at";
+    /// <summary>
+    /// The columns <see cref="Decode"/> reads for <paramref name="parts"/>, in its order. They do not
+    /// include tx_id: only a batch's last event needs it (to say where the batch ends), and one more
+    /// column on every row costs the server more than one lookup a batch.
+    /// </summary>
+    private static string EventColumns(EnvelopeParts parts) =>
+        "seq, tenant_id, stream_id, version, event_type, data, recorded_at"
+        + (parts.HasFlag(EnvelopeParts.StreamType) ? ", stream_type" : string.Empty)
+        + (parts.HasFlag(EnvelopeParts.Metadata) ? ", correlation_id, causation_id, actor" : string.Empty);
 
-    // The rows do not carry tx_id: only the batch's last event needs it (to say where the batch ends),
-    // and sending one more column for every row costs the server more than one lookup a batch.
-    private const string ReadBatchSql =
-        "SELECT " + EventColumns + " FROM eah_events WHERE (tx_id, seq) > ($1, $2) AND tx_id < pg_snapshot_xmin(pg_current_snapshot()) "
-        + "ORDER BY tx_id, seq LIMIT $3";
+    private const int EventTypeOrdinal = 4;
+
+    /// <summary>What one projection's batches read: its event types by stored name, its envelope, and the query for them.</summary>
+    private sealed record ReadPlan(HashSet<string> Handled, EnvelopeParts Parts)
+    {
+        public string Sql { get; } =
+            "SELECT " + EventColumns(Parts) + " FROM eah_events WHERE (tx_id, seq) > ($1, $2) AND tx_id < pg_snapshot_xmin(pg_current_snapshot()) "
+            + "ORDER BY tx_id, seq LIMIT $3";
+    }
 
     private readonly EventStore _store;
     private readonly Dictionary<string, IAsyncProjection> _projections;
@@ -142,11 +152,11 @@ public sealed partial class ProjectionDaemon : IAsyncDisposable
     private async Task<long> PumpAsync(NpgsqlConnection connection, IAsyncProjection projection, long? untilSequence, bool runForever, Action<long> reportProcessed, CancellationToken cancellationToken)
     {
         await using var prefetch = await _store.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        var handled = new HashSet<string>(projection.EventTypes.Select(_store.Types.NameOf), StringComparer.Ordinal);
+        var plan = new ReadPlan(new HashSet<string>(projection.EventTypes.Select(_store.Types.NameOf), StringComparer.Ordinal), projection.Envelope);
         var position = await ReadCheckpointAsync(connection, projection.Name, cancellationToken).ConfigureAwait(false);
         var size = _options.BatchSize;
         long processed = 0;
-        var next = ReadBatchAsync(prefetch, handled, position, size, cancellationToken);
+        var next = ReadBatchAsync(prefetch, plan, position, size, cancellationToken);
         try
         {
             while (true)
@@ -165,12 +175,12 @@ public sealed partial class ProjectionDaemon : IAsyncDisposable
                     await Task.Delay(_options.PollInterval, cancellationToken).ConfigureAwait(false);
                     position = await ReadCheckpointAsync(connection, projection.Name, cancellationToken).ConfigureAwait(false);
                     size = _options.BatchSize;
-                    next = ReadBatchAsync(prefetch, handled, position, size, cancellationToken);
+                    next = ReadBatchAsync(prefetch, plan, position, size, cancellationToken);
                     continue;
                 }
 
                 size = NextBatchSize(size, batch.Read);
-                next = ReadBatchAsync(prefetch, handled, batch.To, size, cancellationToken);
+                next = ReadBatchAsync(prefetch, plan, batch.To, size, cancellationToken);
                 if (await ApplyBatchAsync(connection, projection, batch, cancellationToken).ConfigureAwait(false))
                 {
                     processed += batch.Read;
@@ -182,7 +192,7 @@ public sealed partial class ProjectionDaemon : IAsyncDisposable
                 // The checkpoint moved under us (a reset): drop the prefetch and start from where it now stands.
                 await Drain(next).ConfigureAwait(false);
                 position = await ReadCheckpointAsync(connection, projection.Name, cancellationToken).ConfigureAwait(false);
-                next = ReadBatchAsync(prefetch, handled, position, size, cancellationToken);
+                next = ReadBatchAsync(prefetch, plan, position, size, cancellationToken);
             }
         }
         finally
@@ -340,13 +350,13 @@ public sealed partial class ProjectionDaemon : IAsyncDisposable
     }
 
     /// <summary>The next committed events after <paramref name="from"/>, below the commit horizon, decoded.</summary>
-    private async Task<EventBatch> ReadBatchAsync(NpgsqlConnection connection, HashSet<string> handled, Position from, int batchSize, CancellationToken cancellationToken)
+    private async Task<EventBatch> ReadBatchAsync(NpgsqlConnection connection, ReadPlan plan, Position from, int batchSize, CancellationToken cancellationToken)
     {
         await Task.Yield(); // decode off the caller's path so it overlaps the apply of the previous batch
         var events = new List<StoredEvent>(batchSize);
         var read = 0;
         var lastSeq = from.Seq;
-        await using (var command = new NpgsqlCommand(ReadBatchSql, connection))
+        await using (var command = new NpgsqlCommand(plan.Sql, connection))
         {
             command.Parameters.Add(new NpgsqlParameter { Value = from.Tx, NpgsqlDbType = NpgsqlDbType.Xid8 });
             command.Parameters.Add(new NpgsqlParameter { Value = from.Seq });
@@ -356,10 +366,10 @@ public sealed partial class ProjectionDaemon : IAsyncDisposable
             {
                 read++;
                 lastSeq = reader.GetInt64(0);
-                var eventType = reader.GetString(5);
-                if (handled.Contains(eventType))
+                var eventType = reader.GetString(EventTypeOrdinal);
+                if (plan.Handled.Contains(eventType))
                 {
-                    events.Add(Decode(reader, eventType));
+                    events.Add(Decode(reader, eventType, plan.Parts));
                 }
             }
         }
@@ -378,22 +388,27 @@ public sealed partial class ProjectionDaemon : IAsyncDisposable
             : throw new InvalidOperationException($"Event {seq} was read a moment ago and is no longer in the log; events must never be deleted.");
     }
 
-    /// <summary>A row of <see cref="EventColumns"/> as a stored event.</summary>
-    private StoredEvent Decode(NpgsqlDataReader reader, string eventType) => new(
-        reader.GetInt64(0),
-        reader.GetString(1),
-        reader.GetGuid(2),
-        reader.GetInt64(3),
-        reader.GetString(4),
-        eventType,
-        _store.Types.Deserialize(eventType, reader.GetString(6)),
-        reader.IsDBNull(7) && reader.IsDBNull(8) && reader.IsDBNull(9)
-            ? EventMetadata.None
-            : new EventMetadata(
-                reader.IsDBNull(7) ? null : reader.GetString(7),
-                reader.IsDBNull(8) ? null : reader.GetString(8),
-                reader.IsDBNull(9) ? null : reader.GetString(9)),
-        reader.GetFieldValue<DateTimeOffset>(10));
+    /// <summary>A row of <see cref="EventColumns"/> for <paramref name="parts"/> as a stored event.</summary>
+    private StoredEvent Decode(NpgsqlDataReader reader, string eventType, EnvelopeParts parts)
+    {
+        var withStreamType = parts.HasFlag(EnvelopeParts.StreamType);
+        var metadataAt = withStreamType ? 8 : 7;
+        return new StoredEvent(
+            reader.GetInt64(0),
+            reader.GetString(1),
+            reader.GetGuid(2),
+            reader.GetInt64(3),
+            withStreamType ? reader.GetString(7) : string.Empty,
+            eventType,
+            _store.Types.Deserialize(eventType, reader.GetString(5)),
+            !parts.HasFlag(EnvelopeParts.Metadata) || (reader.IsDBNull(metadataAt) && reader.IsDBNull(metadataAt + 1) && reader.IsDBNull(metadataAt + 2))
+                ? EventMetadata.None
+                : new EventMetadata(
+                    reader.IsDBNull(metadataAt) ? null : reader.GetString(metadataAt),
+                    reader.IsDBNull(metadataAt + 1) ? null : reader.GetString(metadataAt + 1),
+                    reader.IsDBNull(metadataAt + 2) ? null : reader.GetString(metadataAt + 2)),
+            reader.GetFieldValue<DateTimeOffset>(6));
+    }
 
     /// <summary>Applies a batch and moves the checkpoint in one transaction, if the checkpoint still stands where the batch begins.</summary>
     private static async Task<bool> ApplyBatchAsync(NpgsqlConnection connection, IAsyncProjection projection, EventBatch batch, CancellationToken cancellationToken)

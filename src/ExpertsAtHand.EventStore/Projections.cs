@@ -60,6 +60,21 @@ public sealed class ProjectionContext(NpgsqlConnection connection, NpgsqlTransac
     public CommandBatch Batch { get; } = batch;
 }
 
+/// <summary>
+/// The parts of an event's envelope an async projection reads beyond its position, tenant, stream,
+/// version, type, data and recorded time. The daemon sends only what the projection asks for, because
+/// every column costs the server work for every event a rebuild replays. A part not asked for arrives
+/// empty: <see cref="StoredEvent.StreamType"/> as "", <see cref="StoredEvent.Metadata"/> as <see cref="EventMetadata.None"/>.
+/// </summary>
+[Flags]
+public enum EnvelopeParts
+{
+    None = 0,
+    StreamType = 1,
+    Metadata = 2,
+    All = StreamType | Metadata,
+}
+
 /// <summary>A read model built behind the log by the <see cref="ProjectionDaemon"/>.</summary>
 public interface IAsyncProjection
 {
@@ -68,6 +83,9 @@ public interface IAsyncProjection
 
     /// <summary>The event types this projection reads; others are skipped without being deserialised.</summary>
     IReadOnlySet<Type> EventTypes { get; }
+
+    /// <summary>The envelope parts this projection reads: all of them unless it says otherwise.</summary>
+    EnvelopeParts Envelope => EnvelopeParts.All;
 
     ValueTask ApplyAsync(IReadOnlyList<StoredEvent> events, ProjectionContext context, CancellationToken cancellationToken);
 

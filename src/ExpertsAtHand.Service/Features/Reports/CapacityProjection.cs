@@ -24,6 +24,9 @@ public sealed class CapacityProjection(RequestRulesCatalog rules) : IReportProje
     public IReadOnlyList<string> Tables { get; } =
         ["rpt_capacity_settings", "rpt_capacity_practitioners", "rpt_capacity_absences", "rpt_capacity_contacts", "rpt_capacity_demand"];
 
+    // Reads tenants, streams, times and data only: a rebuild need not send stream types or who did what.
+    public EnvelopeParts Envelope => EnvelopeParts.None;
+
     public IReadOnlySet<Type> EventTypes { get; } = new HashSet<Type>
     {
         typeof(SettingRegistered), typeof(SettingDetailsChanged), typeof(PractitionerRegistered), typeof(PractitionerDetailsChanged), typeof(PractitionerAbsenceRecorded),

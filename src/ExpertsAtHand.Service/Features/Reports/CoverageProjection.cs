@@ -18,6 +18,9 @@ public sealed class CoverageProjection(EntitlementCatalog entitlements) : IRepor
 
     public IReadOnlyList<string> Tables { get; } = ["rpt_coverage_settings", "rpt_coverage_requests", "rpt_coverage_allocations", "rpt_coverage_clinics", "rpt_deliveries"];
 
+    // Reads tenants, streams, times and data only: a rebuild need not send stream types or who did what.
+    public EnvelopeParts Envelope => EnvelopeParts.None;
+
     public IReadOnlySet<Type> EventTypes { get; } = new HashSet<Type>
     {
         typeof(SettingRegistered), typeof(SettingDetailsChanged), typeof(RequestRaised), typeof(PractitionerAllocated), typeof(ContactRecorded), typeof(ClinicScheduled), typeof(AttendanceRecorded),

@@ -19,6 +19,9 @@ public sealed class OutcomesProjection : IReportProjection
 
     public IReadOnlyList<string> Tables { get; } = ["rpt_outcome_settings", "rpt_episodes"];
 
+    // Reads tenants, streams, times and data only: a rebuild need not send stream types or who did what.
+    public EnvelopeParts Envelope => EnvelopeParts.None;
+
     public IReadOnlySet<Type> EventTypes { get; } = new HashSet<Type>
     {
         typeof(SettingRegistered), typeof(SettingDetailsChanged), typeof(RequestRaised), typeof(RequestReopened), typeof(TriageAccepted), typeof(RequestClosed), typeof(RequestWithdrawn), typeof(ContactRecorded),

@@ -20,6 +20,9 @@ public sealed class TimelinessProjection : IReportProjection
 
     public IReadOnlyList<string> Tables { get; } = ["rpt_settings", "rpt_practitioners", "rpt_request_clocks"];
 
+    // Reads tenants, streams, times and data only: a rebuild need not send stream types or who did what.
+    public EnvelopeParts Envelope => EnvelopeParts.None;
+
     public IReadOnlySet<Type> EventTypes { get; } = new HashSet<Type>
     {
         typeof(SettingRegistered), typeof(SettingDetailsChanged), typeof(PractitionerRegistered), typeof(PractitionerDetailsChanged),
