@@ -79,7 +79,7 @@ internal static class EventStoreSuite
         Console.WriteLine($"append: median round store {Measure.Whole(appendPerSecond)}/s vs raw insert {Measure.Whole(baselinePerSecond)}/s ({Writers} writers, durable commits)");
 
         // Catch-up: a raw read of every row's data as text against the daemon rebuilding a projection
-        // from them. Both sides run once untimed first (page cache, JIT tiers), then take turns three
+        // from them. Both sides run once untimed first (page cache, JIT tiers), then take turns five
         // times; each round's ratio pairs the two runs made moments apart, and the median round counts.
         await SeedAsync(cluster, seeded);
         await cluster.ExecuteAsync("VACUUM ANALYZE eah_events");
@@ -93,7 +93,7 @@ internal static class EventStoreSuite
         await RawReadAsync(cluster);
         await daemon.RebuildAsync(daily.Name);
         var rounds = new List<(double Raw, double Daemon)>();
-        for (var i = 0; i < 3; i++)
+        for (var i = 0; i < 5; i++)
         {
             var raw = await TimedAsync(() => RawReadAsync(cluster));
             var rebuilt = await TimedAsync(async () =>
