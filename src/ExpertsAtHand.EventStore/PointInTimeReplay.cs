@@ -45,7 +45,7 @@ public sealed partial class ProjectionDaemon
         {
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                batch.Add(Decode(reader, reader.GetString(EventTypeOrdinal), parts));
+                batch.Add(Decode(reader, reader.GetInt64(0), reader.GetString(1), parts));
                 if (batch.Count == ReplayBatchSize)
                 {
                     applied += await ApplyReplayedAsync(projections, connection, transaction, batch, cancellationToken).ConfigureAwait(false);

@@ -51,12 +51,14 @@ public sealed partial class ProjectionDaemon : IAsyncDisposable
     /// include tx_id: only a batch's last event needs it (to say where the batch ends), and one more
     /// column on every row costs the server more than one lookup a batch.
     /// </summary>
+    /// <remarks>
+    /// Position and type come first, so an event the projection does not handle is skipped after two
+    /// columns, and <see cref="Decode"/> reads the rest strictly in order (the reader never seeks back).
+    /// </remarks>
     private static string EventColumns(EnvelopeParts parts) =>
-        "seq, tenant_id, stream_id, version, event_type, data, recorded_at"
+        "seq, event_type, tenant_id, stream_id, version, data, recorded_at"
         + (parts.HasFlag(EnvelopeParts.StreamType) ? ", stream_type" : string.Empty)
         + (parts.HasFlag(EnvelopeParts.Metadata) ? ", correlation_id, causation_id, actor" : string.Empty);
-
-    private const int EventTypeOrdinal = 4;
 
     /// <summary>What one projection's batches read: its event types by stored name, its envelope, and the query for them.</summary>
     private sealed record ReadPlan(HashSet<string> Handled, EnvelopeParts Parts)
@@ -366,10 +368,10 @@ public sealed partial class ProjectionDaemon : IAsyncDisposable
             {
                 read++;
                 lastSeq = reader.GetInt64(0);
-                var eventType = reader.GetString(EventTypeOrdinal);
+                var eventType = reader.GetString(1);
                 if (plan.Handled.Contains(eventType))
                 {
-                    events.Add(Decode(reader, eventType, plan.Parts));
+                    events.Add(Decode(reader, lastSeq, eventType, plan.Parts));
                 }
             }
         }
@@ -388,26 +390,28 @@ public sealed partial class ProjectionDaemon : IAsyncDisposable
             : throw new InvalidOperationException($"Event {seq} was read a moment ago and is no longer in the log; events must never be deleted.");
     }
 
-    /// <summary>A row of <see cref="EventColumns"/> for <paramref name="parts"/> as a stored event.</summary>
-    private StoredEvent Decode(NpgsqlDataReader reader, string eventType, EnvelopeParts parts)
+    /// <summary>
+    /// The rest of a row of <see cref="EventColumns"/> for <paramref name="parts"/> as a stored event,
+    /// its position and type already read.
+    /// </summary>
+    private StoredEvent Decode(NpgsqlDataReader reader, long sequence, string eventType, EnvelopeParts parts)
     {
-        var withStreamType = parts.HasFlag(EnvelopeParts.StreamType);
-        var metadataAt = withStreamType ? 8 : 7;
-        return new StoredEvent(
-            reader.GetInt64(0),
-            reader.GetString(1),
-            reader.GetGuid(2),
-            reader.GetInt64(3),
-            withStreamType ? reader.GetString(7) : string.Empty,
-            eventType,
-            _store.Types.Deserialize(eventType, reader.GetString(5)),
-            !parts.HasFlag(EnvelopeParts.Metadata) || (reader.IsDBNull(metadataAt) && reader.IsDBNull(metadataAt + 1) && reader.IsDBNull(metadataAt + 2))
-                ? EventMetadata.None
-                : new EventMetadata(
-                    reader.IsDBNull(metadataAt) ? null : reader.GetString(metadataAt),
-                    reader.IsDBNull(metadataAt + 1) ? null : reader.GetString(metadataAt + 1),
-                    reader.IsDBNull(metadataAt + 2) ? null : reader.GetString(metadataAt + 2)),
-            reader.GetFieldValue<DateTimeOffset>(6));
+        var tenant = reader.GetString(2);
+        var stream = reader.GetGuid(3);
+        var version = reader.GetInt64(4);
+        var data = _store.Types.Deserialize(eventType, reader.GetString(5));
+        var recordedAt = reader.GetFieldValue<DateTimeOffset>(6);
+        var next = 7;
+        var streamType = parts.HasFlag(EnvelopeParts.StreamType) ? reader.GetString(next++) : string.Empty;
+        var metadata = EventMetadata.None;
+        if (parts.HasFlag(EnvelopeParts.Metadata))
+        {
+            string? Text(int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+            var (correlation, causation, actor) = (Text(next), Text(next + 1), Text(next + 2));
+            metadata = correlation is null && causation is null && actor is null ? EventMetadata.None : new EventMetadata(correlation, causation, actor);
+        }
+
+        return new StoredEvent(sequence, tenant, stream, version, streamType, eventType, data, metadata, recordedAt);
     }
 
     /// <summary>Applies a batch and moves the checkpoint in one transaction, if the checkpoint still stands where the batch begins.</summary>
