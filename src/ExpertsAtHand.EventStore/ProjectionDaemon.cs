@@ -419,19 +419,18 @@ public sealed partial class ProjectionDaemon : IAsyncDisposable
     {
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
 
-        // A read model is derived data and its checkpoint commits atomically with it: if the server
-        // crashes before this commit reaches disk, both roll back together and the batch is replayed.
-        // So the projection need not wait for a disk flush; the event log itself stays fully durable.
-        await using (var relaxed = new NpgsqlCommand("SET LOCAL synchronous_commit = off", connection, transaction))
+        // One round trip for both. A read model is derived data and its checkpoint commits atomically
+        // with it: if the server crashes before this commit reaches disk, both roll back together and
+        // the batch is replayed. So the projection need not wait for a disk flush; the event log itself
+        // stays fully durable. The row lock makes a concurrent reset (rebuild) wait for this batch, and
+        // this batch for it.
+        await using (var begin = new NpgsqlBatch(connection, transaction))
         {
-            await relaxed.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        // The row lock makes a concurrent reset (rebuild) wait for this batch, and this batch for it.
-        await using (var checkpoint = new NpgsqlCommand("SELECT last_tx, last_seq FROM eah_projection_progress WHERE name = $1 FOR UPDATE", connection, transaction))
-        {
+            begin.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL synchronous_commit = off"));
+            var checkpoint = new NpgsqlBatchCommand("SELECT last_tx, last_seq FROM eah_projection_progress WHERE name = $1 FOR UPDATE");
             checkpoint.Parameters.Add(new NpgsqlParameter { Value = projection.Name });
-            await using var reader = await checkpoint.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            begin.BatchCommands.Add(checkpoint);
+            await using var reader = await begin.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
             if (new Position(reader.GetFieldValue<ulong>(0), reader.GetInt64(1)) != batch.From)
             {
