@@ -67,6 +67,63 @@ public sealed class ReportAsOfAndCapacityTests
     }
 
     [Fact]
+    public async Task Live_and_as_of_answers_taking_turns_on_prepared_connections_never_answer_for_each_other()
+    {
+        await using var app = await ServiceApp.StartAsync(); // Monday 5 October 2026, 09:00
+        await SeedReferenceDataAsync(app);
+        await SupportAsync(app, Urn, "2026-10-05", 90);
+        app.Clock.Advance(TimeSpan.FromDays(7));
+        await SupportAsync(app, OtherUrn, "2026-10-12", 60);
+        await app.CatchUpProjectionsAsync();
+        using var commissioner = app.As("commissioner");
+
+        // An as-of answer shadows the read model's tables with temporary ones of the same names; the
+        // same query text, prepared on a pooled connection, must still read whichever tables stand.
+        const string Live = "/api/reports/coverage?from=2026-10-01&to=2026-10-31";
+        const string Then = Live + "&asOf=2026-10-09";
+        var answers = new List<(string Url, long Supported)>();
+        for (var turn = 0; turn < 8; turn++)
+        {
+            foreach (var url in new[] { Live, Then })
+            {
+                var answer = (await commissioner.GetFromJsonAsync<JsonObject>(url))!;
+                answers.Add((url, answer["total"]!["settingsSupported"]!.GetValue<long>()));
+            }
+        }
+
+        Assert.All(answers.Where(a => a.Url == Live), a => Assert.Equal(2, a.Supported));
+        Assert.All(answers.Where(a => a.Url == Then), a => Assert.Equal(1, a.Supported));
+
+        // And the report's query was indeed prepared on the service's pooled connections.
+        var dataSource = app.Services.GetRequiredService<Npgsql.NpgsqlDataSource>();
+        var idle = new List<Npgsql.NpgsqlConnection>();
+        var prepared = new List<string>();
+        try
+        {
+            for (var i = 0; i < 4; i++)
+            {
+                var connection = await dataSource.OpenConnectionAsync();
+                idle.Add(connection);
+                await using var command = new Npgsql.NpgsqlCommand("SELECT statement FROM pg_prepared_statements", connection);
+                await using var reader = await command.ExecuteReaderAsync();
+                while (await reader.ReadAsync())
+                {
+                    prepared.Add(reader.GetString(0));
+                }
+            }
+        }
+        finally
+        {
+            foreach (var connection in idle)
+            {
+                await connection.DisposeAsync();
+            }
+        }
+
+        Assert.Contains(prepared, statement => statement.Contains("rpt_deliveries", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Capacity_by_week_equals_a_direct_fold_over_the_events_and_a_rebuild_changes_nothing()
     {
         await using var app = await ServiceApp.StartAsync(); // Monday 5 October 2026

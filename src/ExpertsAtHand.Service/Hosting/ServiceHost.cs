@@ -22,6 +22,25 @@ namespace ExpertsAtHand.Service.Hosting;
 /// <summary>Builds the web application: one place, used by `serve` and by the tests' in-memory host.</summary>
 public static class ServiceHost
 {
+    /// <summary>
+    /// The service's connections prepare a statement on its second use (Npgsql's automatic
+    /// preparation): the event store, the read models and the daemon run the same few statements
+    /// thousands of times, and PostgreSQL otherwise parses and plans every one. A connection string
+    /// that sets Max Auto Prepare itself (0 turns it off) is left as it is.
+    /// </summary>
+    internal static NpgsqlDataSource CreateDataSource(string connectionString)
+    {
+        var settings = new NpgsqlConnectionStringBuilder(connectionString);
+        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
+        if (!given.ContainsKey("Max Auto Prepare") && !given.ContainsKey("MaxAutoPrepare"))
+        {
+            settings.MaxAutoPrepare = 128;
+            settings.AutoPrepareMinUsages = 2;
+        }
+
+        return new NpgsqlDataSourceBuilder(settings.ConnectionString) { Name = "experts-at-hand" }.Build();
+    }
+
     public static WebApplicationBuilder CreateBuilder(string[] args, string connectionString)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
@@ -39,7 +58,7 @@ public static class ServiceHost
         }
 
         var services = builder.Services;
-        services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString) { Name = "experts-at-hand" }.Build());
+        services.AddSingleton(_ => CreateDataSource(connectionString));
         services.AddSingleton(TimeProvider.System);
         services.AddProblemDetails();
         services.AddExceptionHandler<ProblemResponses>();
