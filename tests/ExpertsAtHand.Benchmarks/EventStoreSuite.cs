@@ -96,11 +96,7 @@ internal static class EventStoreSuite
         for (var i = 0; i < 5; i++)
         {
             var raw = await TimedAsync(() => RawReadAsync(cluster));
-            var rebuilt = await TimedAsync(async () =>
-            {
-                await daemon.RebuildAsync(daily.Name);
-                return await ProjectedAsync(cluster, "bench_daily");
-            });
+            var rebuilt = await RebuildRateAsync(daemon, daily, cluster);
             rounds.Add((raw, rebuilt));
             Console.WriteLine($"catch-up round {i + 1}: daemon {Measure.Whole(rebuilt)}/s vs raw read {Measure.Whole(raw)}/s, ratio {Measure.Ratio(rebuilt / raw)}");
         }
@@ -112,20 +108,12 @@ internal static class EventStoreSuite
         var dailyFull = new MinutesBy<DateOnly>("bench-daily-full", "bench_daily_full", "day", "date", e => DateOnly.FromDateTime(e.RecordedAt.UtcDateTime), EnvelopeParts.All);
         var dailyFullDaemon = new ProjectionDaemon(store, [dailyFull], new ProjectionDaemonOptions());
         await dailyFullDaemon.RebuildAsync(dailyFull.Name);
-        var fullPerSecond = await TimedAsync(async () =>
-        {
-            await dailyFullDaemon.RebuildAsync(dailyFull.Name);
-            return await ProjectedAsync(cluster, "bench_daily_full");
-        });
+        var fullPerSecond = await RebuildRateAsync(dailyFullDaemon, dailyFull, cluster);
         Console.WriteLine($"catch-up into daily totals reading the whole envelope: {Measure.Whole(fullPerSecond)}/s, ratio {Measure.Ratio(fullPerSecond / median.Raw)}");
 
         var perStream = new MinutesBy<Guid>("bench-totals", "bench_totals", "stream_id", "uuid", e => e.StreamId);
         var perStreamDaemon = new ProjectionDaemon(store, [perStream], new ProjectionDaemonOptions());
-        var perStreamPerSecond = await TimedAsync(async () =>
-        {
-            await perStreamDaemon.RebuildAsync(perStream.Name);
-            return await ProjectedAsync(cluster, "bench_totals");
-        });
+        var perStreamPerSecond = await RebuildRateAsync(perStreamDaemon, perStream, cluster);
         Console.WriteLine($"catch-up into one row per stream ({total / EventsPerStream:N0} rows): {Measure.Whole(perStreamPerSecond)}/s, ratio {Measure.Ratio(perStreamPerSecond / median.Raw)}");
 
         return $"eventstore append_ratio={Measure.Ratio(appendPerSecond / baselinePerSecond)} rebuild_ratio={Measure.Ratio(median.Daemon / median.Raw)} "
@@ -140,12 +128,18 @@ internal static class EventStoreSuite
         return items / stopwatch.Elapsed.TotalSeconds;
     }
 
-    /// <summary>How many events a rebuilt projection table accounts for: a rebuild that skipped any would show here.</summary>
-    private static async Task<long> ProjectedAsync(BenchmarkCluster cluster, string table)
-    {
-        await using var command = cluster.DataSource.CreateCommand($"SELECT coalesce(sum(events), 0)::bigint FROM {table}");
-        return (long)(await command.ExecuteScalarAsync())!;
-    }
+    /// <summary>
+    /// Events per second of a rebuild of <paramref name="projection"/>, counted from the rebuilt table:
+    /// a rebuild that skipped any would show here.
+    /// </summary>
+    private static async Task<double> RebuildRateAsync<TKey>(ProjectionDaemon daemon, MinutesBy<TKey> projection, BenchmarkCluster cluster)
+        where TKey : notnull =>
+        await TimedAsync(async () =>
+        {
+            await daemon.RebuildAsync(projection.Name);
+            await using var command = cluster.DataSource.CreateCommand($"SELECT coalesce(sum(events), 0)::bigint FROM {projection.Table}");
+            return (long)(await command.ExecuteScalarAsync())!;
+        });
 
     private static async Task SeedAsync(BenchmarkCluster cluster, int events)
     {
@@ -209,6 +203,7 @@ internal static class EventStoreSuite
         where TKey : notnull
     {
         public string Name => name;
+        public string Table => table;
         public IReadOnlySet<Type> EventTypes { get; } = new HashSet<Type> { typeof(WorkLogged) };
         public EnvelopeParts Envelope => envelope;
 

@@ -38,9 +38,7 @@ public sealed class OutcomesProjection : IReportProjection
         {
             if (SettingDecider.DetailsIn(e.Data) is var (urn, setting))
             {
-                batch.Add(
-                    "INSERT INTO rpt_outcome_settings VALUES ($1, $2, $3, $4) ON CONFLICT (tenant_id, urn) DO UPDATE SET locality = $3, phase = $4",
-                    e.TenantId, urn, setting.Locality, setting.Phase.ToString());
+                SettingPlace.Upsert(batch, "rpt_outcome_settings", e.TenantId, urn, setting);
                 continue;
             }
 

@@ -36,7 +36,7 @@ public sealed class TimelinessProjection : IReportProjection
         {
             if (SettingDecider.DetailsIn(e.Data) is var (urn, setting))
             {
-                Setting(batch, e.TenantId, urn, setting);
+                SettingPlace.Upsert(batch, "rpt_settings", e.TenantId, urn, setting);
                 continue;
             }
 
@@ -90,11 +90,6 @@ public sealed class TimelinessProjection : IReportProjection
         context.Batch.Add("TRUNCATE rpt_request_clocks, rpt_settings, rpt_practitioners");
         return ValueTask.CompletedTask;
     }
-
-    private static void Setting(CommandBatch batch, string tenant, string urn, SettingDetails details) =>
-        batch.Add(
-            "INSERT INTO rpt_settings VALUES ($1, $2, $3, $4) ON CONFLICT (tenant_id, urn) DO UPDATE SET phase = $3, locality = $4",
-            tenant, urn, details.Phase.ToString(), details.Locality);
 
     private static void Practitioner(CommandBatch batch, string tenant, string id, PractitionerDetails details) =>
         batch.Add(
