@@ -39,7 +39,7 @@ internal static class ReportsSuite
         var types = ServiceHost.EventTypes();
         var store = new EventStore.EventStore(cluster.DataSource, new EventStoreOptions { Types = types });
         var rules = RequestRulesCatalog.FromConfiguration(configuration);
-        IReportProjection[] projections = [new TimelinessProjection(), new OutcomesProjection(), new CoverageProjection(new EntitlementCatalog(configuration)), new CapacityProjection(rules)];
+        IReportProjection[] projections = [new TimelinessProjection(), new OutcomesProjection(rules), new CoverageProjection(new EntitlementCatalog(configuration)), new CapacityProjection(rules)];
 
         var stopwatch = Stopwatch.StartNew();
         var seeded = await new LogWriter(cluster, types).WriteAsync(settingCount, requestCount);

@@ -81,4 +81,79 @@ public sealed class AllocationApiTests
         app.Clock.Advance(TimeSpan.FromDays(7)); // back next week
         Assert.Single((await coordinator.GetFromJsonAsync<JsonObject>($"/api/allocations/suggestions?requestId={id}"))!["proposed"]!.AsArray());
     }
+
+    [Fact]
+    public async Task Withdrawal_closure_and_reallocation_give_back_the_time_that_was_not_used()
+    {
+        await using var app = await ServiceApp.StartAsync(); // Monday 5 October 2026; ep-1 has 30 hours a week
+        await SeedReferenceDataAsync(app);
+        using var coordinator = app.As("coordinator");
+        using var senco = app.As("senco", urn: Urn);
+        var allocated = new List<(Guid Id, string ETag)>();
+        for (var i = 0; i < 3; i++)
+        {
+            var (id, etag) = await RaiseAsync(app);
+            etag = await ExpectAsync(await PostAsync(coordinator, $"/api/requests/{id}/triage", Accept(), etag), HttpStatusCode.OK);
+            etag = await ExpectAsync(await PostAsync(coordinator, $"/api/requests/{id}/allocations", new { practitionerId = Ep, discipline = "EducationalPsychology", hours = 10, overrideReason = "A longer piece of work." }, etag), HttpStatusCode.OK);
+            allocated.Add((id, etag));
+        }
+
+        var (waiting, waitingEtag) = await RaiseAsync(app);
+        await ExpectAsync(await PostAsync(coordinator, $"/api/requests/{waiting}/triage", Accept(), waitingEtag), HttpStatusCode.OK);
+        async Task<JsonArray> Proposed() => (await coordinator.GetFromJsonAsync<JsonObject>($"/api/allocations/suggestions?requestId={waiting}"))!["proposed"]!.AsArray();
+        Assert.Empty(await Proposed()); // 30 of 30 hours held
+
+        // Withdrawn before any contact: all 10 hours come back.
+        await ExpectAsync(await PostAsync(senco, $"/api/requests/{allocated[0].Id}/withdrawal", new { reason = "Resolved in school." }, allocated[0].ETag), HttpStatusCode.OK);
+        Assert.Equal(Ep, (await Proposed()).Single()!["practitionerId"]!.GetValue<string>());
+        Assert.Equal(20m, await HeldHoursAsync(app));
+
+        // Closed after a 2-hour contact: only the 8 unused hours come back.
+        using var practitioner = app.As("practitioner", practitioner: Ep);
+        var etag1 = await ExpectAsync(await PostAsync(practitioner, $"/api/requests/{allocated[1].Id}/contacts", new { date = "2026-10-05", durationMinutes = 120, mode = "InPerson", attended = new[] { "Senco" } }, allocated[1].ETag), HttpStatusCode.OK);
+        await ExpectAsync(await PostAsync(practitioner, $"/api/requests/{allocated[1].Id}/closure", new { outcome = "NeedsMetInSetting", note = "Done." }, etag1), HttpStatusCode.OK);
+        Assert.Equal(12m, await HeldHoursAsync(app));
+
+        // Reallocated to another EP: the first gives back all it held.
+        using var administrator = app.As("administrator");
+        await administrator.PutAsJsonAsync("/api/practitioners/ep-2", new { name = "Second EP", discipline = "EducationalPsychology", provider = "LocalAuthorityTeam", localities = new[] { "North" }, weeklyCapacityHours = 30, active = true });
+        await ExpectAsync(await PostAsync(coordinator, $"/api/requests/{allocated[2].Id}/allocations", new { practitionerId = "ep-2", discipline = "EducationalPsychology", hours = 10, overrideReason = "ep-1 is moving team." }, allocated[2].ETag), HttpStatusCode.OK);
+        Assert.Equal(2m, await HeldHoursAsync(app, Ep));
+        var view = (await coordinator.GetFromJsonAsync<JsonObject>($"/api/requests/{allocated[2].Id}"))!;
+        Assert.Equal("ep-2", view["allocations"]!.AsArray().Single()!["practitionerId"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Every_allocation_carries_the_id_its_explanation_is_read_by_and_a_commissioner_finds_them_by_setting()
+    {
+        await using var app = await ServiceApp.StartAsync();
+        await SeedReferenceDataAsync(app);
+        using var coordinator = app.As("coordinator");
+        var (id, etag) = await RaiseAsync(app);
+        etag = await ExpectAsync(await PostAsync(coordinator, $"/api/requests/{id}/triage", Accept(), etag), HttpStatusCode.OK);
+        var response = await PostAsync(coordinator, $"/api/requests/{id}/allocations", new { practitionerId = Ep, discipline = "EducationalPsychology" }, etag);
+        await ExpectAsync(response, HttpStatusCode.OK);
+
+        var allocationId = (await response.Content.ReadFromJsonAsync<JsonObject>())!["allocations"]!.AsArray().Single()!["allocationId"]!.GetValue<Guid>();
+        Assert.Equal(allocationId, (await coordinator.GetFromJsonAsync<JsonObject>($"/api/requests/{id}"))!["allocations"]![0]!["allocationId"]!.GetValue<Guid>());
+        var history = (await coordinator.GetFromJsonAsync<JsonArray>($"/api/requests/{id}/history"))!;
+        Assert.Equal(allocationId, history.Single(h => h!["event"]!.GetValue<string>() == "practitioner-allocated")!["allocationId"]!.GetValue<Guid>());
+        Assert.Equal(HttpStatusCode.OK, (await coordinator.GetAsync($"/api/allocations/{allocationId}/explanation")).StatusCode);
+
+        // A commissioner starts from the equity report's settings, never from a request.
+        using var commissioner = app.As("commissioner");
+        await app.CatchUpProjectionsAsync();
+        var equity = (await commissioner.GetFromJsonAsync<JsonObject>("/api/reports/equity?from=2026-09-01&to=2026-12-31"))!;
+        var link = equity["settings"]!.AsArray().Single(s => s!["urn"]!.GetValue<string>() == Urn)!["allocations"]!.GetValue<string>();
+        var listed = (await commissioner.GetFromJsonAsync<JsonArray>(link))!.Single()!;
+        Assert.Equal(allocationId, listed["allocationId"]!.GetValue<Guid>());
+        Assert.Null(listed["requestId"]);
+        Assert.Contains("fair share", listed["explanation"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Forbidden, (await app.As("senco", urn: Urn).GetAsync(link)).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await commissioner.GetAsync("/api/allocations?setting=100000&from=2026-12-31&to=2026-01-01")).StatusCode);
+    }
+
+    /// <summary>What the practitioner's allocations hold this week, as capacity and fair-share figures count it.</summary>
+    private static Task<decimal> HeldHoursAsync(ServiceApp app, string practitioner = Ep) => app.Database.ScalarAsync<decimal>(
+        $"SELECT coalesce(sum({ExpertsAtHand.Service.Features.Requests.AllocationTime.HeldHours}), 0) FROM rm_allocations a WHERE practitioner_id = $1", practitioner);
 }

@@ -97,4 +97,12 @@ public static class ApiBuilders
         disciplines = new[] { "EducationalPsychology" },
         priority,
     };
+
+    /// <summary>A coordinator accepts the request and closes it with an outcome; returns the last ETag.</summary>
+    public static async Task<string> AcceptAndCloseAsync(ServiceApp app, Guid id, string etag, string outcome)
+    {
+        using var coordinator = app.As("coordinator");
+        etag = await ExpectAsync(await PostAsync(coordinator, $"/api/requests/{id}/triage", Accept(), etag), HttpStatusCode.OK);
+        return await ExpectAsync(await PostAsync(coordinator, $"/api/requests/{id}/closure", new { outcome, note = "Done." }, etag), HttpStatusCode.OK);
+    }
 }

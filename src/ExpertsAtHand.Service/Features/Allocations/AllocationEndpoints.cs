@@ -26,6 +26,9 @@ public static class AllocationEndpoints
         allocations.MapGet("/suggestions", SuggestAsync).WithName("AllocationSuggestions")
             .WithSummary("The engine's proposals for the whole queue (or one request): priority, then SLA slack, then the setting furthest below its fair share.")
             .Produces<Suggestions>();
+        allocations.MapGet("/", ListAsync).WithName("ListAllocations")
+            .WithSummary("A setting's allocations made in a period, each explained: how a commissioner reads why time went where it did (without request ids).")
+            .Produces<IReadOnlyList<AllocationExplanation>>().ProducesValidationProblem();
         allocations.MapGet("/{id:guid}/explanation", ExplainAsync).WithName("AllocationExplanation")
             .WithSummary("Why an allocation was made, in words, with the inputs that ranked it.")
             .Produces<AllocationExplanation>().ProducesProblem(StatusCodes.Status404NotFound);
@@ -118,6 +121,55 @@ public static class AllocationEndpoints
         return RequestEndpoints.ToHttp(result, http);
     }
 
+    /// <summary>Where a setting's allocations for a period are listed; the equity report links each setting here.</summary>
+    public static string ListPath(string urn, DateOnly from, DateOnly to) =>
+        $"/api/allocations?setting={Uri.EscapeDataString(urn)}&from={from:yyyy-MM-dd}&to={to:yyyy-MM-dd}";
+
+    private static async Task<IResult> ListAsync(HttpContext http, NpgsqlDataSource dataSource, RequestRulesCatalog rules, string? setting, DateOnly? from, DateOnly? to, CancellationToken cancellationToken)
+    {
+        var caller = Caller.From(http.User)!;
+        if (!caller.Is(Roles.Coordinator, Roles.Commissioner))
+        {
+            return Problems.Forbidden("Allocation explanations are for coordinators and commissioners.");
+        }
+
+        var errors = new Dictionary<string, string[]>();
+        if (string.IsNullOrWhiteSpace(setting))
+        {
+            errors["setting"] = ["The setting's URN (or UKPRN) whose allocations to list."];
+        }
+
+        if (from is null || to is null)
+        {
+            errors[from is null ? "from" : "to"] = ["Give the period as from and to dates (yyyy-MM-dd)."];
+        }
+        else if (to < from)
+        {
+            errors["to"] = ["The period ends on or after it starts."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors);
+        }
+
+        var area = rules.For(caller.Tenant);
+        await using var command = dataSource.CreateCommand(
+            $"SELECT {ExplanationColumns} FROM rm_allocations WHERE tenant_id = $1 AND setting_urn = $2 AND allocated_at >= $3 AND allocated_at < $4 ORDER BY allocated_at, allocation_id");
+        command.Parameters.Add(new NpgsqlParameter { Value = caller.Tenant });
+        command.Parameters.Add(new NpgsqlParameter { Value = setting });
+        command.Parameters.Add(new NpgsqlParameter { Value = area.StartOf(from!.Value) });
+        command.Parameters.Add(new NpgsqlParameter { Value = area.StartOf(to!.Value.AddDays(1)) });
+        var explained = new List<AllocationExplanation>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            explained.Add(ReadExplanation(reader, caller));
+        }
+
+        return TypedResults.Ok(explained);
+    }
+
     private static async Task<IResult> ExplainAsync(Guid id, HttpContext http, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {
         var caller = Caller.From(http.User)!;
@@ -126,31 +178,34 @@ public static class AllocationEndpoints
             return Problems.Forbidden("Allocation explanations are for coordinators and commissioners.");
         }
 
-        await using var command = dataSource.CreateCommand(
-            "SELECT request_id, setting_urn, practitioner_id, discipline, hours, allocated_at, ranking::text, override_reason FROM rm_allocations WHERE tenant_id = $1 AND allocation_id = $2");
+        await using var command = dataSource.CreateCommand($"SELECT {ExplanationColumns} FROM rm_allocations WHERE tenant_id = $1 AND allocation_id = $2");
         command.Parameters.Add(new NpgsqlParameter { Value = caller.Tenant });
         command.Parameters.Add(new NpgsqlParameter { Value = id });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            return Problems.NotFound("allocation");
-        }
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
+            ? TypedResults.Ok(ReadExplanation(reader, caller))
+            : Problems.NotFound("allocation");
+    }
 
-        var ranking = reader.IsDBNull(6) ? null : JsonSerializer.Deserialize<RankingInputs>(reader.GetString(6));
-        var overrideReason = reader.IsDBNull(7) ? null : reader.GetString(7);
+    private const string ExplanationColumns = "allocation_id, request_id, setting_urn, practitioner_id, discipline, hours, allocated_at, ranking::text, override_reason";
+
+    private static AllocationExplanation ReadExplanation(NpgsqlDataReader reader, Caller caller)
+    {
+        var ranking = reader.IsDBNull(7) ? null : JsonSerializer.Deserialize<RankingInputs>(reader.GetString(7));
+        var overrideReason = reader.IsDBNull(8) ? null : reader.GetString(8);
         var explanation = ranking is null
             ? "Allocated directly, before the engine's ranking was recorded for it."
             : AllocationEngine.Explain(ranking, overrideReason);
-        return TypedResults.Ok(new AllocationExplanation(
-            id,
-            caller.Is(Roles.Coordinator) ? reader.GetGuid(0) : null, // commissioners see aggregates, not case references
-            reader.GetString(1),
+        return new AllocationExplanation(
+            reader.GetGuid(0),
+            caller.Is(Roles.Coordinator) ? reader.GetGuid(1) : null, // commissioners see aggregates, not case references
             reader.GetString(2),
-            Enum.Parse<Discipline>(reader.GetString(3)),
-            reader.GetDecimal(4),
-            reader.GetFieldValue<DateTimeOffset>(5),
+            reader.GetString(3),
+            Enum.Parse<Discipline>(reader.GetString(4)),
+            reader.GetDecimal(5),
+            reader.GetFieldValue<DateTimeOffset>(6),
             ranking,
             overrideReason,
-            explanation));
+            explanation);
     }
 }

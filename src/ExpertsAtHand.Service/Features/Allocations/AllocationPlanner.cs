@@ -76,7 +76,7 @@ public sealed class AllocationPlanner(NpgsqlDataSource dataSource, RequestRulesC
 
         var capacity = new List<Capacity>();
         await using (var command = dataSource.CreateCommand(
-            "SELECT p.practitioner_id, p.discipline, p.localities, p.weekly_capacity_hours, coalesce((SELECT sum(a.hours) FROM rm_allocations a "
+            "SELECT p.practitioner_id, p.discipline, p.localities, p.weekly_capacity_hours, coalesce((SELECT sum(" + AllocationTime.HeldHours + ") FROM rm_allocations a "
             + "WHERE a.tenant_id = p.tenant_id AND a.practitioner_id = p.practitioner_id AND a.allocated_at >= $2), 0) "
             + "+ coalesce((SELECT sum(c.hours) FROM rm_clinics c WHERE c.tenant_id = p.tenant_id AND c.practitioner_id = p.practitioner_id AND c.clinic_date BETWEEN $3 AND $4), 0) "
             + "FROM rm_practitioners p WHERE p.tenant_id = $1 AND p.active"))
@@ -98,7 +98,7 @@ public sealed class AllocationPlanner(NpgsqlDataSource dataSource, RequestRulesC
         var use = new Dictionary<string, SettingUse>(StringComparer.Ordinal);
         await using (var command = dataSource.CreateCommand(
             "SELECT s.urn, s.name, s.phase, s.locality, s.in_area, s.number_on_roll, s.percent_fsm, s.percent_sen_support, s.percent_ehcp, s.postcode, s.open, "
-            + "coalesce((SELECT sum(a.hours) FROM rm_allocations a WHERE a.tenant_id = s.tenant_id AND a.setting_urn = s.urn AND a.allocated_at >= $2), 0) "
+            + "coalesce((SELECT sum(" + AllocationTime.HeldHours + ") FROM rm_allocations a WHERE a.tenant_id = s.tenant_id AND a.setting_urn = s.urn AND a.allocated_at >= $2), 0) "
             + "+ coalesce((SELECT sum(c.hours) FROM rm_clinic_attendance c WHERE c.tenant_id = s.tenant_id AND c.setting_urn = s.urn AND c.clinic_date >= $4), 0), "
             + "(SELECT e.annual_hours FROM rm_entitlements e WHERE e.tenant_id = s.tenant_id AND e.urn = s.urn AND e.academic_year = $3) "
             + "FROM rm_settings s WHERE s.tenant_id = $1"))

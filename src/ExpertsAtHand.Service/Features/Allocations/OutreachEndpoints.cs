@@ -49,7 +49,7 @@ public static class OutreachEndpoints
         var settings = new List<(OutreachCandidate Candidate, decimal Need)>();
         await using (var command = dataSource.CreateCommand(
             "SELECT s.urn, s.name, s.phase, s.locality, s.number_on_roll, s.percent_fsm, s.percent_sen_support, s.percent_ehcp, "
-            + "coalesce((SELECT sum(a.hours) FROM rm_allocations a WHERE a.tenant_id = s.tenant_id AND a.setting_urn = s.urn AND a.allocated_at >= $2), 0) "
+            + "coalesce((SELECT sum(" + AllocationTime.HeldHours + ") FROM rm_allocations a WHERE a.tenant_id = s.tenant_id AND a.setting_urn = s.urn AND a.allocated_at >= $2), 0) "
             + "+ coalesce((SELECT sum(c.hours) FROM rm_clinic_attendance c WHERE c.tenant_id = s.tenant_id AND c.setting_urn = s.urn AND c.clinic_date >= $3), 0), "
             + "(SELECT max(r.received_on) FROM rm_requests r WHERE r.tenant_id = s.tenant_id AND r.setting_urn = s.urn) "
             + "FROM rm_settings s WHERE s.tenant_id = $1 AND s.open AND s.in_area"))

@@ -1,3 +1,4 @@
+using ExpertsAtHand.Domain.Clinics;
 using ExpertsAtHand.Domain.Practitioners;
 using ExpertsAtHand.Domain.Requests;
 using ExpertsAtHand.Domain.Settings;
@@ -22,7 +23,7 @@ public sealed class CapacityProjection(RequestRulesCatalog rules) : IReportProje
     public string Name => ProjectionName;
 
     public IReadOnlyList<string> Tables { get; } =
-        ["rpt_capacity_settings", "rpt_capacity_practitioners", "rpt_capacity_absences", "rpt_capacity_contacts", "rpt_capacity_demand"];
+        ["rpt_capacity_settings", "rpt_capacity_practitioners", "rpt_capacity_absences", "rpt_capacity_contacts", "rpt_capacity_demand", "rpt_capacity_clinics"];
 
     // Reads tenants, streams, times and data only: a rebuild need not send stream types or who did what.
     public EnvelopeParts Envelope => EnvelopeParts.None;
@@ -31,7 +32,7 @@ public sealed class CapacityProjection(RequestRulesCatalog rules) : IReportProje
     {
         typeof(SettingRegistered), typeof(SettingDetailsChanged), typeof(PractitionerRegistered), typeof(PractitionerDetailsChanged), typeof(PractitionerAbsenceRecorded),
         typeof(RequestRaised), typeof(RequestReopened), typeof(TriageAccepted), typeof(TriageClockStopped), typeof(FirstContactRecorded), typeof(ContactRecorded),
-        typeof(RequestClosed), typeof(RequestWithdrawn),
+        typeof(RequestClosed), typeof(RequestWithdrawn), typeof(ClinicScheduled), typeof(AttendanceRecorded),
     };
 
     public ValueTask ApplyAsync(IReadOnlyList<StoredEvent> events, ProjectionContext context, CancellationToken cancellationToken)
@@ -94,6 +95,16 @@ public sealed class CapacityProjection(RequestRulesCatalog rules) : IReportProje
                     batch.Add("INSERT INTO rpt_capacity_contacts VALUES ($1, $2, $3, $4, round($5 / 60.0, 2)) ON CONFLICT DO NOTHING",
                         e.TenantId, c.ContactId, c.PractitionerId, c.Date, (decimal)c.DurationMinutes);
                     break;
+                case ClinicScheduled s:
+                    batch.Add("INSERT INTO rpt_capacity_clinics VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING", e.TenantId, s.ClinicId, s.PractitionerId, s.Date, s.Hours);
+                    break;
+                case AttendanceRecorded a when a.Attended.Count > 0:
+                    // A clinic someone came to is delivered time, as coverage and equity credit it: the
+                    // whole clinic's hours for its practitioner (the settings share them between them).
+                    batch.Add(
+                        "INSERT INTO rpt_capacity_contacts SELECT tenant_id, clinic_id, practitioner_id, clinic_date, hours FROM rpt_capacity_clinics WHERE tenant_id = $1 AND clinic_id = $2 ON CONFLICT DO NOTHING",
+                        e.TenantId, a.ClinicId);
+                    break;
                 case RequestClosed or RequestWithdrawn:
                     batch.Add($"UPDATE rpt_capacity_demand SET ended_on = $3 WHERE tenant_id = $1 AND request_id = $2 AND {CurrentEpisode}", e.TenantId, e.StreamId, LocalDate(e));
                     break;
@@ -108,7 +119,7 @@ public sealed class CapacityProjection(RequestRulesCatalog rules) : IReportProje
 
     public ValueTask ResetAsync(ProjectionContext context, CancellationToken cancellationToken)
     {
-        context.Batch.Add("TRUNCATE rpt_capacity_settings, rpt_capacity_practitioners, rpt_capacity_absences, rpt_capacity_contacts, rpt_capacity_demand");
+        context.Batch.Add("TRUNCATE rpt_capacity_settings, rpt_capacity_practitioners, rpt_capacity_absences, rpt_capacity_contacts, rpt_capacity_demand, rpt_capacity_clinics");
         return ValueTask.CompletedTask;
     }
 }

@@ -13,7 +13,10 @@ public sealed record DeEscalationReport(
     double? EscalationRate,
     long IndividualRaised,
     double? RepeatRate,
-    long ChildrenSupportedWithoutPlan);
+    long ChildrenSupportedWithoutPlan,
+    long DeEscalated,
+    long Escalated,
+    long Repeats);
 
 public static class DeEscalationEndpoints
 {
@@ -36,7 +39,8 @@ public static class DeEscalationEndpoints
 
     public static async Task<DeEscalationReport> QueryAsync(ReportView view, ReportQuery query, CancellationToken cancellationToken)
     {
-        // Repeats look at the child's earlier episodes anywhere in the area; the filters choose which new requests are counted.
+        // Whether a request was a repeat was fixed when it was raised (the projection looked at the child's
+        // earlier closures then); the filters choose which requests are counted.
         await using var command = view.Command(
             "WITH scoped AS (SELECT e.* FROM rpt_episodes e LEFT JOIN rpt_outcome_settings s ON s.tenant_id = e.tenant_id AND s.urn = e.setting_urn "
             + "WHERE e.tenant_id = $1 AND ($4::text IS NULL OR s.locality = $4) AND ($5::text IS NULL OR s.phase = $5) AND ($6::text IS NULL OR $6 = ANY(e.disciplines))) "
@@ -45,9 +49,8 @@ public static class DeEscalationEndpoints
             + "count(*) FILTER (WHERE closed_on BETWEEN $2 AND $3 AND outcome <> 'Withdrawn'), "
             + "count(*) FILTER (WHERE closed_on BETWEEN $2 AND $3 AND outcome IN ('NeedsMetInSetting', 'ContinuingWithUniversalSupport')), "
             + "count(*) FILTER (WHERE closed_on BETWEEN $2 AND $3 AND outcome IN ('EhcNeedsAssessmentRequested', 'SpecialistPlacementSought')), "
-            + "count(*) FILTER (WHERE level = 'Individual' AND raised_on BETWEEN $2 AND $3), "
-            + "count(*) FILTER (WHERE level = 'Individual' AND raised_on BETWEEN $2 AND $3 AND EXISTS (SELECT 1 FROM rpt_episodes p WHERE p.tenant_id = e.tenant_id AND p.child_key = e.child_key "
-            + "AND NOT (p.request_id = e.request_id AND p.episode = e.episode) AND p.closed_on BETWEEN e.raised_on - interval '6 months' AND e.raised_on)), "
+            + "count(*) FILTER (WHERE level = 'Individual' AND episode = 1 AND raised_on BETWEEN $2 AND $3), "
+            + "count(*) FILTER (WHERE level = 'Individual' AND episode = 1 AND raised_on BETWEEN $2 AND $3 AND is_repeat), "
             + "count(DISTINCT child_key) FILTER (WHERE level = 'Individual' AND first_delivered_on BETWEEN $2 AND $3 AND sen_status <> 'EhcPlan') "
             + "FROM scoped e",
             query.Tenant, query.From, query.To, query.Locality, query.PhaseName, query.DisciplineName);
@@ -68,6 +71,9 @@ public static class DeEscalationEndpoints
             Rate(reader.GetInt64(3), closedExceptWithdrawn),
             individual,
             Rate(reader.GetInt64(5), individual),
-            reader.GetInt64(6));
+            reader.GetInt64(6),
+            reader.GetInt64(2),
+            reader.GetInt64(3),
+            reader.GetInt64(5));
     }
 }

@@ -1,6 +1,7 @@
 namespace ExpertsAtHand.Service.Features.Reports;
 
-public sealed record SettingShare(string Urn, string Name, string Locality, string Phase, decimal NeedIndex, decimal HoursDelivered, decimal ProRataEntitlementHours, double? HoursShareOfEntitlement);
+/// <summary>One setting's share; <c>Allocations</c> is where the period's allocations to it are explained.</summary>
+public sealed record SettingShare(string Urn, string Name, string Locality, string Phase, decimal NeedIndex, decimal HoursDelivered, decimal ProRataEntitlementHours, double? HoursShareOfEntitlement, string Allocations);
 
 public sealed record EquityReport(
     DateOnly From,
@@ -59,7 +60,8 @@ public static class EquityEndpoints
                 var hours = reader.GetDecimal(5);
                 var entitlement = Math.Round(reader.GetDecimal(6) * query.YearShare, 1);
                 settings.Add(new SettingShare(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), Math.Round(reader.GetDecimal(4), 3), hours, entitlement,
-                    entitlement <= 0 ? null : Math.Round((double)(hours / entitlement), 3)));
+                    entitlement <= 0 ? null : Math.Round((double)(hours / entitlement), 3),
+                    Allocations.AllocationEndpoints.ListPath(reader.GetString(0), query.From, query.To)));
             }
         }
 

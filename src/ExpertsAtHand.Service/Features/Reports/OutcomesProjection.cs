@@ -3,6 +3,7 @@ using System.Text;
 using ExpertsAtHand.Domain.Requests;
 using ExpertsAtHand.Domain.Settings;
 using ExpertsAtHand.EventStore;
+using ExpertsAtHand.Service.Features.Requests;
 
 namespace ExpertsAtHand.Service.Features.Reports;
 
@@ -10,7 +11,7 @@ namespace ExpertsAtHand.Service.Features.Reports;
 /// One row per request episode with how it ended and whether support was delivered: the source of
 /// de-escalation, escalation and repeat rates and of children supported without a plan.
 /// </summary>
-public sealed class OutcomesProjection : IReportProjection
+public sealed class OutcomesProjection(RequestRulesCatalog rules) : IReportProjection
 {
     public const string ProjectionName = "outcomes";
     private const string CurrentEpisode = "episode = (SELECT max(episode) FROM rpt_episodes WHERE tenant_id = $1 AND request_id = $2)";
@@ -45,13 +46,18 @@ public sealed class OutcomesProjection : IReportProjection
             switch (e.Data)
             {
                 case RequestRaised r:
+                    // A repeat is decided now, from the closures recorded so far: a later closure (of
+                    // this request or another) never turns an earlier request into a repeat.
                     batch.Add(
-                        "INSERT INTO rpt_episodes (tenant_id, request_id, episode, setting_urn, level, child_key, sen_status, raised_on, disciplines) VALUES ($1, $2, 1, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
+                        "INSERT INTO rpt_episodes (tenant_id, request_id, episode, setting_urn, level, child_key, sen_status, raised_on, disciplines, is_repeat) "
+                        + "VALUES ($1, $2, 1, $3, $4, $5, $6, $7, $8, $5::text IS NOT NULL AND EXISTS (SELECT 1 FROM rpt_episodes p WHERE p.tenant_id = $1 AND p.child_key = $5 "
+                        + "AND p.closed_on BETWEEN $7::date - interval '6 months' AND $7::date)) ON CONFLICT DO NOTHING",
                         e.TenantId, e.StreamId, r.SettingUrn, r.Level.ToString(),
                         r.Child is { } child ? ChildKey(e.TenantId, r.SettingUrn, child.Reference) : null,
                         r.Child?.SenStatus.ToString(), r.ReceivedOn, r.Disciplines.Select(d => d.ToString()).ToArray());
                     break;
                 case RequestReopened r:
+                    // A reopening is a new episode of the same request, not a request raised: it is never a repeat.
                     batch.Add(
                         "INSERT INTO rpt_episodes (tenant_id, request_id, episode, setting_urn, level, child_key, sen_status, raised_on, disciplines) "
                         + $"SELECT tenant_id, request_id, episode + 1, setting_urn, level, child_key, sen_status, $3, disciplines FROM rpt_episodes WHERE tenant_id = $1 AND request_id = $2 AND {CurrentEpisode}",
@@ -63,11 +69,11 @@ public sealed class OutcomesProjection : IReportProjection
                     break;
                 case RequestClosed c:
                     batch.Add($"UPDATE rpt_episodes SET closed_on = $3, outcome = $4 WHERE tenant_id = $1 AND request_id = $2 AND {CurrentEpisode}",
-                        e.TenantId, e.StreamId, DateOnly.FromDateTime(c.At.UtcDateTime), c.Outcome.ToString());
+                        e.TenantId, e.StreamId, LocalDate(c.At), c.Outcome.ToString());
                     break;
                 case RequestWithdrawn w:
                     batch.Add($"UPDATE rpt_episodes SET closed_on = $3, outcome = $4 WHERE tenant_id = $1 AND request_id = $2 AND {CurrentEpisode}",
-                        e.TenantId, e.StreamId, DateOnly.FromDateTime(w.At.UtcDateTime), nameof(ClosureOutcome.Withdrawn));
+                        e.TenantId, e.StreamId, LocalDate(w.At), nameof(ClosureOutcome.Withdrawn));
                     break;
                 case ContactRecorded contact:
                     batch.Add($"UPDATE rpt_episodes SET first_delivered_on = least(coalesce(first_delivered_on, $3), $3) WHERE tenant_id = $1 AND request_id = $2 AND {CurrentEpisode}",
@@ -78,6 +84,9 @@ public sealed class OutcomesProjection : IReportProjection
 
         return ValueTask.CompletedTask;
     }
+
+    /// <summary>The area's local date of an instant: a closure at 00:30 in summer belongs to that day, not the one before.</summary>
+    private DateOnly LocalDate(DateTimeOffset at) => rules.Default.LocalDate(at);
 
     public ValueTask ResetAsync(ProjectionContext context, CancellationToken cancellationToken)
     {

@@ -13,7 +13,9 @@ public sealed record Suppression(int Threshold, int RoundTo)
     /// <summary>The NHS style: 1 to 7 suppressed, the rest rounded to the nearest 5.</summary>
     public static readonly Suppression Nhs = new(7, 5);
 
-    public string Count(long value) => value is > 0 && value <= Threshold
+    public bool Suppresses(long count) => count is > 0 && count <= Threshold;
+
+    public string Count(long value) => Suppresses(value)
         ? "c"
         : (RoundTo <= 1 ? value : (long)Math.Round(value / (double)RoundTo, MidpointRounding.AwayFromZero) * RoundTo).ToString(CultureInfo.InvariantCulture);
 }
@@ -94,12 +96,17 @@ public static class QuarterlyReturnEndpoints
 
         var lines = new List<ReturnLine>();
         void Add(string locality, string phase, string measure, string value) => lines.Add(new ReturnLine(quarter!, locality, phase, measure, value));
-        string Ratio(double? value, long basis) => value is null ? string.Empty : basis is > 0 && basis <= rule.Threshold ? "c" : value.Value.ToString("0.000", CultureInfo.InvariantCulture);
+        // A derived figure is written c when any count it is built on is suppressed: a rate over a
+        // suppressed denominator (or with a suppressed numerator) would give the small count away.
+        string Derived(double? value, params long[] counts) => value is null
+            ? string.Empty
+            : counts.Any(rule.Suppresses) ? "c" : value.Value.ToString("0.000", CultureInfo.InvariantCulture);
+        static long Within(ClockFigures clock) => (long)Math.Round((clock.ShareWithinStandard ?? 0) * clock.Count, MidpointRounding.AwayFromZero);
         foreach (var row in coverage.Rows.Append(coverage.Total))
         {
             Add(row.Locality, row.Phase, "settings_in_scope", rule.Count(row.SettingsInScope));
             Add(row.Locality, row.Phase, "settings_supported", rule.Count(row.SettingsSupported));
-            Add(row.Locality, row.Phase, "coverage", Ratio(row.Coverage, row.SettingsSupported));
+            Add(row.Locality, row.Phase, "coverage", Derived(row.Coverage, row.SettingsSupported, row.SettingsInScope));
             Add(row.Locality, row.Phase, "hours_delivered", row.HoursDelivered.ToString("0.0", CultureInfo.InvariantCulture));
             Add(row.Locality, row.Phase, "hours_share_of_entitlement", row.HoursShareOfEntitlement?.ToString("0.000", CultureInfo.InvariantCulture) ?? string.Empty);
         }
@@ -108,17 +115,17 @@ public static class QuarterlyReturnEndpoints
         var triage = all?.TimeToTriage ?? new ClockFigures(0, null, null, null);
         var contact = all?.TimeToFirstContact ?? new ClockFigures(0, null, null, null);
         Add("All", "All", "triaged", rule.Count(triage.Count));
-        Add("All", "All", "triage_median_working_days", Ratio(triage.Median, triage.Count));
-        Add("All", "All", "triage_p90_working_days", Ratio(triage.P90, triage.Count));
-        Add("All", "All", "triage_within_standard", Ratio(triage.ShareWithinStandard, triage.Count));
+        Add("All", "All", "triage_median_working_days", Derived(triage.Median, triage.Count));
+        Add("All", "All", "triage_p90_working_days", Derived(triage.P90, triage.Count));
+        Add("All", "All", "triage_within_standard", Derived(triage.ShareWithinStandard, triage.Count, Within(triage)));
         Add("All", "All", "first_contacts", rule.Count(contact.Count));
-        Add("All", "All", "first_contact_median_working_days", Ratio(contact.Median, contact.Count));
-        Add("All", "All", "first_contact_p90_working_days", Ratio(contact.P90, contact.Count));
-        Add("All", "All", "first_contact_within_standard", Ratio(contact.ShareWithinStandard, contact.Count));
+        Add("All", "All", "first_contact_median_working_days", Derived(contact.Median, contact.Count));
+        Add("All", "All", "first_contact_p90_working_days", Derived(contact.P90, contact.Count));
+        Add("All", "All", "first_contact_within_standard", Derived(contact.ShareWithinStandard, contact.Count, Within(contact)));
         Add("All", "All", "closed_except_withdrawn", rule.Count(outcomes.ClosedExceptWithdrawn));
-        Add("All", "All", "de_escalation_rate", Ratio(outcomes.DeEscalationRate, outcomes.ClosedExceptWithdrawn));
-        Add("All", "All", "escalation_rate", Ratio(outcomes.EscalationRate, outcomes.ClosedExceptWithdrawn));
-        Add("All", "All", "repeat_rate", Ratio(outcomes.RepeatRate, outcomes.IndividualRaised));
+        Add("All", "All", "de_escalation_rate", Derived(outcomes.DeEscalationRate, outcomes.ClosedExceptWithdrawn, outcomes.DeEscalated));
+        Add("All", "All", "escalation_rate", Derived(outcomes.EscalationRate, outcomes.ClosedExceptWithdrawn, outcomes.Escalated));
+        Add("All", "All", "repeat_rate", Derived(outcomes.RepeatRate, outcomes.IndividualRaised, outcomes.Repeats));
         Add("All", "All", "children_supported_without_plan", rule.Count(outcomes.ChildrenSupportedWithoutPlan));
 
         var document = new QuarterlyReturnDocument(quarter!, from, to, asOf, view.LastEventPosition, suppression ?? "default", lines);

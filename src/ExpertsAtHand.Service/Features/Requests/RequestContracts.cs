@@ -52,7 +52,27 @@ public sealed record ChildView(string Reference, int YearGroup, SenStatus SenSta
 
 public sealed record ContactView(Guid ContactId, DateOnly Date, int DurationMinutes, ContactMode Mode, IReadOnlyList<Attendee> Attended, string PractitionerId);
 
-public sealed record SlaView(DateOnly TriageDueBy, DateOnly? FirstContactDueBy, int? TriageWorkingDays, bool? TriageMet, int? FirstContactWorkingDays, bool? FirstContactMet, bool AtRisk, bool Breached);
+/// <summary>
+/// The current episode's clocks. <c>AtRisk</c> and <c>Breached</c> say whether either clock was; the
+/// per-clock flags say which. <c>PausedOn</c> is set while the triage clock stands still.
+/// </summary>
+public sealed record SlaView(
+    DateOnly TriageDueBy,
+    DateOnly? FirstContactDueBy,
+    int? TriageWorkingDays,
+    bool? TriageMet,
+    int? FirstContactWorkingDays,
+    bool? FirstContactMet,
+    bool AtRisk,
+    bool Breached,
+    bool TriageAtRisk,
+    bool TriageBreached,
+    bool FirstContactAtRisk,
+    bool FirstContactBreached,
+    DateOnly? PausedOn);
+
+/// <summary>Practitioner time given to the request; its id reads the explanation at /api/allocations/{id}/explanation.</summary>
+public sealed record AllocationView(Guid AllocationId, string PractitionerId, Discipline Discipline, decimal Hours, DateTimeOffset AllocatedAt);
 
 public sealed record RequestView(
     Guid Id,
@@ -73,7 +93,10 @@ public sealed record RequestView(
     IReadOnlyList<ContactView> Contacts,
     ClosureOutcome? Outcome,
     SlaView Sla,
-    DateTimeOffset RaisedAt);
+    DateTimeOffset RaisedAt,
+    int Episode,
+    DateTimeOffset? ReopenedAt,
+    IReadOnlyList<AllocationView> Allocations);
 
 public sealed record RequestSummary(
     Guid Id,
@@ -89,10 +112,16 @@ public sealed record RequestSummary(
     DateOnly? FirstContactDueBy,
     bool AtRisk,
     bool Breached,
-    DateTimeOffset RaisedAt);
+    DateTimeOffset RaisedAt,
+    DateTimeOffset? ReopenedAt,
+    DateOnly? PausedOn);
 
 public sealed record Paged<T>(IReadOnlyList<T> Items, int Page, int PageSize, long Total);
 
+/// <summary>
+/// One request awaiting triage. While information is awaited the clock stands still, so
+/// <c>WorkingDaysLeft</c> is frozen at what was left on the day it paused.
+/// </summary>
 public sealed record QueueEntry(RequestSummary Request, int WorkingDaysLeft, bool WaitingForInformation);
 
-public sealed record TimelineEntry(long Version, string Event, DateTimeOffset At, string Actor, string Summary);
+public sealed record TimelineEntry(long Version, string Event, DateTimeOffset At, string Actor, string Summary, Guid? AllocationId = null);

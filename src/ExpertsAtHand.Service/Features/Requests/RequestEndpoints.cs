@@ -253,7 +253,13 @@ public static class RequestEndpoints
         var waiting = await ReadSummariesAsync(query, cancellationToken).ConfigureAwait(false);
         var area = rules.For(caller.Tenant);
         var today = area.LocalDate(clock.GetUtcNow());
-        int Left(RequestSummary r) => r.TriageDueBy >= today ? area.Calendar.WorkingDaysBetween(today, r.TriageDueBy) : -area.Calendar.WorkingDaysBetween(r.TriageDueBy, today);
+        // A paused clock stands still: what was left on the day it paused is what is left now.
+        int Left(RequestSummary r)
+        {
+            var from = r.PausedOn ?? today;
+            return r.TriageDueBy >= from ? area.Calendar.WorkingDaysBetween(from, r.TriageDueBy) : -area.Calendar.WorkingDaysBetween(r.TriageDueBy, from);
+        }
+
         return TypedResults.Ok(waiting
             .Select(r => new QueueEntry(r, Left(r), r.Status == RequestStatus.AwaitingInformation))
             .OrderBy(q => q.WaitingForInformation)
@@ -264,7 +270,7 @@ public static class RequestEndpoints
     }
 
     private const string SummaryColumns =
-        "request_id, version, setting_urn, level, status, urgency, priority, disciplines, received_on, triage_due_by, first_contact_due_by, at_risk, breached, raised_at";
+        "request_id, version, setting_urn, level, status, urgency, priority, disciplines, received_on, triage_due_by, first_contact_due_by, at_risk, breached, raised_at, reopened_at, paused_on";
 
     private static async Task<List<RequestSummary>> ReadSummariesAsync(NpgsqlCommand command, CancellationToken cancellationToken)
     {
@@ -286,7 +292,9 @@ public static class RequestEndpoints
                 reader.IsDBNull(10) ? null : reader.GetFieldValue<DateOnly>(10),
                 reader.GetBoolean(11),
                 reader.GetBoolean(12),
-                reader.GetFieldValue<DateTimeOffset>(13)));
+                reader.GetFieldValue<DateTimeOffset>(13),
+                reader.IsDBNull(14) ? null : reader.GetFieldValue<DateTimeOffset>(14),
+                reader.IsDBNull(15) ? null : reader.GetFieldValue<DateOnly>(15)));
         }
 
         return items;

@@ -8,16 +8,23 @@ namespace ExpertsAtHand.Service.Features.Requests;
 /// <summary>What people read about a request, folded from its events.</summary>
 public static class RequestViews
 {
+    /// <summary>
+    /// The request as it stands: its current episode (since it was last reopened, if it was) with that
+    /// episode's decisions, clocks, allocations and contacts. Earlier episodes live in the history.
+    /// </summary>
     public static RequestView Build(Guid id, long version, IReadOnlyList<object> events)
     {
         var state = RequestDecider.Fold(events);
         var raised = events.OfType<RequestRaised>().First();
-        var accepted = events.OfType<TriageAccepted>().LastOrDefault();
-        var routed = events.OfType<RoutedToPathway>().LastOrDefault();
-        var triageClock = events.OfType<TriageClockStopped>().LastOrDefault();
-        var firstContact = events.OfType<FirstContactRecorded>().LastOrDefault();
-        var reopenedAt = events.Select((e, i) => (e, i)).LastOrDefault(x => x.e is RequestReopened).i;
-        var sinceReopen = events.Skip(reopenedAt).ToList();
+        var episodeStart = LastIndexOf<RequestReopened>(events);
+        var reopened = episodeStart < 0 ? null : (RequestReopened)events[episodeStart];
+        var episode = events.Skip(Math.Max(0, episodeStart)).ToList();
+        var accepted = episode.OfType<TriageAccepted>().LastOrDefault();
+        var routed = episode.OfType<RoutedToPathway>().LastOrDefault();
+        var triageClock = episode.OfType<TriageClockStopped>().LastOrDefault();
+        var firstContact = episode.OfType<FirstContactRecorded>().LastOrDefault();
+        bool AtRisk(SlaClock clock) => episode.OfType<SlaAtRisk>().Any(r => r.Clock == clock);
+        bool Breached(SlaClock clock) => episode.OfType<SlaBreached>().Any(b => b.Clock == clock);
         return new RequestView(
             id,
             version,
@@ -34,7 +41,7 @@ public static class RequestViews
             accepted?.SupportType,
             routed?.Pathway,
             state.Practitioners,
-            [.. events.OfType<ContactRecorded>().Select(c => new ContactView(c.ContactId, c.Date, c.DurationMinutes, c.Mode, c.Attended, c.PractitionerId))],
+            [.. episode.OfType<ContactRecorded>().Select(c => new ContactView(c.ContactId, c.Date, c.DurationMinutes, c.Mode, c.Attended, c.PractitionerId))],
             state.Outcome,
             new SlaView(
                 state.TriageDueBy,
@@ -43,15 +50,63 @@ public static class RequestViews
                 triageClock?.Met,
                 firstContact?.WorkingDays,
                 firstContact?.Met,
-                sinceReopen.OfType<SlaAtRisk>().Any(),
-                sinceReopen.OfType<SlaBreached>().Any()),
-            raised.RaisedAt);
+                episode.OfType<SlaAtRisk>().Any(),
+                episode.OfType<SlaBreached>().Any(),
+                AtRisk(SlaClock.Triage),
+                Breached(SlaClock.Triage),
+                AtRisk(SlaClock.FirstContact),
+                Breached(SlaClock.FirstContact),
+                state.PausedOn),
+            raised.RaisedAt,
+            Episode: 1 + events.OfType<RequestReopened>().Count(),
+            ReopenedAt: reopened?.At,
+            Allocations: Allocations(id, events, Math.Max(0, episodeStart)));
+    }
+
+    /// <summary>The current episode's allocations, each with the id its explanation is read by.</summary>
+    private static List<AllocationView> Allocations(Guid id, IReadOnlyList<object> events, int from)
+    {
+        var views = new List<AllocationView>();
+        for (var i = from; i < events.Count; i++)
+        {
+            if (events[i] is PractitionerAllocated allocated)
+            {
+                // Versions run from 1 with no gaps, so the event at index i is version i + 1.
+                views.RemoveAll(v => v.Discipline == allocated.Discipline); // a reallocation replaces the earlier one
+                views.Add(new AllocationView(AllocationId(id, i + 1, allocated), allocated.PractitionerId, allocated.Discipline, allocated.Hours, allocated.At));
+            }
+        }
+
+        return views;
+    }
+
+    /// <summary>An allocation's id: its own, or for the earliest events (which had none) one derived from the stream and version.</summary>
+    public static Guid AllocationId(Guid requestId, long version, PractitionerAllocated allocated) =>
+        allocated.AllocationId == Guid.Empty ? StreamId.For("allocation", $"{requestId}/{version}") : allocated.AllocationId;
+
+    private static int LastIndexOf<T>(IReadOnlyList<object> events)
+    {
+        for (var i = events.Count - 1; i >= 0; i--)
+        {
+            if (events[i] is T)
+            {
+                return i;
+            }
+        }
+
+        return -1;
     }
 
     /// <summary>The audit trail: every event, who caused it, when, in words.</summary>
     public static IReadOnlyList<TimelineEntry> Timeline(IReadOnlyList<StoredEvent> events) =>
     [
-        .. events.Select(e => new TimelineEntry(e.Version, e.EventType, e.RecordedAt, e.Metadata.Actor ?? "system", Describe(e.Data))),
+        .. events.Select(e => new TimelineEntry(
+            e.Version,
+            e.EventType,
+            e.RecordedAt,
+            e.Metadata.Actor ?? "system",
+            Describe(e.Data),
+            e.Data is PractitionerAllocated allocated ? AllocationId(e.StreamId, e.Version, allocated) : null)),
     ];
 
     private static string Describe(object data) => data switch
@@ -92,10 +147,10 @@ public sealed class RequestsProjection : IInlineProjection
                         raised.Disciplines.Select(d => d.ToString()).ToArray(), raised.ReceivedOn, raised.TriageDueBy, raised.RaisedAt, e.Version);
                     break;
                 case InformationRequested:
-                    Update(batch, e, "status = $4", nameof(RequestStatus.AwaitingInformation));
+                    Update(batch, e, "status = $4, paused_on = $5", nameof(RequestStatus.AwaitingInformation), ((InformationRequested)e.Data).PausedOn);
                     break;
                 case InformationProvided provided:
-                    Update(batch, e, "status = $4, triage_due_by = $5", nameof(RequestStatus.AwaitingTriage), provided.TriageDueBy);
+                    Update(batch, e, "status = $4, triage_due_by = $5, paused_on = NULL", nameof(RequestStatus.AwaitingTriage), provided.TriageDueBy);
                     break;
                 case TriageAccepted accepted:
                     Update(batch, e, "status = $4, priority = $5, disciplines = $6, first_contact_due_by = $7, support_type = $8, at_risk = false, breached = false",
@@ -103,18 +158,29 @@ public sealed class RequestsProjection : IInlineProjection
                     break;
                 case PractitionerAllocated allocated:
                     Update(batch, e, "status = CASE WHEN status = 'AwaitingAllocation' THEN 'Allocated' ELSE status END, practitioners = array_append(array_remove(practitioners, $4), $4)", allocated.PractitionerId);
+                    // A new allocation for a discipline replaces the one before: that one gives back what it did not use.
+                    batch.Add(
+                        "UPDATE rm_allocations SET active = false, released_at = $4 WHERE tenant_id = $1 AND request_id = $2 AND discipline = $3 AND active",
+                        e.TenantId, e.StreamId, allocated.Discipline.ToString(), e.RecordedAt);
                     batch.Add(
                         "INSERT INTO rm_allocations (tenant_id, allocation_id, request_id, setting_urn, practitioner_id, discipline, hours, allocated_at, ranking, override_reason) "
                         + "SELECT $1, $3, $2, setting_urn, $4, $5, $6, $7, $8, $9 FROM rm_requests WHERE tenant_id = $1 AND request_id = $2",
                         e.TenantId,
                         e.StreamId,
-                        allocated.AllocationId == Guid.Empty ? StreamId.For("allocation", $"{e.StreamId}/{e.Version}") : allocated.AllocationId,
+                        RequestViews.AllocationId(e.StreamId, e.Version, allocated),
                         allocated.PractitionerId,
                         allocated.Discipline.ToString(),
                         allocated.Hours,
                         allocated.At,
                         new NpgsqlParameter { Value = allocated.Ranking is null ? DBNull.Value : System.Text.Json.JsonSerializer.Serialize(allocated.Ranking), NpgsqlDbType = NpgsqlDbType.Jsonb },
                         (object?)allocated.OverrideReason);
+                    break;
+                case ContactRecorded contact:
+                    // Delivered time is drawn from the practitioner's allocation on this request.
+                    batch.Add(
+                        "UPDATE rm_allocations SET used_hours = used_hours + round($4 / 60.0, 2) WHERE tenant_id = $1 AND request_id = $2 AND practitioner_id = $3 AND active",
+                        e.TenantId, e.StreamId, contact.PractitionerId, (decimal)contact.DurationMinutes);
+                    Update(batch, e, string.Empty);
                     break;
                 case FirstContactRecorded:
                     Update(batch, e, "status = $4, at_risk = false, breached = false", nameof(RequestStatus.InProgress));
@@ -126,15 +192,17 @@ public sealed class RequestsProjection : IInlineProjection
                     Update(batch, e, "breached = true");
                     break;
                 case RequestClosed closed:
+                    Release(batch, e);
                     Update(batch, e, "status = $4, outcome = $5", nameof(RequestStatus.Closed), closed.Outcome.ToString());
                     break;
                 case RequestWithdrawn:
+                    Release(batch, e);
                     Update(batch, e, "status = $4, outcome = $5", nameof(RequestStatus.Withdrawn), nameof(ClosureOutcome.Withdrawn));
                     break;
                 case RequestReopened reopened:
-                    batch.Add("UPDATE rm_allocations SET active = false WHERE tenant_id = $1 AND request_id = $2", e.TenantId, e.StreamId);
-                    Update(batch, e, "status = $4, outcome = NULL, priority = NULL, first_contact_due_by = NULL, practitioners = '{}', at_risk = false, breached = false, received_on = $5, triage_due_by = $6",
-                        nameof(RequestStatus.AwaitingTriage), reopened.ReceivedOn, reopened.TriageDueBy);
+                    Release(batch, e);
+                    Update(batch, e, "status = $4, outcome = NULL, priority = NULL, support_type = NULL, first_contact_due_by = NULL, practitioners = '{}', at_risk = false, breached = false, received_on = $5, triage_due_by = $6, paused_on = NULL, reopened_at = $7",
+                        nameof(RequestStatus.AwaitingTriage), reopened.ReceivedOn, reopened.TriageDueBy, reopened.At);
                     break;
                 default:
                     Update(batch, e, string.Empty); // still moves version and updated_at
@@ -143,9 +211,26 @@ public sealed class RequestsProjection : IInlineProjection
         }
     }
 
+    /// <summary>
+    /// The request no longer needs its practitioners' time (closed, withdrawn, reopened into triage):
+    /// each allocation gives back what it did not use. See <see cref="AllocationTime"/>.
+    /// </summary>
+    private static void Release(CommandBatch batch, UncommittedEvent e) =>
+        batch.Add("UPDATE rm_allocations SET active = false, released_at = $3 WHERE tenant_id = $1 AND request_id = $2 AND active", e.TenantId, e.StreamId, e.RecordedAt);
+
     /// <summary>Parameters $1 to $3 are the tenant, request and version; <paramref name="set"/> numbers its own from $4.</summary>
     private static void Update(CommandBatch batch, UncommittedEvent e, string set, params object?[] values) =>
         batch.Add(
             $"UPDATE rm_requests SET {(set.Length > 0 ? set + ", " : string.Empty)}version = $3, updated_at = ${values.Length + 4} WHERE tenant_id = $1 AND request_id = $2",
             [e.TenantId, e.StreamId, e.Version, .. values, e.RecordedAt]);
+}
+
+/// <summary>How much practitioner time an allocation holds, for capacity and use-of-share figures.</summary>
+public static class AllocationTime
+{
+    /// <summary>
+    /// SQL over rm_allocations aliased <c>a</c>: an active allocation holds its hours (or what was
+    /// delivered, if more); a released one holds only what was delivered on it.
+    /// </summary>
+    public const string HeldHours = "CASE WHEN a.active THEN greatest(a.hours, a.used_hours) ELSE a.used_hours END";
 }
