@@ -206,8 +206,10 @@ public sealed class ReportAsOfAndCapacityTests
 
         var speech = (await commissioner.GetFromJsonAsync<JsonObject>("/api/reports/coverage?from=2026-10-01&to=2026-10-31&discipline=SpeechAndLanguageTherapy"))!;
         Assert.Equal(0, speech["total"]!["settingsSupported"]!.GetValue<long>());
-        var elsewhere = (await commissioner.GetFromJsonAsync<JsonObject>("/api/reports/equity?from=2026-10-01&to=2026-10-31&locality=South"))!;
-        Assert.Empty(elsewhere["settings"]!.AsArray());
+        var north = (await commissioner.GetFromJsonAsync<JsonObject>("/api/reports/equity?from=2026-10-01&to=2026-10-31&locality=NORTH"))!;
+        Assert.Equal(2, north["settings"]!.AsArray().Count);
+        Assert.Equal("North", north["filters"]!["locality"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.BadRequest, (await commissioner.GetAsync("/api/reports/equity?from=2026-10-01&to=2026-10-31&locality=South")).StatusCode); // no such locality here
         var primaryOutcomes = (await commissioner.GetFromJsonAsync<JsonObject>("/api/reports/de-escalation?from=2026-10-01&to=2026-10-31&phase=Primary"))!;
         var allOutcomes = (await commissioner.GetFromJsonAsync<JsonObject>("/api/reports/de-escalation?from=2026-10-01&to=2026-10-31"))!;
         Assert.Equal(1, primaryOutcomes["closed"]!.GetValue<long>());
@@ -235,7 +237,7 @@ public sealed class ReportAsOfAndCapacityTests
     {
         await using var app = await ServiceApp.StartAsync();
         await SeedReferenceDataAsync(app);
-        const string Reference = "PRIV-7731-XQ";
+        const string Reference = "PRV-7731-XQ";
         using var senco = app.As("senco", urn: Urn);
         var raised = await senco.PostAsJsonAsync("/api/requests", RaiseBody(level: "Individual", child: new { reference = Reference, yearGroup = 4, senStatus = "SenSupport", parentalConsent = true }));
         Assert.Equal(HttpStatusCode.Created, raised.StatusCode);

@@ -23,7 +23,7 @@ public sealed class SettingsImportTests
         Assert.Empty(errors);
         Assert.Equal(41, settings.Count);
         var nursery = settings.Single(s => s.Urn == "100005").Details;
-        Assert.Equal(new SettingDetails("Thomas Coram Centre", Phase.EarlyYears, "Camden Central", true, 136, 44.3m, 0, 0, "WC1N 2NY", true), nursery);
+        Assert.Equal(new SettingDetails("Thomas Coram Centre", Phase.EarlyYears, "Camden Central", true, 136, 44.3m, nursery.PercentSenSupport, nursery.PercentEhcp, "WC1N 2NY", true, SenFiguresEstimated: true), nursery);
         var aldgate = settings.Single(s => s.Urn == "100000").Details;
         Assert.Equal((Phase.Primary, "City of London", false), (aldgate.Phase, aldgate.Locality, aldgate.InArea)); // LA 201: out of area
         var girls = settings.Single(s => s.Urn == "100001").Details; // independent, phase "Not applicable", ages 7 to 18
@@ -31,6 +31,31 @@ public sealed class SettingsImportTests
         Assert.Equal(Math.Round(100m * 22 / 739, 1), girls.PercentSenSupport);
         Assert.Contains(settings, s => s.Details.Phase == Phase.AlternativeProvision);
         Assert.Equal(8, settings.Count(s => !s.Details.Open));
+    }
+
+    [Fact]
+    public void Blank_sen_counts_are_unknown_not_none_so_the_phase_average_of_the_file_stands_in_and_is_marked_estimated()
+    {
+        var (settings, errors) = SettingsImport.Parse(TestFile("gias-subset-camden-2024.csv"), Camden);
+
+        Assert.Empty(errors);
+        var known = settings.Where(s => !s.Details.SenFiguresEstimated).ToList();
+        var estimated = settings.Where(s => s.Details.SenFiguresEstimated).ToList();
+        Assert.NotEmpty(known);
+        Assert.True(estimated.Count(s => s.Details.Open) >= 20, $"{estimated.Count(s => s.Details.Open)} open settings estimated");
+        foreach (var setting in estimated)
+        {
+            var peers = known.Where(k => k.Details.Phase == setting.Details.Phase && k.Details.NumberOnRoll > 0).ToList();
+            if (peers.Count == 0)
+            {
+                peers = [.. known.Where(k => k.Details.NumberOnRoll > 0)];
+            }
+
+            var pupils = peers.Sum(p => (decimal)p.Details.NumberOnRoll);
+            Assert.Equal(Math.Round(peers.Sum(p => p.Details.PercentSenSupport * p.Details.NumberOnRoll) / pupils, 1), setting.Details.PercentSenSupport);
+            Assert.Equal(Math.Round(peers.Sum(p => p.Details.PercentEhcp * p.Details.NumberOnRoll) / pupils, 1), setting.Details.PercentEhcp);
+            Assert.True(setting.Details.PercentSenSupport > 0, $"{setting.Urn} kept 0 % SEN support");
+        }
     }
 
     [Fact]

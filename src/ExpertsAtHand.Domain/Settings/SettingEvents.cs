@@ -11,6 +11,10 @@ public enum Phase
 }
 
 /// <summary>What the offer needs to know about a setting: all public or aggregate data, nothing about a child.</summary>
+/// <summary>
+/// A setting as the area records it. <c>SenFiguresEstimated</c>: the source left the SEN support and
+/// EHC plan counts blank, so the percentages are an estimate (see the import), not the setting's own.
+/// </summary>
 public sealed record SettingDetails(
     string Name,
     Phase Phase,
@@ -21,7 +25,8 @@ public sealed record SettingDetails(
     decimal PercentSenSupport,
     decimal PercentEhcp,
     string? Postcode,
-    bool Open);
+    bool Open,
+    bool SenFiguresEstimated = false);
 
 public sealed record SettingRegistered(string Urn, SettingDetails Details, string RegisteredBy, DateTimeOffset At);
 

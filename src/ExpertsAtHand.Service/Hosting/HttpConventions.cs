@@ -45,7 +45,8 @@ public static class HttpConventions
             value = value[2..];
         }
 
-        return long.TryParse(value.Trim('"'), NumberStyles.None, CultureInfo.InvariantCulture, out var version) && version > 0
+        // "0" is well formed: it names a version no record is at, so the command answers 412 with the current ETag.
+        return long.TryParse(value.Trim('"'), NumberStyles.None, CultureInfo.InvariantCulture, out var version)
             ? (version, null)
             : (null, TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["If-Match"] = ["If-Match must be the request's ETag, such as \"3\"."] }));
     }
@@ -53,6 +54,16 @@ public static class HttpConventions
     /// <summary>For writes that may also create (PUT): If-Match is optional, but a malformed one is still a 400.</summary>
     public static (long? Version, IResult? Problem) OptionalExpectedVersion(HttpRequest request) =>
         request.Headers.IfMatch.Count == 0 ? (null, null) : ExpectedVersion(request);
+
+    /// <summary>412 for a stale If-Match, the same for every record: the current ETag, and what to do.</summary>
+    public static IResult PreconditionFailed(HttpResponse response, string title, long current)
+    {
+        SetVersion(response, current);
+        return TypedResults.Problem(
+            title: title,
+            detail: $"It is now at version {current.ToString(CultureInfo.InvariantCulture)}; read it again and retry.",
+            statusCode: StatusCodes.Status412PreconditionFailed);
+    }
 
     public static void SetVersion(HttpResponse response, long version) =>
         response.Headers[HeaderNames.ETag] = $"\"{version.ToString(CultureInfo.InvariantCulture)}\"";

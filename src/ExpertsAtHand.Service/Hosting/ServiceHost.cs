@@ -67,6 +67,7 @@ public static class ServiceHost
         services.Configure<JsonOptions>(o =>
         {
             o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(allowIntegerValues: false));
+            o.SerializerOptions.Converters.Add(new ControlFreeStringConverter());
             o.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
         });
         services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
@@ -101,6 +102,7 @@ public static class ServiceHost
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseControlCharacterGuard();
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapOpenApi();
@@ -161,6 +163,7 @@ public static class ServiceHost
             return new EventStore.EventStore(provider.GetRequiredService<NpgsqlDataSource>(), options);
         });
         services.AddSingleton<RequestCommandHandler>();
+        services.AddSingleton<ChildReferenceRules>();
         services.AddSingleton<Features.Reports.IReportProjection, Features.Reports.TimelinessProjection>();
         services.AddSingleton<Features.Reports.IReportProjection, Features.Reports.OutcomesProjection>();
         services.AddSingleton<Features.Reports.IReportProjection, Features.Reports.CoverageProjection>();

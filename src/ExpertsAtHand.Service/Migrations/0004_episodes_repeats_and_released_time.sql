@@ -28,6 +28,9 @@ UPDATE rm_allocations a SET active = false, released_at = r.updated_at
 FROM rm_requests r
 WHERE r.tenant_id = a.tenant_id AND r.request_id = a.request_id AND a.active AND r.status IN ('Closed', 'Withdrawn');
 
+-- rm_settings: whether the SEN figures are an estimate because the source left them blank.
+ALTER TABLE rm_settings ADD COLUMN sen_figures_estimated boolean NOT NULL DEFAULT false;
+
 -- Outcomes: whether an episode was a repeat is fixed when the request is raised.
 ALTER TABLE rpt_episodes ADD COLUMN is_repeat boolean NOT NULL DEFAULT false;
 

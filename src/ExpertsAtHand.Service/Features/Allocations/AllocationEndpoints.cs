@@ -139,15 +139,7 @@ public static class AllocationEndpoints
             errors["setting"] = ["The setting's URN (or UKPRN) whose allocations to list."];
         }
 
-        if (from is null || to is null)
-        {
-            errors[from is null ? "from" : "to"] = ["Give the period as from and to dates (yyyy-MM-dd)."];
-        }
-        else if (to < from)
-        {
-            errors["to"] = ["The period ends on or after it starts."];
-        }
-
+        Reports.ReportRequest.CheckPeriod(from, to, errors);
         if (errors.Count > 0)
         {
             return TypedResults.ValidationProblem(errors);

@@ -82,9 +82,23 @@ public static class ClinicEndpoints
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["practitionerId"] = [$"No active {body.Discipline} practitioner {body.PractitionerId} in your local area."] });
         }
 
+        // Settings are closed on weekends and bank holidays, and a clinic is held in one of the area's localities.
+        var errors = new Dictionary<string, string[]>();
+        var calendar = rules.For(caller.Tenant).Calendar;
+        if (!calendar.IsWorkingDay(body.Date!.Value))
+        {
+            errors["date"] = [$"{body.Date:yyyy-MM-dd} is {(body.Date.Value.DayOfWeek is DayOfWeek.Saturday or DayOfWeek.Sunday ? "a weekend" : "a bank holiday")}: choose a working day."];
+        }
+
+        var locality = await Reports.AreaLocalities.CanonicalAsync(http, caller.Tenant, body.Locality, "locality", errors).ConfigureAwait(false);
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors, title: "Some of what was sent is not valid");
+        }
+
         var id = Guid.CreateVersion7();
         var now = clock.GetUtcNow();
-        var command = new ScheduleClinic(id, body.Kind!.Value, body.Title!, body.Discipline!.Value, body.PractitionerId!, body.Date!.Value, body.Hours!.Value, body.Places!.Value, body.Locality!, caller.Actor, now);
+        var command = new ScheduleClinic(id, body.Kind!.Value, body.Title!, body.Discipline!.Value, body.PractitionerId!, body.Date!.Value, body.Hours!.Value, body.Places!.Value, locality!, caller.Actor, now);
         var outcome = await DecideAsync(store, caller, id, command, rules.For(caller.Tenant).LocalDate(now), cancellationToken).ConfigureAwait(false);
         return outcome is { } refused ? refused : TypedResults.Created($"/api/clinics/{id}", await ReadAsync(dataSource, caller, id, cancellationToken).ConfigureAwait(false));
     }
@@ -184,6 +198,13 @@ public static class ClinicEndpoints
         if (!caller.Is(Roles.Coordinator, Roles.Senco, Roles.Practitioner))
         {
             return Problems.Forbidden("Clinics are for coordinators, SENCOs and practitioners.");
+        }
+
+        var errors = new Dictionary<string, string[]>();
+        QueryValues.InRange(from, "from", errors);
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors);
         }
 
         await using var command = dataSource.CreateCommand($"SELECT {Columns} FROM rm_clinics WHERE tenant_id = $1 AND clinic_date >= $2 ORDER BY clinic_date, title");

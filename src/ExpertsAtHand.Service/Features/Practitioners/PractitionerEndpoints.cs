@@ -147,7 +147,8 @@ public static class PractitionerEndpoints
         }
         catch (StreamVersionConflictException)
         {
-            return TypedResults.Problem(title: "The practitioner has changed since you read them", statusCode: StatusCodes.Status412PreconditionFailed);
+            var current = await ReadAsync(dataSource, caller.Tenant, id, cancellationToken).ConfigureAwait(false);
+            return PreconditionFailed(http.Response, "The practitioner has changed since you read them", current?.Version ?? 0);
         }
     }
 
@@ -169,7 +170,7 @@ public static class PractitionerEndpoints
         return TypedResults.Ok(view);
     }
 
-    private static async Task<IResult> ListAsync(HttpContext http, NpgsqlDataSource dataSource, Discipline? discipline, string? locality, CancellationToken cancellationToken)
+    private static async Task<IResult> ListAsync(HttpContext http, NpgsqlDataSource dataSource, string? discipline, string? locality, CancellationToken cancellationToken)
     {
         var caller = Caller.From(http.User)!;
         if (!caller.Is(Roles.Coordinator, Roles.Administrator))
@@ -177,10 +178,18 @@ public static class PractitionerEndpoints
             return Problems.Forbidden("The practitioner list is for coordinators and administrators.");
         }
 
+        var errors = new Dictionary<string, string[]>();
+        var parsedDiscipline = QueryValues.Enum<Discipline>(discipline, "discipline", errors);
+        locality = await Reports.AreaLocalities.CanonicalAsync(http, caller.Tenant, locality, "locality", errors).ConfigureAwait(false);
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors);
+        }
+
         await using var command = dataSource.CreateCommand(
             $"SELECT {Columns} FROM rm_practitioners WHERE tenant_id = $1 AND ($2::text IS NULL OR discipline = $2) AND ($3::text IS NULL OR $3 = ANY(localities)) ORDER BY discipline, name");
         command.Parameters.Add(new NpgsqlParameter { Value = caller.Tenant });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)discipline?.ToString() ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)parsedDiscipline?.ToString() ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)locality ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         var views = new List<PractitionerView>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);

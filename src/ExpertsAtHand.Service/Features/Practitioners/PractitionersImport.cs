@@ -35,6 +35,12 @@ public static class PractitionersImport
             var line = csv.Parser.RawRow;
             string Field(string name) => (csv.GetField(name) ?? string.Empty).Trim();
             var before = errors.Count;
+            if (ImportCells.WithControlCharacters(csv, line) is { Count: > 0 } refused)
+            {
+                errors.AddRange(refused);
+                continue;
+            }
+
             var id = Field("Id");
             if (id.Length is 0 or > 64 || !id.All(c => char.IsAsciiLetterOrDigit(c) || c == '-'))
             {

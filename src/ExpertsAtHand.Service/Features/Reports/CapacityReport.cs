@@ -43,7 +43,7 @@ public static class CapacityEndpoints
 
     private static async Task<IResult> ReportAsync(HttpContext http, ReportSource source, RequestRulesCatalog rules, DateOnly? from, DateOnly? to, DateOnly? asOf, string? locality, string? phase, string? discipline, CancellationToken cancellationToken)
     {
-        var (query, errors, forbidden) = ReportRequest.Parse(http, from, to, asOf, locality, phase, discipline);
+        var (query, errors, forbidden) = await ReportRequest.ParseAsync(http, from, to, asOf, locality, phase, discipline);
         return query is null
             ? forbidden ?? TypedResults.ValidationProblem(errors)
             : await source.AnswerAsync(query, CapacityProjection.ProjectionName, view => QueryAsync(view, query, rules.For(query.Tenant).Calendar, cancellationToken), cancellationToken).ConfigureAwait(false);

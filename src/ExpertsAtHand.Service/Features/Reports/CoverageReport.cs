@@ -22,7 +22,7 @@ public static class CoverageEndpoints
 
     private static async Task<IResult> ReportAsync(HttpContext http, ReportSource source, DateOnly? from, DateOnly? to, DateOnly? asOf, string? locality, string? phase, string? discipline, CancellationToken cancellationToken)
     {
-        var (query, errors, forbidden) = ReportRequest.Parse(http, from, to, asOf, locality, phase, discipline);
+        var (query, errors, forbidden) = await ReportRequest.ParseAsync(http, from, to, asOf, locality, phase, discipline);
         return query is null
             ? forbidden ?? TypedResults.ValidationProblem(errors)
             : await source.AnswerAsync(query, CoverageProjection.ProjectionName, view => QueryAsync(view, query, cancellationToken), cancellationToken).ConfigureAwait(false);

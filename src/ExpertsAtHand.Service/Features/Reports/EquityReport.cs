@@ -33,7 +33,7 @@ public static class EquityEndpoints
 
     private static async Task<IResult> ReportAsync(HttpContext http, ReportSource source, DateOnly? from, DateOnly? to, DateOnly? asOf, string? locality, string? phase, string? discipline, double? underServedBelow, CancellationToken cancellationToken)
     {
-        var (query, errors, forbidden) = ReportRequest.Parse(http, from, to, asOf, locality, phase, discipline);
+        var (query, errors, forbidden) = await ReportRequest.ParseAsync(http, from, to, asOf, locality, phase, discipline);
         if (underServedBelow is < 0 or > 2)
         {
             errors["underServedBelow"] = ["A share of entitlement from 0 to 2."];

@@ -44,7 +44,7 @@ public static class QuarterlyReturnEndpoints
     public static (DateOnly From, DateOnly To)? ParseQuarter(string? quarter)
     {
         if (quarter is not { Length: 7 } || quarter[4] != '-' || quarter[5] != 'Q'
-            || !int.TryParse(quarter.AsSpan(0, 4), NumberStyles.None, CultureInfo.InvariantCulture, out var year) || year < 2000
+            || !int.TryParse(quarter.AsSpan(0, 4), NumberStyles.None, CultureInfo.InvariantCulture, out var year) || year < QueryValues.Earliest.Year || year > QueryValues.Latest.Year
             || quarter[6] is < '1' or > '4')
         {
             return null;
@@ -66,7 +66,7 @@ public static class QuarterlyReturnEndpoints
         var period = ParseQuarter(quarter);
         if (period is null)
         {
-            errors["quarter"] = ["A quarter such as 2026-Q3 (calendar quarters: Q3 is July to September)."];
+            errors["quarter"] = [$"A quarter such as 2026-Q3 (calendar quarters: Q3 is July to September), from {QueryValues.Earliest.Year}-Q1 to {QueryValues.Latest.Year}-Q4."];
         }
 
         if (format is not (null or "json" or "csv"))

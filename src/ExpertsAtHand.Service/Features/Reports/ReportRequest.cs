@@ -24,7 +24,7 @@ public static class ReportRequest
 {
     public const int LongestPeriodDays = 3 * 366;
 
-    public static (ReportQuery? Query, Dictionary<string, string[]> Errors, IResult? Forbidden) Parse(
+    public static async Task<(ReportQuery? Query, Dictionary<string, string[]> Errors, IResult? Forbidden)> ParseAsync(
         HttpContext http, DateOnly? from, DateOnly? to, DateOnly? asOf, string? locality, string? phase, string? discipline)
     {
         var errors = new Dictionary<string, string[]>();
@@ -32,6 +32,26 @@ public static class ReportRequest
         if (!caller.Is(Roles.Coordinator, Roles.Commissioner))
         {
             return (null, errors, Problems.Forbidden("Reports are for coordinators and commissioners."));
+        }
+
+        CheckPeriod(from, to, errors);
+        CheckAsOf(http, caller.Tenant, asOf, errors);
+        var canonicalLocality = await AreaLocalities.CanonicalAsync(http, caller.Tenant, locality, "locality", errors).ConfigureAwait(false);
+        var parsedPhase = QueryValues.Enum<Phase>(phase, "phase", errors);
+        var parsedDiscipline = QueryValues.Enum<Discipline>(discipline, "discipline", errors);
+        return errors.Count > 0
+            ? (null, errors, null)
+            : (new ReportQuery(caller.Tenant, from!.Value, to!.Value, asOf, canonicalLocality, parsedPhase, parsedDiscipline), errors, null);
+    }
+
+    /// <summary>A period is both dates, in order, within the years the service answers for, and at most three years long.</summary>
+    public static void CheckPeriod(DateOnly? from, DateOnly? to, Dictionary<string, string[]> errors)
+    {
+        QueryValues.InRange(from, "from", errors);
+        QueryValues.InRange(to, "to", errors);
+        if (errors.ContainsKey("from") || errors.ContainsKey("to"))
+        {
+            return;
         }
 
         if (from is null || to is null)
@@ -46,18 +66,6 @@ public static class ReportRequest
         {
             errors["to"] = ["A period of at most three years."];
         }
-
-        CheckAsOf(http, caller.Tenant, asOf, errors);
-        if (locality is { Length: 0 or > 100 })
-        {
-            errors["locality"] = ["A locality name of 1 to 100 characters."];
-        }
-
-        var parsedPhase = ParseName<Phase>(phase, "phase", errors);
-        var parsedDiscipline = ParseName<Discipline>(discipline, "discipline", errors);
-        return errors.Count > 0
-            ? (null, errors, null)
-            : (new ReportQuery(caller.Tenant, from!.Value, to!.Value, asOf, locality, parsedPhase, parsedDiscipline), errors, null);
     }
 
     /// <summary>An as-of date must not be after the area's today: the log cannot answer for the future.</summary>
@@ -65,28 +73,11 @@ public static class ReportRequest
     {
         var today = http.RequestServices.GetRequiredService<RequestRulesCatalog>().For(tenant)
             .LocalDate(http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow());
-        if (asOf > today)
+        QueryValues.InRange(asOf, "asOf", errors);
+        if (asOf > today && !errors.ContainsKey("asOf"))
         {
             errors["asOf"] = [$"A date on or before today ({today:yyyy-MM-dd}): the log cannot answer for the future."];
         }
-    }
-
-    /// <summary>An enum by its name (any case); numbers are refused, so "2" never passes for a phase.</summary>
-    private static TEnum? ParseName<TEnum>(string? value, string field, Dictionary<string, string[]> errors)
-        where TEnum : struct, Enum
-    {
-        if (value is null)
-        {
-            return null;
-        }
-
-        if (!int.TryParse(value, out _) && Enum.TryParse<TEnum>(value, ignoreCase: true, out var parsed) && Enum.IsDefined(parsed))
-        {
-            return parsed;
-        }
-
-        errors[field] = [$"One of {string.Join(", ", Enum.GetNames<TEnum>())}."];
-        return null;
     }
 }
 
@@ -94,4 +85,42 @@ public static class ReportRequest
 public sealed record ReportFilters(string? Locality, string? Phase, string? Discipline)
 {
     public static ReportFilters Of(ReportQuery query) => new(query.Locality, query.PhaseName, query.DisciplineName);
+}
+
+/// <summary>The localities an area's settings are in: what a locality filter may name.</summary>
+public static class AreaLocalities
+{
+    /// <summary>
+    /// The locality as the area spells it, matched without regard to case; an unknown one records an
+    /// error under <paramref name="parameter"/> listing the area's localities.
+    /// </summary>
+    public static async Task<string?> CanonicalAsync(HttpContext http, string tenant, string? locality, string parameter, Dictionary<string, string[]> errors)
+    {
+        if (locality is null)
+        {
+            return null;
+        }
+
+        var known = new List<string>();
+        var dataSource = http.RequestServices.GetRequiredService<Npgsql.NpgsqlDataSource>();
+        await using (var command = dataSource.CreateCommand("SELECT DISTINCT locality FROM rm_settings WHERE tenant_id = $1 ORDER BY locality"))
+        {
+            command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = tenant });
+            await using var reader = await command.ExecuteReaderAsync(http.RequestAborted).ConfigureAwait(false);
+            while (await reader.ReadAsync(http.RequestAborted).ConfigureAwait(false))
+            {
+                known.Add(reader.GetString(0));
+            }
+        }
+
+        var match = known.FirstOrDefault(k => string.Equals(k, locality.Trim(), StringComparison.OrdinalIgnoreCase));
+        if (match is null)
+        {
+            errors[parameter] = [known.Count == 0
+                ? "Your local area has no settings yet, so no locality to filter by."
+                : $"One of your area's localities: {string.Join(", ", known)}."];
+        }
+
+        return match;
+    }
 }

@@ -44,9 +44,10 @@ public static class TimelinessEndpoints
         return endpoints;
     }
 
-    private static async Task<IResult> TimelinessAsync(HttpContext http, ReportSource source, DateOnly? from, DateOnly? to, DateOnly? asOf, string? groupBy, string? locality, string? phase, string? discipline, Priority? priority, CancellationToken cancellationToken)
+    private static async Task<IResult> TimelinessAsync(HttpContext http, ReportSource source, DateOnly? from, DateOnly? to, DateOnly? asOf, string? groupBy, string? locality, string? phase, string? discipline, string? priority, CancellationToken cancellationToken)
     {
-        var (query, errors, forbidden) = ReportRequest.Parse(http, from, to, asOf, locality, phase, discipline);
+        var (query, errors, forbidden) = await ReportRequest.ParseAsync(http, from, to, asOf, locality, phase, discipline);
+        var parsedPriority = QueryValues.Enum<Priority>(priority, "priority", errors);
         if (groupBy is not null && !Groupings.ContainsKey(groupBy))
         {
             errors["groupBy"] = [$"One of {string.Join(", ", Groupings.Keys)}."];
@@ -54,7 +55,7 @@ public static class TimelinessEndpoints
 
         return query is null || errors.Count > 0
             ? forbidden ?? TypedResults.ValidationProblem(errors)
-            : await source.AnswerAsync(query, TimelinessProjection.ProjectionName, view => QueryAsync(view, query, groupBy, priority, cancellationToken), cancellationToken).ConfigureAwait(false);
+            : await source.AnswerAsync(query, TimelinessProjection.ProjectionName, view => QueryAsync(view, query, groupBy, parsedPriority, cancellationToken), cancellationToken).ConfigureAwait(false);
     }
 
     public static async Task<TimelinessReport> QueryAsync(ReportView view, ReportQuery query, string? groupBy, Priority? priority, CancellationToken cancellationToken)

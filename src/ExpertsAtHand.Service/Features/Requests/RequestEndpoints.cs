@@ -58,6 +58,7 @@ public static class RequestEndpoints
         IValidator<RaiseRequestBody> validator,
         RequestCommandHandler handler,
         NpgsqlDataSource dataSource,
+        ChildReferenceRules childReferences,
         TimeProvider clock,
         CancellationToken cancellationToken)
     {
@@ -77,9 +78,17 @@ public static class RequestEndpoints
             return Problems.Forbidden("You can raise requests only for your own setting.");
         }
 
-        if (!await SettingExistsAsync(dataSource, caller.Tenant, body!.SettingUrn!, cancellationToken).ConfigureAwait(false))
+        if (body!.Child?.Reference is { } reference && childReferences.For(caller.Tenant).Refuse(reference) is { } refusal)
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["settingUrn"] = [$"No setting with URN {body.SettingUrn} is registered in your local area."] });
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["child.reference"] = [refusal] }, title: "Some of what was sent is not valid");
+        }
+
+        switch (await SettingIsOpenAsync(dataSource, caller.Tenant, body.SettingUrn!, cancellationToken).ConfigureAwait(false))
+        {
+            case null:
+                return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["settingUrn"] = [$"No setting with URN {body.SettingUrn} is registered in your local area."] });
+            case false:
+                return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["settingUrn"] = [$"Setting {body.SettingUrn} is recorded as closed, so it cannot ask for support. If it has reopened, an administrator updates its record first."] });
         }
 
         var child = body.Child is { } c ? new ChildDetails(c.Reference!, c.YearGroup!.Value, c.SenStatus!.Value, c.ParentalConsent!.Value) : null;
@@ -137,8 +146,7 @@ public static class RequestEndpoints
                 SetVersion(http.Response, done.View.Version);
                 return TypedResults.Ok(done.View);
             case CommandResult.Stale stale:
-                SetVersion(http.Response, stale.Current);
-                return TypedResults.Problem(title: "The request has changed since you read it", detail: $"It is now at version {stale.Current}; read it again and retry.", statusCode: StatusCodes.Status412PreconditionFailed);
+                return PreconditionFailed(http.Response, "The request has changed since you read it", stale.Current);
             case CommandResult.Refused refused:
                 return TypedResults.Problem(title: "That cannot be done to this request now", detail: refused.Reason, statusCode: StatusCodes.Status409Conflict);
             default:
@@ -184,8 +192,8 @@ public static class RequestEndpoints
         HttpContext http,
         NpgsqlDataSource dataSource,
         string? setting,
-        RequestStatus? status,
-        Priority? priority,
+        string? status,
+        string? priority,
         int? page,
         int? pageSize,
         CancellationToken cancellationToken)
@@ -197,14 +205,13 @@ public static class RequestEndpoints
         }
 
         var errors = new Dictionary<string, string[]>();
-        if (page is < 1)
+        var parsedStatus = QueryValues.Enum<RequestStatus>(status, "status", errors);
+        var parsedPriority = QueryValues.Enum<Priority>(priority, "priority", errors);
+        QueryValues.InRange(page, 1, MaxPage, "page", "A page number", errors);
+        QueryValues.InRange(pageSize, 1, 200, "pageSize", "A page of", errors);
+        if (setting is not null && !await SettingExistsAsync(dataSource, caller.Tenant, setting, cancellationToken).ConfigureAwait(false))
         {
-            errors["page"] = ["Pages start at 1."];
-        }
-
-        if (pageSize is < 1 or > 200)
-        {
-            errors["pageSize"] = ["A page holds 1 to 200 requests."];
+            errors["setting"] = [$"No setting with URN {setting} is registered in your local area."];
         }
 
         if (errors.Count > 0)
@@ -221,8 +228,8 @@ public static class RequestEndpoints
         [
             caller.Tenant,
             setting,
-            status?.ToString(),
-            priority?.ToString(),
+            parsedStatus?.ToString(),
+            parsedPriority?.ToString(),
             caller.Is(Roles.Senco) ? caller.SettingUrns.ToArray() : null,
             caller.Is(Roles.Practitioner) ? caller.PractitionerId ?? string.Empty : null,
         ];
@@ -235,7 +242,7 @@ public static class RequestEndpoints
         }
 
         await using var query = dataSource.CreateCommand($"SELECT {SummaryColumns} FROM rm_requests WHERE {Where} ORDER BY raised_at DESC, request_id LIMIT $7 OFFSET $8");
-        Bind(query, [.. scope, size, (number - 1) * size]);
+        Bind(query, [.. scope, size, (long)(number - 1) * size]);
         var items = await ReadSummariesAsync(query, cancellationToken).ConfigureAwait(false);
         return TypedResults.Ok(new Paged<RequestSummary>(items, number, size, total));
     }
@@ -268,6 +275,9 @@ public static class RequestEndpoints
             .ThenBy(q => q.Request.RaisedAt)
             .ToList());
     }
+
+    /// <summary>Far beyond any area's requests at the largest page size, and far from overflowing an offset.</summary>
+    private const int MaxPage = 100_000;
 
     private const string SummaryColumns =
         "request_id, version, setting_urn, level, status, urgency, priority, disciplines, received_on, triage_due_by, first_contact_due_by, at_risk, breached, raised_at, reopened_at, paused_on";
@@ -310,6 +320,15 @@ public static class RequestEndpoints
                 _ => new NpgsqlParameter { Value = value },
             });
         }
+    }
+
+    /// <summary>Whether the setting is open, or null when the area has no such setting.</summary>
+    private static async Task<bool?> SettingIsOpenAsync(NpgsqlDataSource dataSource, string tenant, string urn, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT open FROM rm_settings WHERE tenant_id = $1 AND urn = $2");
+        command.Parameters.Add(new NpgsqlParameter { Value = tenant });
+        command.Parameters.Add(new NpgsqlParameter { Value = urn });
+        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as bool?;
     }
 
     private static async Task<bool> SettingExistsAsync(NpgsqlDataSource dataSource, string tenant, string urn, CancellationToken cancellationToken)

@@ -25,9 +25,8 @@ internal sealed class RaiseRequestValidator : AbstractValidator<RaiseRequestBody
         RuleFor(x => x.Child).Null().When(x => x.Level is RequestLevel.WholeSetting or RequestLevel.Group).WithMessage("Only an individual request may hold a child's details.");
         When(x => x.Child is not null, () =>
         {
-            // A reference the setting chose: letters, digits and hyphens with at least one digit, so a name cannot pass.
-            RuleFor(x => x.Child!.Reference).NotEmpty().Matches("^(?=.*[0-9])[A-Za-z0-9-]{3,20}$")
-                .WithMessage("Use the setting's own pseudonymous reference (3 to 20 letters, digits or hyphens, with a digit), never the child's name.");
+            // Its shape is the area's rule (ChildReferenceRules), checked by the endpoint that knows the area.
+            RuleFor(x => x.Child!.Reference).NotEmpty().MaximumLength(64);
             RuleFor(x => x.Child!.YearGroup).NotNull().InclusiveBetween(-4, 21);
             RuleFor(x => x.Child!.SenStatus).NotNull();
             RuleFor(x => x.Child!.ParentalConsent).NotNull().Equal(true).WithMessage("Parental consent must be recorded before an individual request is raised.");

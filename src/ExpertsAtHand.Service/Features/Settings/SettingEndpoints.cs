@@ -21,7 +21,8 @@ public sealed record SettingBody(
     string? Postcode,
     bool? Open);
 
-public sealed record SettingView(string Urn, long Version, string Name, Phase Phase, string Locality, bool InArea, int NumberOnRoll, decimal PercentFsm, decimal PercentSenSupport, decimal PercentEhcp, string? Postcode, bool Open);
+/// <summary>A setting; <c>SenFiguresEstimated</c> says its SEN percentages were estimated because its import left them blank.</summary>
+public sealed record SettingView(string Urn, long Version, string Name, Phase Phase, string Locality, bool InArea, int NumberOnRoll, decimal PercentFsm, decimal PercentSenSupport, decimal PercentEhcp, string? Postcode, bool Open, bool SenFiguresEstimated);
 
 internal sealed class SettingValidator : AbstractValidator<SettingBody>
 {
@@ -115,7 +116,8 @@ public static class SettingEndpoints
         }
         catch (StreamVersionConflictException)
         {
-            return TypedResults.Problem(title: "The setting has changed since you read it", statusCode: StatusCodes.Status412PreconditionFailed);
+            var current = await ReadAsync(dataSource, caller.Tenant, urn, cancellationToken).ConfigureAwait(false);
+            return PreconditionFailed(http.Response, "The setting has changed since you read it", current?.Version ?? 0);
         }
     }
 
@@ -157,7 +159,7 @@ public static class SettingEndpoints
         return TypedResults.Ok<IReadOnlyList<SettingView>>(views);
     }
 
-    private const string Columns = "urn, version, name, phase, locality, in_area, number_on_roll, percent_fsm, percent_sen_support, percent_ehcp, postcode, open";
+    private const string Columns = "urn, version, name, phase, locality, in_area, number_on_roll, percent_fsm, percent_sen_support, percent_ehcp, postcode, open, sen_figures_estimated";
 
     private static async Task<SettingView?> ReadAsync(NpgsqlDataSource dataSource, string tenant, string urn, CancellationToken cancellationToken)
     {
@@ -180,7 +182,8 @@ public static class SettingEndpoints
         reader.GetDecimal(8),
         reader.GetDecimal(9),
         reader.IsDBNull(10) ? null : reader.GetString(10),
-        reader.GetBoolean(11));
+        reader.GetBoolean(11),
+        reader.GetBoolean(12));
 }
 
 /// <summary>Keeps rm_settings, and each setting's entitlement for the academic year of the change, in step with setting events.</summary>
@@ -196,11 +199,12 @@ public sealed class SettingsProjection(Allocations.EntitlementCatalog entitlemen
             }
 
             batch.Add(
-                "INSERT INTO rm_settings VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) "
+                "INSERT INTO rm_settings (tenant_id, urn, name, phase, locality, in_area, number_on_roll, percent_fsm, percent_sen_support, percent_ehcp, postcode, open, version, sen_figures_estimated) "
+                + "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) "
                 + "ON CONFLICT (tenant_id, urn) DO UPDATE SET name = $3, phase = $4, locality = $5, in_area = $6, number_on_roll = $7, percent_fsm = $8, "
-                + "percent_sen_support = $9, percent_ehcp = $10, postcode = $11, open = $12, version = $13",
+                + "percent_sen_support = $9, percent_ehcp = $10, postcode = $11, open = $12, version = $13, sen_figures_estimated = $14",
                 e.TenantId, urn, details.Name, details.Phase.ToString(), details.Locality, details.InArea, details.NumberOnRoll,
-                details.PercentFsm, details.PercentSenSupport, details.PercentEhcp, (object?)details.Postcode, details.Open, e.Version);
+                details.PercentFsm, details.PercentSenSupport, details.PercentEhcp, (object?)details.Postcode, details.Open, e.Version, details.SenFiguresEstimated);
 
             var formula = entitlements.For(e.TenantId);
             var at = e.Data is SettingRegistered r ? r.At : ((SettingDetailsChanged)e.Data).At;

@@ -61,7 +61,13 @@ public static class SettingsImport
         while (csv.Read())
         {
             var line = csv.Parser.RawRow;
-            var rowErrors = new List<ImportRowError>();
+            var rowErrors = ImportCells.WithControlCharacters(csv, line);
+            if (rowErrors.Count > 0)
+            {
+                errors.AddRange(rowErrors);
+                continue;
+            }
+
             var parsed = isGias ? FromGias(csv, line, options, rowErrors) : FromSimple(csv, line, rowErrors);
             if (parsed is not null && seen.TryGetValue(parsed.Urn, out var first))
             {
@@ -78,7 +84,34 @@ public static class SettingsImport
             settings.Add(parsed);
         }
 
-        return (settings, errors);
+        return (EstimateBlankSenFigures(settings), errors);
+    }
+
+    /// <summary>
+    /// A setting whose SEN counts were blank gets the average of the settings of its phase in the
+    /// same file that have them (weighted by pupils on roll), else of the whole file; with nothing to
+    /// go on, the figures stay 0. Either way it is marked estimated, so nobody mistakes it for a count.
+    /// </summary>
+    private static List<ParsedSetting> EstimateBlankSenFigures(List<ParsedSetting> settings)
+    {
+        var known = settings.Where(s => !s.Details.SenFiguresEstimated && s.Details.NumberOnRoll > 0).ToList();
+        (decimal SenSupport, decimal Ehcp)? Average(IEnumerable<ParsedSetting> group)
+        {
+            var list = group.ToList();
+            var pupils = list.Sum(s => (decimal)s.Details.NumberOnRoll);
+            return pupils == 0 ? null : (
+                Math.Round(list.Sum(s => s.Details.PercentSenSupport * s.Details.NumberOnRoll) / pupils, 1),
+                Math.Round(list.Sum(s => s.Details.PercentEhcp * s.Details.NumberOnRoll) / pupils, 1));
+        }
+
+        var overall = Average(known);
+        var byPhase = known.GroupBy(s => s.Details.Phase).ToDictionary(g => g.Key, g => Average(g));
+        return
+        [
+            .. settings.Select(s => s.Details.SenFiguresEstimated && (byPhase.GetValueOrDefault(s.Details.Phase) ?? overall) is { } estimate
+                ? s with { Details = s.Details with { PercentSenSupport = estimate.SenSupport, PercentEhcp = estimate.Ehcp } }
+                : s),
+        ];
     }
 
     private static ParsedSetting? FromGias(CsvReader csv, int line, ImportOptions options, List<ImportRowError> errors)
@@ -98,8 +131,9 @@ public static class SettingsImport
 
         var pupils = WholeNumber(Field("NumberOfPupils"), line, "NumberOfPupils", errors);
         var fsm = Percentage(Field("PercentageFSM"), line, "PercentageFSM", errors);
-        var ehcp = WholeNumber(Field("SENStat"), line, "SENStat", errors);
-        var senSupport = WholeNumber(Field("SENNoStat"), line, "SENNoStat", errors);
+        // Blank is unknown, not none: such a row's SEN percentages are estimated once the whole file is read.
+        int? ehcp = Field("SENStat").Length == 0 ? null : WholeNumber(Field("SENStat"), line, "SENStat", errors);
+        int? senSupport = Field("SENNoStat").Length == 0 ? null : WholeNumber(Field("SENNoStat"), line, "SENNoStat", errors);
         var phase = GiasPhase(Field("PhaseOfEducation (name)"), Field("TypeOfEstablishment (name)"), Field("FurtherEducationType (name)"), Field("StatutoryLowAge"), Field("StatutoryHighAge"));
         if (phase is null)
         {
@@ -120,10 +154,11 @@ public static class SettingsImport
             options.AreaLaCodes.Contains(Field("LA (code)")),
             pupils,
             fsm,
-            pupils > 0 ? Math.Round(100m * senSupport / pupils, 1) : 0,
-            pupils > 0 ? Math.Round(100m * ehcp / pupils, 1) : 0,
+            pupils > 0 && senSupport is { } support ? Math.Round(100m * support / pupils, 1) : 0,
+            pupils > 0 && ehcp is { } plans ? Math.Round(100m * plans / pupils, 1) : 0,
             Field("Postcode") is { Length: > 0 } postcode ? postcode : null,
-            status is "Open" or "Open, but proposed to close" or "Open but proposed to close"));
+            status is "Open" or "Open, but proposed to close" or "Open but proposed to close",
+            SenFiguresEstimated: senSupport is null || ehcp is null || pupils == 0));
     }
 
     private static ParsedSetting? FromSimple(CsvReader csv, int line, List<ImportRowError> errors)
@@ -156,9 +191,10 @@ public static class SettingsImport
         var fsm = Percentage(Field("PercentFsm"), line, "PercentFsm", errors);
         var senSupport = Percentage(Field("PercentSenSupport"), line, "PercentSenSupport", errors);
         var ehcp = Percentage(Field("PercentEhcp"), line, "PercentEhcp", errors);
+        var estimated = Field("PercentSenSupport").Length == 0 || Field("PercentEhcp").Length == 0;
         return errors.Count > 0
             ? null
-            : new ParsedSetting(line, urn, new SettingDetails(Field("Name"), phase, Field("Locality"), inArea, pupils, fsm, senSupport, ehcp, Field("Postcode") is { Length: > 0 } p ? p : null, open));
+            : new ParsedSetting(line, urn, new SettingDetails(Field("Name"), phase, Field("Locality"), inArea, pupils, fsm, senSupport, ehcp, Field("Postcode") is { Length: > 0 } p ? p : null, open, estimated));
     }
 
     /// <summary>GIAS phase names, then the establishment type, then the statutory age range.</summary>
@@ -279,5 +315,26 @@ public static class SettingsImporter
         }
 
         return new ImportOptions(laCodes, localities);
+    }
+}
+
+/// <summary>What every imported row is checked for before its fields are read.</summary>
+public static class ImportCells
+{
+    /// <summary>One error per cell holding a control character (a NUL byte cannot be stored), named by its column.</summary>
+    public static List<ImportRowError> WithControlCharacters(CsvReader csv, int line)
+    {
+        var errors = new List<ImportRowError>();
+        var record = csv.Parser.Record ?? [];
+        for (var i = 0; i < record.Length; i++)
+        {
+            if (Hosting.ControlCharacters.In(record[i], allowLineBreaks: false))
+            {
+                var column = csv.HeaderRecord is { } header && i < header.Length ? header[i] : $"column {i + 1}";
+                errors.Add(new ImportRowError(line, column, Hosting.ControlCharacters.Message));
+            }
+        }
+
+        return errors;
     }
 }
