@@ -15,10 +15,10 @@ root.Subcommands.Add(migrate);
 
 var role = new Option<string>("--role") { Description = $"One of: {string.Join(", ", Roles.All)}.", Required = true };
 role.AcceptOnlyFromAmong([.. Roles.All]);
-var tenant = new Option<string>("--tenant") { Description = "The local area (tenant) id.", Required = true };
-var urns = new Option<string[]>("--urn") { Description = "A setting URN the SENCO speaks for (repeatable).", AllowMultipleArgumentsPerToken = true };
-var practitioner = new Option<string?>("--practitioner") { Description = "The practitioner id, for the practitioner role." };
-var subject = new Option<string>("--subject") { Description = "The user's id (no names).", DefaultValueFactory = _ => "dev-user" };
+var tenant = new Option<string>("--tenant") { Description = "The local area (tenant) id.", Required = true }.RefuseOptionLikeValue();
+var urns = new Option<string[]>("--urn") { Description = "A setting URN the SENCO speaks for (repeatable; several may follow one --urn, up to the next option).", AllowMultipleArgumentsPerToken = false };
+var practitioner = new Option<string?>("--practitioner") { Description = "The practitioner id, for the practitioner role." }.RefuseOptionLikeValue();
+var subject = new Option<string>("--subject") { Description = "The user's id (no names).", DefaultValueFactory = _ => "dev-user" }.RefuseOptionLikeValue();
 var hours = new Option<int>("--hours") { Description = "Lifetime in hours.", DefaultValueFactory = _ => 8 };
 var token = new Command("token", "Mint a signed development token for the embedded default (not used when Auth:Authority is set).")
 {
@@ -32,7 +32,7 @@ token.SetAction(parse => Commands.Token(
 root.Subcommands.Add(token);
 
 var letters = new Command("dead-letters", "List, replay or discard messages that failed for good.");
-var letterTenant = new Option<string?>("--tenant") { Description = "Only this local area." };
+var letterTenant = new Option<string?>("--tenant") { Description = "Only this local area." }.RefuseOptionLikeValue();
 var list = new Command("list", "List dead letters, newest first.") { letterTenant };
 list.TreatUnmatchedTokensAsErrors = false;
 list.SetAction((parse, cancellationToken) => Commands.DeadLettersAsync(parse.UnmatchedTokens.ToArray(), "list", null, parse.GetValue(letterTenant), cancellationToken));
@@ -50,9 +50,9 @@ root.Subcommands.Add(letters);
 
 var import = new Command("import", "Import reference data.");
 var file = new Argument<FileInfo>("file") { Description = "A GIAS establishment extract, or the simple settings CSV (see README)." };
-var importTenant = new Option<string>("--tenant") { Description = "The local area (tenant) the settings belong to.", Required = true };
-var laCodes = new Option<string[]>("--la") { Description = "An LA code of this area (repeatable; adds to Areas:{tenant}:LaCodes). Rows from other LAs are out of area.", AllowMultipleArgumentsPerToken = true };
-var localities = new Option<string[]>("--locality") { Description = "District=Locality (repeatable; adds to Areas:{tenant}:Localities).", AllowMultipleArgumentsPerToken = true };
+var importTenant = new Option<string>("--tenant") { Description = "The local area (tenant) the settings belong to.", Required = true }.RefuseOptionLikeValue();
+var laCodes = new Option<string[]>("--la") { Description = "An LA code of this area (repeatable; adds to Areas:{tenant}:LaCodes). Rows from other LAs are out of area.", AllowMultipleArgumentsPerToken = false };
+var localities = new Option<string[]>("--locality") { Description = "District=Locality (repeatable; adds to Areas:{tenant}:Localities).", AllowMultipleArgumentsPerToken = false };
 var importSettings = new Command("settings", "Import settings; any bad row is reported by line and nothing is imported. Re-importing is idempotent.")
 {
     file, importTenant, laCodes, localities,
@@ -67,7 +67,7 @@ importSettings.SetAction((parse, cancellationToken) => Commands.ImportSettingsAs
     cancellationToken));
 import.Subcommands.Add(importSettings);
 var practitionersFile = new Argument<FileInfo>("file") { Description = $"A CSV with the header {ExpertsAtHand.Service.Features.Practitioners.PractitionersImport.Header} (localities separated by ';')." };
-var practitionersTenant = new Option<string>("--tenant") { Description = "The local area (tenant) the practitioners work in.", Required = true };
+var practitionersTenant = new Option<string>("--tenant") { Description = "The local area (tenant) the practitioners work in.", Required = true }.RefuseOptionLikeValue();
 var importPractitioners = new Command("practitioners", "Import practitioners; any bad row is reported by line and nothing is imported. Re-importing is idempotent.")
 {
     practitionersFile, practitionersTenant,
@@ -108,4 +108,4 @@ root.SetAction((parse, cancellationToken) => Commands.ServeAsync(parse.Unmatched
 
 // The web host handles Ctrl+C and SIGTERM itself and shuts down in order (then the embedded
 // database stops); the command line's own handler would cut that short.
-return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
+return await root.Parse(OptionValues.OneValuePerOption(args, "--urn", "--la", "--locality")).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });

@@ -153,6 +153,22 @@ public sealed class AllocationApiTests
         Assert.Equal(HttpStatusCode.BadRequest, (await commissioner.GetAsync("/api/allocations?setting=100000&from=2026-12-31&to=2026-01-01")).StatusCode);
     }
 
+    [Fact]
+    public async Task Coordinators_maintain_their_teams_capacity_and_settings_leads_cannot()
+    {
+        await using var app = await ServiceApp.StartAsync();
+        await SeedReferenceDataAsync(app);
+        object Ep3(decimal hours) => new { name = "Third EP", discipline = "EducationalPsychology", provider = "LocalAuthorityTeam", localities = new[] { "North" }, weeklyCapacityHours = hours, active = true };
+
+        Assert.Equal(HttpStatusCode.Created, (await app.As("coordinator").PutAsJsonAsync("/api/practitioners/ep-3", Ep3(30))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await app.As("coordinator").PutAsJsonAsync("/api/practitioners/ep-3", Ep3(15))).StatusCode);
+        using var csv = new StringContent("Id,Name,Discipline,Provider,Localities,WeeklyCapacityHours,Active\nep-4,Fourth EP,EducationalPsychology,LocalAuthorityTeam,North,22.5,yes\n", System.Text.Encoding.UTF8, "text/csv");
+        Assert.Equal(HttpStatusCode.OK, (await app.As("coordinator").PostAsync("/api/practitioners/import", csv)).StatusCode);
+        Assert.Equal(15m, (await app.As("coordinator").GetFromJsonAsync<JsonObject>("/api/practitioners/ep-3"))!["weeklyCapacityHours"]!.GetValue<decimal>());
+        Assert.Equal(HttpStatusCode.Forbidden, (await app.As("senco", urn: Urn).PutAsJsonAsync("/api/practitioners/ep-3", Ep3(40))).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await app.As("commissioner").PutAsJsonAsync("/api/practitioners/ep-3", Ep3(40))).StatusCode);
+    }
+
     /// <summary>What the practitioner's allocations hold this week, as capacity and fair-share figures count it.</summary>
     private static Task<decimal> HeldHoursAsync(ServiceApp app, string practitioner = Ep) => app.Database.ScalarAsync<decimal>(
         $"SELECT coalesce(sum({ExpertsAtHand.Service.Features.Requests.AllocationTime.HeldHours}), 0) FROM rm_allocations a WHERE practitioner_id = $1", practitioner);

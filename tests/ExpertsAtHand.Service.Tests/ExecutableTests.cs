@@ -33,6 +33,73 @@ public sealed class ExecutableTests : IDisposable
         Assert.False(IsAlive(secondServer), "SIGTERM must stop the embedded PostgreSQL too");
     }
 
+    [Fact]
+    public async Task A_configuration_override_after_a_repeatable_option_is_configuration_not_a_claim()
+    {
+        var key = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("a test signing key of thirty-two bytes!!"));
+        var (exit, output, _) = await RunVerbAsync("token", "--role", "senco", "--tenant", "demo", "--urn", "990076", "990077", $"--Auth:SigningKey={key}");
+
+        Assert.Equal(0, exit);
+        var parts = output.Trim().Split('.');
+        var payload = System.Text.Json.Nodes.JsonNode.Parse(Base64Url(parts[1]))!;
+        Assert.Equal(["990076", "990077"], payload["urn"]!.AsArray().Select(u => u!.GetValue<string>()));
+        // Signed with the key the override named, not the default one.
+        using var hmac = new System.Security.Cryptography.HMACSHA256(Convert.FromBase64String(key));
+        var signature = hmac.ComputeHash(System.Text.Encoding.ASCII.GetBytes($"{parts[0]}.{parts[1]}"));
+        Assert.Equal(Convert.ToBase64String(signature).TrimEnd('=').Replace('+', '-').Replace('/', '_'), parts[2]);
+
+        var (missing, _, error) = await RunVerbAsync("token", "--role", "senco", "--tenant", "--urn", "990076");
+        Assert.NotEqual(0, missing);
+        Assert.Contains("--tenant", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Practitioners_import_from_the_command_line_while_the_service_runs_on_the_embedded_database()
+    {
+        var port = FreePort();
+        using var service = StartService(port);
+        await WaitUntilReadyAsync(service, port);
+        var csv = Path.Combine(_dataFolder + "-files", "team.csv");
+        Directory.CreateDirectory(Path.GetDirectoryName(csv)!);
+        await File.WriteAllTextAsync(csv, "Id,Name,Discipline,Provider,Localities,WeeklyCapacityHours,Active\nep-new,New EP,EducationalPsychology,LocalAuthorityTeam,Riverside,22.5,yes\n");
+
+        var (exit, output, error) = await RunVerbAsync("import", "practitioners", csv, "--tenant", "demo");
+
+        Assert.True(exit == 0, $"exit {exit}: {output} {error}");
+        var (_, token, _) = await RunVerbAsync("token", "--role", "coordinator", "--tenant", "demo");
+        using var client = new HttpClient();
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token.Trim());
+        var imported = await client.GetAsync($"http://127.0.0.1:{port}/api/practitioners/ep-new");
+        Assert.Equal(HttpStatusCode.OK, imported.StatusCode);
+        Signal(service.Id, 15);
+        await service.WaitForExitAsync();
+    }
+
+    private async Task<(int Exit, string Output, string Error)> RunVerbAsync(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "ExpertsAtHand.Service.dll"));
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment["Postgres__DataDirectory"] = _dataFolder;
+        start.Environment.Remove("ConnectionStrings__Postgres");
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, await output, await error);
+    }
+
+    private static string Base64Url(string value)
+    {
+        var padded = value.Replace('-', '+').Replace('_', '/');
+        padded += new string('=', (4 - (padded.Length % 4)) % 4);
+        return System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(padded));
+    }
+
     private Process StartService(int port)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "ExpertsAtHand.Service.dll");
@@ -110,12 +177,15 @@ public sealed class ExecutableTests : IDisposable
 
     public void Dispose()
     {
-        try
+        foreach (var folder in new[] { _dataFolder, _dataFolder + "-files" })
         {
-            Directory.Delete(_dataFolder, recursive: true);
-        }
-        catch (DirectoryNotFoundException)
-        {
+            try
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+            catch (DirectoryNotFoundException)
+            {
+            }
         }
     }
 }

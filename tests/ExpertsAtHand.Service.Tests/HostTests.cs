@@ -49,6 +49,43 @@ public sealed class HostTests
     /// Set EAH_UPDATE_CONTRACTS=1 to rewrite it after an intended change, and review the diff.
     /// </summary>
     [Fact]
+    public async Task Every_operation_documents_a_success_with_its_schema_and_the_client_errors_it_can_give()
+    {
+        await using var service = await ServiceApp.StartAsync();
+        var document = JsonNode.Parse(await service.Client.GetStringAsync("/openapi/v1.json"))!;
+
+        var problems = new List<string>();
+        foreach (var (path, item) in document["paths"]!.AsObject())
+        {
+            foreach (var (method, operation) in item!.AsObject())
+            {
+                var responses = operation!["responses"]!.AsObject();
+                var successes = responses.Where(r => r.Key.StartsWith('2')).ToList();
+                if (successes.Count == 0)
+                {
+                    problems.Add($"{method} {path}: no 2xx");
+                }
+
+                problems.AddRange(successes.Where(r => r.Key != "204" && r.Value!["content"]?.AsObject().Any(c => c.Value!["schema"] is not null) != true)
+                    .Select(r => $"{method} {path}: {r.Key} without a schema"));
+                if (!responses.Any(r => r.Key.StartsWith('4')))
+                {
+                    problems.Add($"{method} {path}: no 4xx");
+                }
+
+                if (operation["tags"] is null)
+                {
+                    problems.Add($"{method} {path}: no tag");
+                }
+            }
+        }
+
+        Assert.Empty(problems);
+        Assert.All(document["tags"]!.AsArray(), tag => Assert.False(string.IsNullOrWhiteSpace(tag!["description"]?.GetValue<string>())));
+        Assert.Equal("/", document["servers"]![0]!["url"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task The_served_OpenAPI_document_matches_contracts_openapi_json()
     {
         await using var service = await ServiceApp.StartAsync();

@@ -82,6 +82,35 @@ public sealed partial class EmbeddedPostgres : IAsyncDisposable, IDisposable
         Database = database,
     }.ConnectionString;
 
+    /// <summary>
+    /// The connection string of a cluster in <paramref name="dataDirectory"/> that a live instance of
+    /// the service is running, or null: a command-line verb that can work alongside the service (an
+    /// import) uses that server rather than refusing because the folder is in use.
+    /// </summary>
+    public static string? RunningServerConnectionString(string dataDirectory, string database)
+    {
+        var pidFile = Path.Combine(Path.GetFullPath(dataDirectory), "postmaster.pid");
+        string[] lines;
+        try
+        {
+            lines = File.Exists(pidFile) ? File.ReadAllLines(pidFile) : [];
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+
+        // postmaster.pid: the server's pid, data folder, start time, port, socket folder, listen address, …
+        if (lines.Length < 4 || !int.TryParse(lines[0], out var pid) || !IsPostgresProcess(pid)
+            || !int.TryParse(lines[3], NumberStyles.None, CultureInfo.InvariantCulture, out var port)
+            || ParentOf(pid) is not (> 1 and var parent) || !IsOurKindOfProcess(parent))
+        {
+            return null;
+        }
+
+        return new NpgsqlConnectionStringBuilder { Host = "127.0.0.1", Port = port, Username = Superuser, Database = database }.ConnectionString;
+    }
+
     public static async Task<EmbeddedPostgres> StartAsync(EmbeddedPostgresOptions options, ILogger? logger = null, CancellationToken cancellationToken = default)
     {
         logger ??= NullLogger.Instance;

@@ -90,7 +90,7 @@ internal static partial class Commands
                 default:
                     return Report(await letters.DiscardAsync(id!.Value, null, cancellationToken).ConfigureAwait(false), $"Discarded {id}.", id!.Value);
             }
-        }, cancellationToken);
+        }, cancellationToken, shareRunning: true);
 
     public static async Task<int> ImportSettingsAsync(string[] args, FileInfo file, string tenant, string[] laCodes, string[] localities, CancellationToken cancellationToken)
     {
@@ -168,7 +168,7 @@ internal static partial class Commands
             }).ConfigureAwait(false);
             AnsiConsole.MarkupLine($"[green]{report!.Registered}[/] registered, [yellow]{report.Changed}[/] changed, {report.Unchanged} unchanged.");
             return 0;
-        }, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken, shareRunning: true).ConfigureAwait(false);
     }
 
     public static async Task<int> RebuildAsync(string[] args, string name, CancellationToken cancellationToken)
@@ -242,13 +242,13 @@ internal static partial class Commands
     /// The database (the configured server, or the embedded one) for one verb. Failing to get one, or a
     /// migration edited after it was applied, is one clear line and exit code 2.
     /// </summary>
-    private static async Task<int> WithDatabaseAsync(IConfigurationRoot configuration, string category, Func<DatabaseLease, ILoggerFactory, ILogger, Task<int>> work, CancellationToken cancellationToken)
+    private static async Task<int> WithDatabaseAsync(IConfigurationRoot configuration, string category, Func<DatabaseLease, ILoggerFactory, ILogger, Task<int>> work, CancellationToken cancellationToken, bool shareRunning = false)
     {
         using var loggers = BootstrapLoggers();
         var logger = loggers.CreateLogger(category);
         try
         {
-            await using var database = await DatabaseLease.AcquireAsync(configuration, logger, cancellationToken).ConfigureAwait(false);
+            await using var database = await DatabaseLease.AcquireAsync(configuration, logger, cancellationToken, shareRunning).ConfigureAwait(false);
             return await work(database, loggers, logger).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is PostgresBinariesNotFoundException or EmbeddedPostgresStartException or MigrationChangedException)

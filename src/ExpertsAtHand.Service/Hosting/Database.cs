@@ -7,8 +7,11 @@ namespace ExpertsAtHand.Service.Hosting;
 /// Where the service's data lives: the configured server, or (with no ConnectionStrings:Postgres)
 /// a private embedded cluster that this lease starts and stops.
 /// </summary>
-public sealed class DatabaseLease : IAsyncDisposable
+public sealed partial class DatabaseLease : IAsyncDisposable
 {
+    [LoggerMessage(Level = LogLevel.Information, Message = "The service is running on {DataDirectory}: working through its database.")]
+    private static partial void LogSharing(ILogger logger, string dataDirectory);
+
     public const string DatabaseName = "experts_at_hand";
 
     private readonly EmbeddedPostgres? _embedded;
@@ -22,7 +25,11 @@ public sealed class DatabaseLease : IAsyncDisposable
     public string ConnectionString { get; }
     public bool IsEmbedded => _embedded is not null;
 
-    public static async Task<DatabaseLease> AcquireAsync(IConfiguration configuration, ILogger logger, CancellationToken cancellationToken)
+    /// <param name="shareRunning">
+    /// For verbs that can work beside a running service (imports, dead letters): when the service is
+    /// running on the embedded folder, use its server instead of refusing that the folder is in use.
+    /// </param>
+    public static async Task<DatabaseLease> AcquireAsync(IConfiguration configuration, ILogger logger, CancellationToken cancellationToken, bool shareRunning = false)
     {
         var configured = configuration.GetConnectionString("Postgres");
         if (!string.IsNullOrWhiteSpace(configured))
@@ -30,10 +37,17 @@ public sealed class DatabaseLease : IAsyncDisposable
             return new DatabaseLease(configured, null);
         }
 
+        var dataDirectory = configuration["Postgres:DataDirectory"] is { Length: > 0 } folder ? folder : EmbeddedPostgresOptions.DefaultDataDirectory();
+        if (shareRunning && EmbeddedPostgres.RunningServerConnectionString(dataDirectory, DatabaseName) is { } running)
+        {
+            LogSharing(logger, dataDirectory);
+            return new DatabaseLease(running, null);
+        }
+
         var embedded = await EmbeddedPostgres.StartAsync(
             new EmbeddedPostgresOptions
             {
-                DataDirectory = configuration["Postgres:DataDirectory"] is { Length: > 0 } folder ? folder : EmbeddedPostgresOptions.DefaultDataDirectory(),
+                DataDirectory = dataDirectory,
                 ServiceAccount = configuration["Postgres:ServiceAccount"],
             },
             logger,

@@ -75,7 +75,11 @@ public static class ServiceHost
             document.Info.Title = "Experts at Hand";
             document.Info.Description = "Triage and case management for a local area's Experts at Hand offer. Authenticate with a bearer token carrying role, tenant and (for SENCOs) urn claims.";
             document.Info.Version = "v1";
-            document.Servers?.Clear(); // the contract must not depend on the host that served it
+            // The contract must not depend on the host that served it: the API is relative to wherever the service runs.
+            document.Servers = [new Microsoft.OpenApi.OpenApiServer { Url = "/", Description = "The service itself: the API and its pages share one origin." }];
+            document.Info.License = new Microsoft.OpenApi.OpenApiLicense { Name = "Proprietary: for the local area partnerships running the service", Identifier = "LicenseRef-Proprietary" };
+            document.Tags = new HashSet<Microsoft.OpenApi.OpenApiTag>(
+                TagDescriptions.Select(t => new Microsoft.OpenApi.OpenApiTag { Name = t.Key, Description = t.Value }));
             document.Components ??= new Microsoft.OpenApi.OpenApiComponents();
             document.Components.SecuritySchemes = new Dictionary<string, Microsoft.OpenApi.IOpenApiSecurityScheme>
             {
@@ -96,6 +100,19 @@ public static class ServiceHost
         AddMessaging(services, builder.Configuration);
         return builder;
     }
+
+    /// <summary>What each group of operations is for, in the users' words.</summary>
+    private static readonly Dictionary<string, string> TagDescriptions = new(StringComparer.Ordinal)
+    {
+        ["Health"] = "Liveness and readiness, for load balancers and service managers.",
+        ["Requests"] = "Requests for support: raised by settings, triaged in one queue, allocated, delivered and closed.",
+        ["Allocations"] = "The allocation engine's suggestions, the explanations of allocations made, and proactive outreach.",
+        ["Clinics"] = "Consultation clinics and training with places settings book; attendance counts as delivered support.",
+        ["Settings"] = "The early years settings, schools and colleges of the local area, with the figures entitlement is drawn from.",
+        ["Practitioners"] = "The practitioners who give the offer's time: their disciplines, localities, weekly hours and absences.",
+        ["Reports"] = "Commissioners' measures: coverage, timeliness, de-escalation, equity, capacity and the quarterly return, live or as of a date.",
+        ["Administration"] = "Operating the service: projection status and messages that failed for good.",
+    };
 
     public static WebApplication Build(WebApplicationBuilder builder)
     {

@@ -8,7 +8,7 @@ public static class DeadLetterEndpoints
 {
     public static IEndpointRouteBuilder MapDeadLetters(this IEndpointRouteBuilder endpoints)
     {
-        var letters = endpoints.MapGroup("/api/admin/dead-letters").WithTags("Administration").RequireAuthorization("member")
+        var letters = endpoints.MapGroup("/api/admin/dead-letters").WithTags("Administration").RequireAuthorization("member").ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
 
         letters.MapGet("/", async (HttpContext http, MessageBus bus, int? limit, CancellationToken cancellationToken) =>
@@ -20,12 +20,12 @@ public static class DeadLetterEndpoints
             .WithName("ListDeadLetters").WithSummary("Messages that failed for good, newest first, with their error.")
             .Produces<IReadOnlyList<DeadLetter>>();
 
-        letters.MapPost("/{id:guid}/replay", async (Guid id, HttpContext http, MessageBus bus, CancellationToken cancellationToken) =>
+        letters.MapPost("/{id:guid}/replay", async (Guid id, HttpContext http, MessageBus bus, TimeProvider clock, CancellationToken cancellationToken) =>
                 Caller.From(http.User) is { } caller && caller.Is(Roles.Administrator)
-                    ? await bus.DeadLetters.ReplayAsync(id, caller.Tenant, cancellationToken).ConfigureAwait(false) ? TypedResults.Accepted((string?)null) : Problems.NotFound("dead letter")
+                    ? await bus.DeadLetters.ReplayAsync(id, caller.Tenant, cancellationToken).ConfigureAwait(false) ? TypedResults.Accepted((string?)null, new ReplayedDeadLetter(id, clock.GetUtcNow())) : Problems.NotFound("dead letter")
                     : (IResult)Problems.Forbidden("Dead letters are for administrators."))
             .WithName("ReplayDeadLetter").WithSummary("Puts the message back in the queue, due now, with a fresh set of attempts.")
-            .Produces(StatusCodes.Status202Accepted).ProducesProblem(StatusCodes.Status404NotFound);
+            .Produces<ReplayedDeadLetter>(StatusCodes.Status202Accepted).ProducesProblem(StatusCodes.Status404NotFound);
 
         letters.MapDelete("/{id:guid}", async (Guid id, HttpContext http, MessageBus bus, CancellationToken cancellationToken) =>
                 Caller.From(http.User) is { } caller && caller.Is(Roles.Administrator)
@@ -36,3 +36,6 @@ public static class DeadLetterEndpoints
         return endpoints;
     }
 }
+
+/// <summary>A dead letter put back in the queue, and when it is due again.</summary>
+public sealed record ReplayedDeadLetter(Guid Id, DateTimeOffset DueAt);

@@ -21,7 +21,7 @@ public static class AllocationEndpoints
 {
     public static IEndpointRouteBuilder MapAllocations(this IEndpointRouteBuilder endpoints)
     {
-        var allocations = endpoints.MapGroup("/api/allocations").WithTags("Allocations").RequireAuthorization("member")
+        var allocations = endpoints.MapGroup("/api/allocations").WithTags("Allocations").RequireAuthorization("member").ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
         allocations.MapGet("/suggestions", SuggestAsync).WithName("AllocationSuggestions")
             .WithSummary("The engine's proposals for the whole queue (or one request): priority, then SLA slack, then the setting furthest below its fair share.")
@@ -33,7 +33,7 @@ public static class AllocationEndpoints
             .WithSummary("Why an allocation was made, in words, with the inputs that ranked it.")
             .Produces<AllocationExplanation>().ProducesProblem(StatusCodes.Status404NotFound);
 
-        endpoints.MapPost("/api/requests/{id:guid}/allocations", AllocateAsync).WithTags("Requests").RequireAuthorization("member")
+        endpoints.MapPost("/api/requests/{id:guid}/allocations", AllocateAsync).WithTags("Requests").RequireAuthorization("member").ProducesProblem(StatusCodes.Status401Unauthorized)
             .WithName("AllocatePractitioner")
             .WithSummary("A coordinator allocates a practitioner of an accepted discipline; choosing other than the engine's suggestion needs an overrideReason.")
             .Produces<RequestView>().ProducesValidationProblem()

@@ -16,7 +16,7 @@ public static class OutreachEndpoints
 {
     public static IEndpointRouteBuilder MapOutreach(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet("/api/outreach", ListAsync).WithTags("Allocations").RequireAuthorization("member")
+        endpoints.MapGet("/api/outreach", ListAsync).WithTags("Allocations").RequireAuthorization("member").ProducesProblem(StatusCodes.Status401Unauthorized)
             .WithName("ProactiveOutreach")
             .WithSummary("High-need settings (top quartile) whose use of their share is below maxUse and that have asked nothing for quietWeeks.")
             .Produces<IReadOnlyList<OutreachCandidate>>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden);

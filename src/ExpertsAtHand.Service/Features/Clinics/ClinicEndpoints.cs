@@ -50,7 +50,7 @@ public static class ClinicEndpoints
 {
     public static IEndpointRouteBuilder MapClinics(this IEndpointRouteBuilder endpoints)
     {
-        var clinics = endpoints.MapGroup("/api/clinics").WithTags("Clinics").RequireAuthorization("member")
+        var clinics = endpoints.MapGroup("/api/clinics").WithTags("Clinics").RequireAuthorization("member").ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
         clinics.MapPost("/", ScheduleAsync).WithName("ScheduleClinic").WithSummary("A coordinator schedules a consultation clinic or training with a number of places.")
             .Produces<ClinicView>(StatusCodes.Status201Created).ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict);

@@ -14,13 +14,15 @@ public static partial class HealthEndpoints
 {
     public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder endpoints)
     {
-        var health = endpoints.MapGroup("/health").WithTags("Health");
+        var health = endpoints.MapGroup("/health").WithTags("Health").ProducesValidationProblem();
         health.MapGet("/live", () => TypedResults.Ok(new HealthReport("live", [])))
             .WithName("Live")
-            .WithSummary("The process is running.");
+            .WithSummary("The process is running.")
+            .Produces<HealthReport>();
         health.MapGet("/ready", ReadyAsync)
             .WithName("Ready")
             .WithSummary("The database is reachable and every schema migration is applied.")
+            .Produces<HealthReport>()
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         return endpoints;
     }

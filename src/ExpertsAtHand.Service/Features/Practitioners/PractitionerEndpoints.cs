@@ -43,23 +43,26 @@ internal sealed class AbsenceValidator : AbstractValidator<AbsenceBody>
     }
 }
 
+/// <summary>A practitioner's recorded absence.</summary>
+public sealed record AbsenceView(Guid AbsenceId, DateOnly From, DateOnly To);
+
 /// <summary>Practitioners: an event stream each, listed from rm_practitioners.</summary>
 public static class PractitionerEndpoints
 {
     public static IEndpointRouteBuilder MapPractitioners(this IEndpointRouteBuilder endpoints)
     {
-        var practitioners = endpoints.MapGroup("/api/practitioners").WithTags("Practitioners").RequireAuthorization("member")
+        var practitioners = endpoints.MapGroup("/api/practitioners").WithTags("Practitioners").RequireAuthorization("member").ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
-        practitioners.MapGet("/", ListAsync).WithName("ListPractitioners").WithSummary("Practitioners in the local area, by discipline and locality.");
-        practitioners.MapGet("/{id}", GetAsync).WithName("GetPractitioner").WithSummary("One practitioner.").ProducesProblem(StatusCodes.Status404NotFound);
+        practitioners.MapGet("/", ListAsync).WithName("ListPractitioners").WithSummary("Practitioners in the local area, by discipline and locality.").Produces<IReadOnlyList<PractitionerView>>();
+        practitioners.MapGet("/{id}", GetAsync).WithName("GetPractitioner").WithSummary("One practitioner, with their ETag.").Produces<PractitionerView>().ProducesProblem(StatusCodes.Status404NotFound);
         practitioners.MapPost("/import", ImportAsync).WithName("ImportPractitioners")
-            .WithSummary("An administrator imports practitioners from CSV (text/csv). Any bad row: 400 listing every bad row by line, nothing imported. Re-importing is idempotent.")
+            .WithSummary("A coordinator or administrator imports practitioners from CSV (text/csv). Any bad row: 400 listing every bad row by line, nothing imported. Re-importing is idempotent.")
             .Accepts<string>("text/csv").Produces<ImportReport>().ProducesValidationProblem();
         practitioners.MapPost("/{id}/absences", AbsentAsync).WithName("RecordAbsence")
             .WithSummary("A coordinator or administrator records days a practitioner is away; allocation suggestions leave those days out of their capacity.")
-            .Produces(StatusCodes.Status201Created).ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
-        practitioners.MapPut("/{id}", PutAsync).WithName("PutPractitioner").WithSummary("An administrator registers a practitioner or changes their details.")
-            .Produces<PractitionerView>(StatusCodes.Status201Created).ProducesValidationProblem().ProducesProblem(StatusCodes.Status412PreconditionFailed);
+            .Produces<AbsenceView>(StatusCodes.Status201Created).ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
+        practitioners.MapPut("/{id}", PutAsync).WithName("PutPractitioner").WithSummary("A coordinator or administrator registers a practitioner or changes their details (weekly hours, localities, active).")
+            .Produces<PractitionerView>().Produces<PractitionerView>(StatusCodes.Status201Created).ProducesValidationProblem().ProducesProblem(StatusCodes.Status412PreconditionFailed);
         return endpoints;
     }
 
@@ -90,15 +93,16 @@ public static class PractitionerEndpoints
         var current = await session.AggregateStreamAsync(stream, PractitionerState.Initial, PractitionerDecider.Evolve, cancellationToken).ConfigureAwait(false);
         session.Append(PractitionerDecider.StreamType, stream, current.Version, absence);
         await session.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-        return TypedResults.Created($"/api/practitioners/{id}", new { absence.AbsenceId, absence.From, absence.To });
+        return TypedResults.Created($"/api/practitioners/{id}", new AbsenceView(absence.AbsenceId, absence.From, absence.To));
     }
 
     private static async Task<IResult> ImportAsync(HttpContext http, EventStore.EventStore store, TimeProvider clock, CancellationToken cancellationToken)
     {
         var caller = Caller.From(http.User)!;
-        if (!caller.Is(Roles.Administrator))
+        if (!caller.Is(Roles.Coordinator, Roles.Administrator))
         {
-            return Problems.Forbidden("Practitioners are maintained by administrators.");
+            // Coordinators manage their team's capacity day to day (hours, localities, who is active).
+            return Problems.Forbidden("Practitioners are maintained by coordinators and administrators.");
         }
 
         using var body = new MemoryStream();
@@ -116,9 +120,10 @@ public static class PractitionerEndpoints
     private static async Task<IResult> PutAsync(string id, [FromBody] PractitionerBody? body, HttpContext http, IValidator<PractitionerBody> validator, EventStore.EventStore store, NpgsqlDataSource dataSource, TimeProvider clock, CancellationToken cancellationToken)
     {
         var caller = Caller.From(http.User)!;
-        if (!caller.Is(Roles.Administrator))
+        if (!caller.Is(Roles.Coordinator, Roles.Administrator))
         {
-            return Problems.Forbidden("Practitioners are maintained by administrators.");
+            // Coordinators manage their team's capacity day to day (hours, localities, who is active).
+            return Problems.Forbidden("Practitioners are maintained by coordinators and administrators.");
         }
 
         if (!System.Text.RegularExpressions.Regex.IsMatch(id, "^[A-Za-z0-9-]{1,64}$"))

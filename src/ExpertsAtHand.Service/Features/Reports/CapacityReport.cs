@@ -34,7 +34,7 @@ public static class CapacityEndpoints
 {
     public static IEndpointRouteBuilder MapCapacity(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet("/api/reports/capacity", ReportAsync).WithTags("Reports").RequireAuthorization("member")
+        endpoints.MapGet("/api/reports/capacity", ReportAsync).WithTags("Reports").RequireAuthorization("member").ProducesProblem(StatusCodes.Status401Unauthorized)
             .WithName("CapacityReport")
             .WithSummary("Capacity and backlog by week and discipline: received, awaiting triage, awaiting first contact, the oldest wait, practitioner hours available and delivered; filter by locality, phase, discipline; asOf answers from the log as it stood at the end of that day.")
             .Produces<CapacityReport>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden);

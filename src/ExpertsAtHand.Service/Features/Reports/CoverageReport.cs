@@ -13,7 +13,7 @@ public static class CoverageEndpoints
 {
     public static IEndpointRouteBuilder MapCoverage(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet("/api/reports/coverage", ReportAsync).WithTags("Reports").RequireAuthorization("member")
+        endpoints.MapGet("/api/reports/coverage", ReportAsync).WithTags("Reports").RequireAuthorization("member").ProducesProblem(StatusCodes.Status401Unauthorized)
             .WithName("CoverageReport")
             .WithSummary("Coverage by locality and phase: settings supported ÷ settings in scope, and hours delivered ÷ pro-rata entitlement; filter by locality, phase, discipline; asOf answers from the log as it stood at the end of that day.")
             .Produces<CoverageReport>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden);

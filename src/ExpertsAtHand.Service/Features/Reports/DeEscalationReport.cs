@@ -22,7 +22,7 @@ public static class DeEscalationEndpoints
 {
     public static IEndpointRouteBuilder MapDeEscalation(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet("/api/reports/de-escalation", ReportAsync).WithTags("Reports").RequireAuthorization("member")
+        endpoints.MapGet("/api/reports/de-escalation", ReportAsync).WithTags("Reports").RequireAuthorization("member").ProducesProblem(StatusCodes.Status401Unauthorized)
             .WithName("DeEscalationReport")
             .WithSummary("De-escalation and escalation rates over requests closed in the period (withdrawn excluded), the repeat rate, and children supported without an EHC plan; filter by locality, phase, discipline; asOf answers from the log as it stood at the end of that day.")
             .Produces<DeEscalationReport>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden);

@@ -24,7 +24,7 @@ public static class EquityEndpoints
 {
     public static IEndpointRouteBuilder MapEquity(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet("/api/reports/equity", ReportAsync).WithTags("Reports").RequireAuthorization("member")
+        endpoints.MapGet("/api/reports/equity", ReportAsync).WithTags("Reports").RequireAuthorization("member").ProducesProblem(StatusCodes.Status401Unauthorized)
             .WithName("EquityReport")
             .WithSummary("Who gets the offer's time: per-setting hours ÷ entitlement, the top 10% share, coverage by need quartile, and under-served high-need settings (below underServedBelow of their share, default 0.5); filter by locality, phase, discipline; asOf answers from the log as it stood at the end of that day.")
             .Produces<EquityReport>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden);

@@ -34,7 +34,7 @@ public static class QuarterlyReturnEndpoints
 {
     public static IEndpointRouteBuilder MapQuarterlyReturn(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet("/api/reports/quarterly-return", ReturnAsync).WithTags("Reports").RequireAuthorization("member")
+        endpoints.MapGet("/api/reports/quarterly-return", ReturnAsync).WithTags("Reports").RequireAuthorization("member").ProducesProblem(StatusCodes.Status401Unauthorized)
             .WithName("QuarterlyReturn")
             .WithSummary("The quarter's coverage, timeliness and de-escalation as JSON or CSV (format=csv), small counts suppressed (suppression=default: 1–4 as c; nhs: 1–7 as c, others to the nearest 5); asOf gives the return as the log stood at the end of that day.")
             .Produces<QuarterlyReturnDocument>().Produces<string>(StatusCodes.Status200OK, "text/csv").ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden);

@@ -30,7 +30,7 @@ public static class TimelinessEndpoints
 
     public static IEndpointRouteBuilder MapReports(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet("/api/reports/timeliness", TimelinessAsync).WithTags("Reports").RequireAuthorization("member")
+        endpoints.MapGet("/api/reports/timeliness", TimelinessAsync).WithTags("Reports").RequireAuthorization("member").ProducesProblem(StatusCodes.Status401Unauthorized)
             .WithName("TimelinessReport")
             .WithSummary("Time to triage and to first contact in working days: median, 90th percentile, share within the standard; groupBy locality, phase, discipline, priority or provider; filter by locality, phase, discipline, priority; asOf answers from the log as it stood at the end of that day.")
             .Produces<TimelinessReport>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden);
@@ -40,7 +40,7 @@ public static class TimelinessEndpoints
                     : (IResult)Problems.Forbidden("Projection status is for administrators."))
             .WithTags("Administration").RequireAuthorization("member")
             .WithName("ProjectionStatus").WithSummary("Each async projection's position in the event log and how far it lags.")
-            .Produces<IReadOnlyList<ProjectionStatus>>().ProducesProblem(StatusCodes.Status403Forbidden);
+            .Produces<IReadOnlyList<ProjectionStatus>>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
         return endpoints;
     }
 

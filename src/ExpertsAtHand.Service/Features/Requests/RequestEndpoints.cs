@@ -12,7 +12,7 @@ public static class RequestEndpoints
 {
     public static IEndpointRouteBuilder MapRequests(this IEndpointRouteBuilder endpoints)
     {
-        var requests = endpoints.MapGroup("/api/requests").WithTags("Requests").RequireAuthorization("member")
+        var requests = endpoints.MapGroup("/api/requests").WithTags("Requests").RequireAuthorization("member").ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
 
         requests.MapPost("/", RaiseAsync).WithName("RaiseRequest").WithSummary("A SENCO (or a coordinator for them) raises a request for support.")
@@ -48,7 +48,7 @@ public static class RequestEndpoints
 
         endpoints.MapGet("/api/triage-queue", QueueAsync).WithTags("Requests").RequireAuthorization("member")
             .WithName("TriageQueue").WithSummary("Everything awaiting triage: urgent first, then least time left against the standard.")
-            .Produces<IReadOnlyList<QueueEntry>>().ProducesProblem(StatusCodes.Status403Forbidden);
+            .Produces<IReadOnlyList<QueueEntry>>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
         return endpoints;
     }
 

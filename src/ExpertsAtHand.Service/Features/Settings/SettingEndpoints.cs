@@ -47,15 +47,15 @@ public static class SettingEndpoints
 {
     public static IEndpointRouteBuilder MapSettings(this IEndpointRouteBuilder endpoints)
     {
-        var settings = endpoints.MapGroup("/api/settings").WithTags("Settings").RequireAuthorization("member")
+        var settings = endpoints.MapGroup("/api/settings").WithTags("Settings").RequireAuthorization("member").ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
-        settings.MapGet("/", ListAsync).WithName("ListSettings").WithSummary("Settings in the local area, by locality and phase.");
-        settings.MapGet("/{urn}", GetAsync).WithName("GetSetting").WithSummary("One setting.").ProducesProblem(StatusCodes.Status404NotFound);
+        settings.MapGet("/", ListAsync).WithName("ListSettings").WithSummary("Settings in the local area, by locality and phase.").Produces<IReadOnlyList<SettingView>>();
+        settings.MapGet("/{urn}", GetAsync).WithName("GetSetting").WithSummary("One setting, with its ETag.").Produces<SettingView>().ProducesProblem(StatusCodes.Status404NotFound);
         settings.MapPost("/import", ImportAsync).WithName("ImportSettings")
             .WithSummary("An administrator imports a GIAS extract or the simple settings CSV (text/csv). Any bad row: 400 listing every bad row by line, nothing imported. Re-importing is idempotent.")
             .Accepts<string>("text/csv").Produces<ImportReport>().ProducesValidationProblem();
         settings.MapPut("/{urn}", PutAsync).WithName("PutSetting").WithSummary("An administrator registers a setting or changes its details; unchanged details record nothing.")
-            .Produces<SettingView>(StatusCodes.Status201Created).ProducesValidationProblem().ProducesProblem(StatusCodes.Status412PreconditionFailed);
+            .Produces<SettingView>().Produces<SettingView>(StatusCodes.Status201Created).ProducesValidationProblem().ProducesProblem(StatusCodes.Status412PreconditionFailed);
         return endpoints;
     }
 
