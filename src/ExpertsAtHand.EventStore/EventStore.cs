@@ -26,6 +26,21 @@ public sealed class EventStore(NpgsqlDataSource dataSource, EventStoreOptions op
     public EventStoreOptions Options { get; } = options;
     public TypeRegistry Types => Options.Types;
 
+    /// <summary>
+    /// The same store recording time by another clock: for writing a history as it happened (the demo
+    /// area's term), where each event must carry the moment it stands for.
+    /// </summary>
+    public EventStore WithClock(TimeProvider clock)
+    {
+        var options = new EventStoreOptions { Types = Options.Types, Clock = clock };
+        foreach (var projection in Options.InlineProjections)
+        {
+            options.InlineProjections.Add(projection);
+        }
+
+        return new EventStore(DataSource, options);
+    }
+
     public EventSession OpenSession(string tenantId, EventMetadata? metadata = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(tenantId);

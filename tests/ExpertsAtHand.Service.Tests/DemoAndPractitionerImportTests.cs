@@ -50,6 +50,39 @@ public sealed class DemoAndPractitionerImportTests
     }
 
     [Fact]
+    public async Task The_demo_term_is_recorded_when_it_happened_so_as_of_answers_show_the_area_growing()
+    {
+        var now = new DateTimeOffset(2026, 12, 10, 12, 0, 0, TimeSpan.Zero);
+        await using var app = await ServiceApp.StartAsync(now);
+        await DemoArea.SeedIfEmptyAsync(
+            app.Services.GetRequiredService<EventStore.EventStore>(),
+            app.Services.GetRequiredService<MessageBus>(),
+            app.Services.GetRequiredService<NpgsqlDataSource>(),
+            app.Services.GetRequiredService<RequestRulesCatalog>(),
+            app.Clock,
+            CancellationToken.None);
+        await app.CatchUpProjectionsAsync();
+
+        // Recorded across the term, never after now, and in the order the log commits them.
+        var first = await app.Database.ScalarAsync<DateTime>("SELECT min(recorded_at) FROM eah_events WHERE tenant_id = 'demo'");
+        var last = await app.Database.ScalarAsync<DateTime>("SELECT max(recorded_at) FROM eah_events WHERE tenant_id = 'demo'");
+        Assert.True(now.UtcDateTime - first > TimeSpan.FromDays(80), $"first event recorded {first:u}");
+        Assert.True(last <= now.UtcDateTime, $"last event recorded {last:u}");
+        Assert.Equal(0L, await app.Database.ScalarAsync<long>(
+            "SELECT count(*) FROM (SELECT recorded_at < lag(recorded_at) OVER (ORDER BY seq) AS backwards FROM eah_events WHERE tenant_id = 'demo') x WHERE backwards"));
+        Assert.True(await app.Database.ScalarAsync<long>("SELECT count(*) FROM eah_events WHERE tenant_id = 'demo' AND event_type IN ('sla-at-risk', 'sla-breached') AND recorded_at < $1", now.AddDays(-7)) > 0,
+            "clocks that ran out during the term were recorded when they did");
+
+        using var commissioner = app.As("commissioner", tenant: DemoArea.Tenant);
+        long Supported(JsonObject report) => report["total"]!["settingsSupported"]!.GetValue<long>();
+        var live = (await commissioner.GetFromJsonAsync<JsonObject>("/api/reports/coverage?from=2026-09-01&to=2026-12-10"))!;
+        var midTerm = (await commissioner.GetFromJsonAsync<JsonObject>("/api/reports/coverage?from=2026-09-01&to=2026-12-10&asOf=2026-10-25"))!;
+        var beforeAnything = (await commissioner.GetFromJsonAsync<JsonObject>("/api/reports/coverage?from=2026-09-01&to=2026-12-10&asOf=2026-09-01"))!;
+        Assert.InRange(Supported(midTerm), 1, Supported(live) - 1);
+        Assert.Equal(0, Supported(beforeAnything));
+    }
+
+    [Fact]
     public async Task Practitioners_import_from_csv_all_or_nothing_and_idempotently()
     {
         await using var app = await ServiceApp.StartAsync();

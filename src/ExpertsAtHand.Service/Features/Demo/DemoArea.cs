@@ -34,20 +34,32 @@ public static class DemoArea
 
         var random = new Random(20260901); // the same area on every machine
         var now = clock.GetUtcNow();
+        var area = rules.For(Tenant);
+        var termStart = now.AddDays(-84);
+
+        // Every event is recorded when it happened in the story, in the order it happened across all
+        // streams, so an as-of answer for any day of the term shows the area as it stood that day.
+        var storyClock = new StoryClock(termStart);
+        var story = new Story(store.WithClock(storyClock), bus, area, storyClock, now);
+        var registeredAt = area.StartOf(area.LocalDate(termStart).AddDays(-1)).AddHours(9);
         var settings = Settings(random);
-        foreach (var (urn, details) in settings)
-        {
-            await SettingEndpoints.RegisterAsync(store, Tenant, "system:demo", urn, details, now, null, cancellationToken).ConfigureAwait(false);
-        }
-
         var practitioners = Practitioners();
-        foreach (var (id, details) in practitioners)
+        story.At(registeredAt, async s =>
         {
-            await PractitionerEndpoints.RegisterAsync(store, Tenant, "system:demo", id, details, now, null, cancellationToken).ConfigureAwait(false);
-        }
+            foreach (var (urn, details) in settings)
+            {
+                await SettingEndpoints.RegisterAsync(s, Tenant, "system:demo", urn, details, registeredAt, null, cancellationToken).ConfigureAwait(false);
+            }
 
-        await RequestsAsync(store, bus, rules.For(Tenant), settings, practitioners, random, now, cancellationToken).ConfigureAwait(false);
-        await ClinicsAsync(store, rules.For(Tenant), settings, now, cancellationToken).ConfigureAwait(false);
+            foreach (var (id, details) in practitioners)
+            {
+                await PractitionerEndpoints.RegisterAsync(s, Tenant, "system:demo", id, details, registeredAt, null, cancellationToken).ConfigureAwait(false);
+            }
+        });
+
+        Requests(story, settings, practitioners, random, now, termStart, area);
+        Clinics(story, area, settings, now);
+        await story.PlayAsync(cancellationToken).ConfigureAwait(false);
         return true;
     }
 
@@ -110,11 +122,10 @@ public static class DemoArea
         return practitioners;
     }
 
-    private static async Task RequestsAsync(EventStore.EventStore store, MessageBus bus, RequestRules rules, List<(string Urn, SettingDetails Details)> settings, List<(string Id, PractitionerDetails Details)> practitioners, Random random, DateTimeOffset now, CancellationToken cancellationToken)
+    private static void Requests(Story story, List<(string Urn, SettingDetails Details)> settings, List<(string Id, PractitionerDetails Details)> practitioners, Random random, DateTimeOffset now, DateTimeOffset termStart, RequestRules rules)
     {
         // A quarter of settings ask three times as often: the pattern equitable allocation must resist.
         var eager = settings.Where((_, i) => i % 4 == 0).ToList();
-        var termStart = now.AddDays(-84);
         string[] outcomes = ["Closed", "Closed", "Closed", "Closed", "InProgress", "InProgress", "InProgress", "Allocated", "Allocated", "AwaitingAllocation", "AwaitingTriage", "AwaitingTriage", "AwaitingInformation", "Routed", "Declined", "Withdrawn", "Reopened"];
         for (var n = 0; n < 140; n++)
         {
@@ -183,12 +194,12 @@ public static class DemoArea
                     break;
             }
 
-            await AppendAsync(store, bus, rules, commands.Where(c => c.At <= now).ToList(), cancellationToken).ConfigureAwait(false);
+            story.Request([.. commands.Where(c => c.At <= now)]);
         }
     }
 
     /// <summary>A clinic three weeks ago with its attendance, and two to come with some places booked.</summary>
-    private static async Task ClinicsAsync(EventStore.EventStore store, RequestRules rules, List<(string Urn, SettingDetails Details)> settings, DateTimeOffset now, CancellationToken cancellationToken)
+    private static void Clinics(Story story, RequestRules rules, List<(string Urn, SettingDetails Details)> settings, DateTimeOffset now)
     {
         var today = rules.LocalDate(now);
         var plans = new (string Title, Domain.Clinics.ClinicKind Kind, Discipline Discipline, string Practitioner, int DaysAhead, int Booked, bool Held)[]
@@ -200,57 +211,31 @@ public static class DemoArea
         foreach (var (plan, index) in plans.Select((p, i) => (p, i)))
         {
             var id = Guid.CreateVersion7(now.AddMinutes(index));
+            // Clinics fall on working days, as scheduling requires.
             var date = today.AddDays(plan.DaysAhead);
-            var scheduledOn = plan.Held ? date.AddDays(-14) : today;
-            var at = rules.StartOf(scheduledOn).AddHours(9);
-            var bookers = settings.Where(s => s.Details.Locality == Localities[index] && s.Details.Phase != Phase.FurtherEducation).Take(plan.Booked).Select(s => s.Urn).ToList();
-            var commands = new List<(Domain.Clinics.ClinicCommand Command, DateOnly Today)>
+            while (!rules.Calendar.IsWorkingDay(date))
             {
-                (new Domain.Clinics.ScheduleClinic(id, plan.Kind, plan.Title, plan.Discipline, plan.Practitioner, date, 3m, 8, Localities[index], "coordinator:demo", at), scheduledOn),
+                date = date.AddDays(1);
+            }
+
+            var scheduledOn = plan.Held ? date.AddDays(-14) : today.AddDays(-7);
+            var at = Earlier(rules.StartOf(scheduledOn).AddHours(9), now);
+            var bookers = settings.Where(s => s.Details.Locality == Localities[index] && s.Details.Phase != Phase.FurtherEducation).Take(plan.Booked).Select(s => s.Urn).ToList();
+            var commands = new List<Domain.Clinics.ClinicCommand>
+            {
+                new Domain.Clinics.ScheduleClinic(id, plan.Kind, plan.Title, plan.Discipline, plan.Practitioner, date, 3m, 8, Localities[index], "coordinator:demo", at),
             };
-            commands.AddRange(bookers.Select(urn => ((Domain.Clinics.ClinicCommand)new Domain.Clinics.BookPlace(urn, "senco:demo", at), scheduledOn)));
+            commands.AddRange(bookers.Select((urn, i) => (Domain.Clinics.ClinicCommand)new Domain.Clinics.BookPlace(urn, "senco:demo", Earlier(at.AddHours(1 + i), now))));
             if (plan.Held)
             {
-                commands.Add((new Domain.Clinics.RecordAttendance([.. bookers.Take(4)], $"practitioner:{plan.Practitioner}", rules.StartOf(date).AddHours(16)), date));
+                commands.Add(new Domain.Clinics.RecordAttendance([.. bookers.Take(4)], $"practitioner:{plan.Practitioner}", Earlier(rules.StartOf(date).AddHours(16), now)));
             }
 
-            var state = Domain.Clinics.ClinicState.Initial;
-            var events = new List<object>();
-            foreach (var (command, day) in commands)
-            {
-                var decision = Domain.Clinics.ClinicDecider.Decide(command, state, day);
-                events.AddRange(decision.Events);
-                state = decision.Events.Aggregate(state, Domain.Clinics.ClinicDecider.Evolve);
-            }
-
-            await using var session = store.OpenSession(Tenant, new EventMetadata(null, null, "system:demo"));
-            session.Append(Domain.Clinics.ClinicDecider.StreamType, id, 0, [.. events]);
-            await session.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            story.Clinic(id, commands);
         }
     }
 
-    private static async Task AppendAsync(EventStore.EventStore store, MessageBus bus, RequestRules rules, List<RequestCommand> commands, CancellationToken cancellationToken)
-    {
-        var raise = (RaiseRequest)commands[0];
-        var state = RequestState.Initial;
-        var events = new List<object>();
-        foreach (var command in commands)
-        {
-            var decision = RequestDecider.Decide(command, state, rules);
-            if (decision.IsRejected)
-            {
-                break; // a date that does not fit (a contact before acceptance): keep what came before
-            }
-
-            events.AddRange(decision.Events);
-            state = decision.Events.Aggregate(state, RequestDecider.Evolve);
-        }
-
-        await using var session = store.OpenSession(Tenant, new EventMetadata(null, null, "system:demo"));
-        session.Append(RequestEventTypes.StreamType, raise.RequestId, 0, [.. events]);
-        SlaScheduling.ScheduleNewChecks(bus.OutboxFor(session), raise.RequestId, RequestState.Initial, state, rules);
-        await session.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-    }
+    private static DateTimeOffset Earlier(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 
     private static int YearGroup(Phase phase, Random random) => phase switch
     {
@@ -268,4 +253,121 @@ public static class DemoArea
         Discipline.OccupationalTherapy => "Handwriting, dressing for PE and sensory regulation are limiting access to learning.",
         _ => "Staff would value specialist advice on adapting teaching for pupils with these needs.",
     };
+
+    /// <summary>A clock the story moves: each step's events are recorded at the step's time.</summary>
+    private sealed class StoryClock(DateTimeOffset start) : TimeProvider
+    {
+        public DateTimeOffset Now { get; set; } = start;
+
+        public override DateTimeOffset GetUtcNow() => Now;
+    }
+
+    /// <summary>
+    /// The term played in time order: each step runs with the story clock at its moment. Requests and
+    /// clinics decide each command against their state as it then stands (a command their state
+    /// refuses ends that thread of the story). An SLA check that fell due during the term is decided
+    /// at its moment too; one still to come is scheduled on the durable queue, as a real command does.
+    /// </summary>
+    private sealed class Story(EventStore.EventStore store, MessageBus bus, RequestRules rules, StoryClock clock, DateTimeOffset now)
+    {
+        private readonly PriorityQueue<Func<EventStore.EventStore, Task>, (DateTimeOffset At, long Order)> _steps = new();
+        private long _order;
+
+        public void At(DateTimeOffset at, Func<EventStore.EventStore, Task> step) => _steps.Enqueue(step, (at, _order++));
+
+        public void Request(IReadOnlyList<RequestCommand> commands)
+        {
+            var request = new RequestThread(((RaiseRequest)commands[0]).RequestId);
+            foreach (var command in commands)
+            {
+                At(command.At, _ => DecideAsync(request, command));
+            }
+        }
+
+        public void Clinic(Guid id, IReadOnlyList<Domain.Clinics.ClinicCommand> commands)
+        {
+            var state = Domain.Clinics.ClinicState.Initial;
+            long version = 0;
+            foreach (var command in commands)
+            {
+                At(command.At, async s =>
+                {
+                    var decision = Domain.Clinics.ClinicDecider.Decide(command, state, rules.LocalDate(command.At));
+                    if (decision.Events.Count == 0)
+                    {
+                        return;
+                    }
+
+                    await using var session = s.OpenSession(Tenant, new EventMetadata(null, null, command.Actor));
+                    session.Append(Domain.Clinics.ClinicDecider.StreamType, id, version, [.. decision.Events]);
+                    await session.SaveChangesAsync().ConfigureAwait(false);
+                    state = decision.Events.Aggregate(state, Domain.Clinics.ClinicDecider.Evolve);
+                    version += decision.Events.Count;
+                });
+            }
+        }
+
+        public async Task PlayAsync(CancellationToken cancellationToken)
+        {
+            while (_steps.TryDequeue(out var step, out var when))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                clock.Now = when.At;
+                await step(store).ConfigureAwait(false);
+            }
+        }
+
+        private async Task DecideAsync(RequestThread request, RequestCommand command)
+        {
+            if (request.Ended)
+            {
+                return;
+            }
+
+            var decision = RequestDecider.Decide(command, request.State, rules);
+            if (decision.IsRejected)
+            {
+                request.Ended = true; // a date that does not fit (a contact before acceptance): keep what came before
+                return;
+            }
+
+            if (decision.Events.Count == 0)
+            {
+                return; // a check that finds its clock stopped or paused
+            }
+
+            var before = request.State;
+            var after = decision.Events.Aggregate(before, RequestDecider.Evolve);
+            await using var session = store.OpenSession(Tenant, new EventMetadata(null, null, command.Actor));
+            session.Append(RequestEventTypes.StreamType, request.Id, request.Version, [.. decision.Events]);
+            var outbox = bus.OutboxFor(session);
+            var earlier = before.Exists ? RequestDecider.ScheduledChecks(before, rules).ToHashSet() : [];
+            foreach (var check in RequestDecider.ScheduledChecks(after, rules).Where(c => !earlier.Contains(c)))
+            {
+                if (check.DueAt <= now)
+                {
+                    At(check.DueAt, _ => DecideAsync(request, new CheckSla(check.Clock, check.Kind, "system:sla", check.DueAt)));
+                }
+                else
+                {
+                    outbox.Schedule(new CheckRequestSla(request.Id, check.Clock, check.Kind), check.DueAt);
+                }
+            }
+
+            await session.SaveChangesAsync().ConfigureAwait(false);
+            request.State = after;
+            request.Version += decision.Events.Count;
+        }
+    }
+
+    private sealed class RequestThread(Guid id)
+    {
+        public Guid Id { get; } = id;
+
+        public RequestState State { get; set; } = RequestState.Initial;
+
+        public long Version { get; set; }
+
+        public bool Ended { get; set; }
+    }
 }
