@@ -95,7 +95,8 @@ internal static class ReportsSuite
         }
 
         // As of a date the projections replay the area's log: much slower than a live answer, so shown apart.
-        var source = new ReportSource(cluster.DataSource, daemon, projections, rules);
+        await using var asOfConnections = ServiceHost.CreateAsOfConnections(cluster.DataSource.ConnectionString);
+        var source = new ReportSource(cluster.DataSource, asOfConnections, daemon, projections, rules);
         var asOfStarted = Stopwatch.GetTimestamp();
         await using (var view = await source.OpenAsync(largest, new DateOnly(2026, 9, 30), [CoverageProjection.ProjectionName], default))
         {

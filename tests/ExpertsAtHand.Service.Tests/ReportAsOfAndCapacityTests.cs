@@ -121,6 +121,12 @@ public sealed class ReportAsOfAndCapacityTests
         }
 
         Assert.Contains(prepared, statement => statement.Contains("rpt_deliveries", StringComparison.Ordinal));
+
+        // As-of answers use connections of their own that never prepare: no plan made for a live table
+        // is reused where a temporary table stands in for it, and live connections never hold one.
+        await using var asOfConnection = await app.Services.GetRequiredService<ExpertsAtHand.Service.Features.Reports.AsOfConnections>().DataSource.OpenConnectionAsync();
+        await using var asOfPrepared = new Npgsql.NpgsqlCommand("SELECT count(*) FROM pg_prepared_statements", asOfConnection);
+        Assert.Equal(0L, (long)(await asOfPrepared.ExecuteScalarAsync())!);
     }
 
     [Fact]

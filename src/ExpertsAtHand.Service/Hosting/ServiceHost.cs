@@ -41,6 +41,18 @@ public static class ServiceHost
         return new NpgsqlDataSourceBuilder(settings.ConnectionString) { Name = "experts-at-hand" }.Build();
     }
 
+    /// <summary>
+    /// Connections for as-of answers, which shadow read-model tables with temporary tables of the same
+    /// names. They never prepare statements: a plan prepared against a live table must not be reused
+    /// inside a transaction where a temporary table stands in its place, nor the reverse. And the
+    /// service's own pooled connections never carry a temporary table.
+    /// </summary>
+    public static Features.Reports.AsOfConnections CreateAsOfConnections(string connectionString) => new(
+        new NpgsqlDataSourceBuilder(new NpgsqlConnectionStringBuilder(connectionString) { MaxAutoPrepare = 0, ApplicationName = "experts-at-hand as-of" }.ConnectionString)
+        {
+            Name = "experts-at-hand-as-of",
+        }.Build());
+
     public static WebApplicationBuilder CreateBuilder(string[] args, string connectionString)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
@@ -59,6 +71,7 @@ public static class ServiceHost
 
         var services = builder.Services;
         services.AddSingleton(_ => CreateDataSource(connectionString));
+        services.AddSingleton(_ => CreateAsOfConnections(connectionString));
         services.AddSingleton(TimeProvider.System);
         services.AddProblemDetails();
         services.AddExceptionHandler<ProblemResponses>();

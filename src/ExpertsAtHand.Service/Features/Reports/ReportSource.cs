@@ -11,7 +11,7 @@ namespace ExpertsAtHand.Service.Features.Reports;
 /// into temporary tables of the same names, inside a transaction that is rolled back: the same queries
 /// then answer from the log as it stood, and nothing live is touched.
 /// </summary>
-public sealed class ReportSource(NpgsqlDataSource dataSource, ProjectionDaemon daemon, IEnumerable<IReportProjection> projections, RequestRulesCatalog rules)
+public sealed class ReportSource(NpgsqlDataSource dataSource, AsOfConnections asOfConnections, ProjectionDaemon daemon, IEnumerable<IReportProjection> projections, RequestRulesCatalog rules)
 {
     private readonly Dictionary<string, IReportProjection> _projections = projections.ToDictionary(p => p.Name, StringComparer.Ordinal);
 
@@ -24,7 +24,7 @@ public sealed class ReportSource(NpgsqlDataSource dataSource, ProjectionDaemon d
 
     public async Task<ReportView> OpenAsync(string tenant, DateOnly? asOf, IReadOnlyList<string> projectionNames, CancellationToken cancellationToken)
     {
-        var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await (asOf is null ? dataSource : asOfConnections.DataSource).OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             if (asOf is null)
@@ -55,6 +55,14 @@ public sealed class ReportSource(NpgsqlDataSource dataSource, ProjectionDaemon d
             throw;
         }
     }
+}
+
+/// <summary>The connections as-of answers use (see ServiceHost.CreateAsOfConnections); disposed with the host.</summary>
+public sealed class AsOfConnections(NpgsqlDataSource dataSource) : IAsyncDisposable
+{
+    public NpgsqlDataSource DataSource { get; } = dataSource;
+
+    public ValueTask DisposeAsync() => DataSource.DisposeAsync();
 }
 
 /// <summary>An open connection to a report's tables (live or replayed), and the last event position they include.</summary>
