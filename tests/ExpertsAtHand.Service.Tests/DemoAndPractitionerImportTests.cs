@@ -17,13 +17,7 @@ public sealed class DemoAndPractitionerImportTests
     public async Task The_demo_area_has_every_phase_locality_provider_and_request_state_and_seeds_once()
     {
         await using var app = await ServiceApp.StartAsync(new DateTimeOffset(2026, 12, 10, 12, 0, 0, TimeSpan.Zero));
-        async Task<bool> Seed() => await DemoArea.SeedIfEmptyAsync(
-            app.Services.GetRequiredService<EventStore.EventStore>(),
-            app.Services.GetRequiredService<MessageBus>(),
-            app.Services.GetRequiredService<NpgsqlDataSource>(),
-            app.Services.GetRequiredService<RequestRulesCatalog>(),
-            app.Clock,
-            CancellationToken.None);
+        Task<bool> Seed() => app.SeedDemoAsync();
 
         Assert.True(await Seed());
         var events = await app.EventCountAsync();
@@ -54,13 +48,7 @@ public sealed class DemoAndPractitionerImportTests
     {
         var now = new DateTimeOffset(2026, 12, 10, 12, 0, 0, TimeSpan.Zero);
         await using var app = await ServiceApp.StartAsync(now);
-        await DemoArea.SeedIfEmptyAsync(
-            app.Services.GetRequiredService<EventStore.EventStore>(),
-            app.Services.GetRequiredService<MessageBus>(),
-            app.Services.GetRequiredService<NpgsqlDataSource>(),
-            app.Services.GetRequiredService<RequestRulesCatalog>(),
-            app.Clock,
-            CancellationToken.None);
+        await app.SeedDemoAsync();
         await app.CatchUpProjectionsAsync();
 
         // Recorded across the term, never after now, and in the order the log commits them.

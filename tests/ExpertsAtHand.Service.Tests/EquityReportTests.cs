@@ -18,7 +18,7 @@ public sealed class EquityReportTests
     {
         await using var app = await ServiceApp.StartAsync(new DateTimeOffset(2026, 12, 10, 12, 0, 0, TimeSpan.Zero));
         var store = app.Services.GetRequiredService<EventStore.EventStore>();
-        await DemoArea.SeedIfEmptyAsync(store, app.Services.GetRequiredService<MessageBus>(), app.Services.GetRequiredService<NpgsqlDataSource>(), app.Services.GetRequiredService<RequestRulesCatalog>(), app.Clock, CancellationToken.None);
+        await app.SeedDemoAsync();
         await app.CatchUpProjectionsAsync();
 
         var report = (await app.As("commissioner", tenant: DemoArea.Tenant).GetFromJsonAsync<JsonObject>("/api/reports/equity?from=2026-09-01&to=2026-12-10"))!;

@@ -15,13 +15,7 @@ public sealed class QuarterlyReturnTests
     public async Task The_quarterly_return_suppresses_small_counts_and_carries_no_child_reference()
     {
         await using var app = await ServiceApp.StartAsync(new DateTimeOffset(2026, 12, 10, 12, 0, 0, TimeSpan.Zero));
-        await DemoArea.SeedIfEmptyAsync(
-            app.Services.GetRequiredService<EventStore.EventStore>(),
-            app.Services.GetRequiredService<MessageBus>(),
-            app.Services.GetRequiredService<NpgsqlDataSource>(),
-            app.Services.GetRequiredService<RequestRulesCatalog>(),
-            app.Clock,
-            CancellationToken.None);
+        await app.SeedDemoAsync();
         await app.CatchUpProjectionsAsync();
         using var commissioner = app.As("commissioner", tenant: DemoArea.Tenant);
 

@@ -65,6 +65,15 @@ public sealed class ServiceApp : IAsyncDisposable
         return client;
     }
 
+    /// <summary>Seeds the demo area as the service does on first start, on the test clock; false when it was there already.</summary>
+    public Task<bool> SeedDemoAsync() => Features.Demo.DemoArea.SeedIfEmptyAsync(
+        Services.GetRequiredService<EventStore.EventStore>(),
+        Services.GetRequiredService<MessageBus>(),
+        Services.GetRequiredService<Npgsql.NpgsqlDataSource>(),
+        Services.GetRequiredService<Features.Requests.RequestRulesCatalog>(),
+        Clock,
+        CancellationToken.None);
+
     /// <summary>Delivers every message due at the test clock's now.</summary>
     public Task<int> DeliverDueMessagesAsync() => Services.GetRequiredService<MessageWorker>().RunUntilIdleAsync();
 
