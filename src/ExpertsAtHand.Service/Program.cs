@@ -90,9 +90,13 @@ var simShare = new Option<double>("--proactive-share") { Description = "Share of
 var simMultiplier = new Option<double>("--proactive-multiplier") { Description = "How many times as often they ask.", DefaultValueFactory = _ => 3 };
 var simPolicy = new Option<string>("--policy") { Description = "fair (the allocation engine) or fcfs (first come, first served).", DefaultValueFactory = _ => "fair" };
 simPolicy.AcceptOnlyFromAmong("fair", "fcfs");
+var simQuiet = new Option<double>("--quiet-high-need") { Description = "How often the top need quartile asks compared with other settings (1: as often).", DefaultValueFactory = _ => 1 };
+var simOutreach = new Option<string>("--outreach") { Description = "on: each week the outreach rule offers time to quiet high-need settings; off: no outreach.", DefaultValueFactory = _ => "off" };
+simOutreach.AcceptOnlyFromAmong("on", "off");
+var simTakeUp = new Option<double>("--outreach-take-up") { Description = "Share of outreach offers that become a request.", DefaultValueFactory = _ => 0.5 };
 var simulate = new Command("simulate", "Play a synthetic year of demand through an allocation policy and print fairness and timeliness figures.")
 {
-    simSettings, simWeeks, simSeed, simShare, simMultiplier, simPolicy,
+    simSettings, simWeeks, simSeed, simShare, simMultiplier, simPolicy, simQuiet, simOutreach, simTakeUp,
 };
 simulate.SetAction(parse => Commands.Simulate(new ExpertsAtHand.Domain.Allocation.SimulationOptions(
     parse.GetValue(simSettings),
@@ -100,7 +104,10 @@ simulate.SetAction(parse => Commands.Simulate(new ExpertsAtHand.Domain.Allocatio
     parse.GetValue(simSeed),
     parse.GetValue(simShare),
     parse.GetValue(simMultiplier),
-    parse.GetValue(simPolicy) == "fcfs" ? ExpertsAtHand.Domain.Allocation.AllocationPolicy.Fcfs : ExpertsAtHand.Domain.Allocation.AllocationPolicy.Fair)));
+    parse.GetValue(simPolicy) == "fcfs" ? ExpertsAtHand.Domain.Allocation.AllocationPolicy.Fcfs : ExpertsAtHand.Domain.Allocation.AllocationPolicy.Fair,
+    parse.GetValue(simQuiet),
+    parse.GetValue(simOutreach) == "on",
+    parse.GetValue(simTakeUp))));
 root.Subcommands.Add(simulate);
 
 root.TreatUnmatchedTokensAsErrors = false;

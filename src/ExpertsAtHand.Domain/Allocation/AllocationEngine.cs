@@ -39,15 +39,18 @@ public sealed record AllocationResult(IReadOnlyList<Proposal> Proposals, IReadOn
 /// <summary>
 /// Proposes who gets scarce practitioner time. Demand is ranked by priority, then least SLA slack,
 /// then the setting furthest below its need-weighted fair share (recomputed as hours are given), so a
-/// setting that asks often cannot crowd out one that asks rarely. A first pass gives no setting more
-/// than its entitlement; a second pass hands capacity that would otherwise sit idle to the demand
-/// still waiting (work-conserving). Pure and deterministic: the same inputs in any order give the
-/// same proposals.
+/// setting that asks often cannot crowd out one that asks rarely. Priority by priority, a first pass
+/// gives no setting more than its entitlement and a second lets spare time take a setting up to the
+/// tolerance; a last pass hands capacity that would otherwise sit idle to the demand still waiting
+/// (work-conserving). Pure and deterministic: the same inputs in any order give the same proposals.
 /// </summary>
 public static class AllocationEngine
 {
-    /// <summary>How far past its share spare time may take a setting before time that would otherwise sit idle does.</summary>
-    public const decimal DefaultTolerance = 1.2m;
+    /// <summary>
+    /// How far past its share spare time may take a setting before time that would otherwise sit idle
+    /// does: 1.1 keeps every setting within 110% of its pro-rata share while others wait (see simulate).
+    /// </summary>
+    public const decimal DefaultTolerance = 1.1m;
 
     public static AllocationResult Propose(IReadOnlyList<Demand> demand, IReadOnlyList<Capacity> capacity, IReadOnlyDictionary<string, SettingUse> use, decimal tolerance = DefaultTolerance)
     {
@@ -59,9 +62,15 @@ public static class AllocationEngine
         var proposals = new List<Proposal>();
 
         // Three passes: within share; then spare time up to the tolerance; then, so nothing sits idle, any.
-        foreach (var limit in new[] { 1m, Math.Max(1m, tolerance), decimal.MaxValue })
+        foreach (var (limit, only) in Passes(tolerance))
         {
             var withinEntitlement = limit == 1m;
+            var later = only is { } priority ? waiting.Where(d => d.Priority != priority).ToList() : [];
+            if (only is { } taking)
+            {
+                waiting = [.. waiting.Where(d => d.Priority == taking)];
+            }
+
             // Capacity and room within entitlement only shrink during a pass, so a request that cannot
             // be placed now cannot be placed later in the pass: set it aside rather than look again.
             // Beyond entitlement, share comes before slack: otherwise the setting with the longest
@@ -121,10 +130,26 @@ public static class AllocationEngine
                 }
             }
 
-            waiting = setAside;
+            waiting = [.. setAside, .. later];
         }
 
         return new AllocationResult(proposals, [.. waiting.OrderBy(d => d.RequestId)], remaining.ToDictionary(r => r.Key, r => r.Value.Hours, StringComparer.Ordinal));
+    }
+
+    /// <summary>
+    /// Priority first: each priority in turn is offered time within share, then spare time up to the
+    /// tolerance, before the next priority is looked at, so an urgent request is never kept waiting by
+    /// another setting's routine one. Last, so no capacity sits idle, anyone waiting, in rank order.
+    /// </summary>
+    private static IEnumerable<(decimal Limit, Priority? Only)> Passes(decimal tolerance)
+    {
+        foreach (var priority in Enum.GetValues<Priority>())
+        {
+            yield return (1m, priority);
+            yield return (Math.Max(1m, tolerance), priority);
+        }
+
+        yield return (decimal.MaxValue, null);
     }
 
     private static void AddToGroup(Dictionary<string, List<Ranked>> groups, string key, Ranked value)

@@ -12,7 +12,25 @@ public enum AllocationPolicy
     Fcfs,
 }
 
-public sealed record SimulationOptions(int Settings, int Weeks, int Seed, double ProactiveShare, double ProactiveMultiplier, AllocationPolicy Policy);
+/// <summary>
+/// One simulated year. <c>QuietHighNeed</c>: how often the top need quartile asks compared with other
+/// settings (1: as often; 0.3: less than a third as often), independent of the proactive share.
+/// <c>Outreach</c>: each week the outreach rule offers time to top-quartile settings below
+/// <c>OutreachMaxUse</c> of their share that have asked nothing for <c>OutreachQuietWeeks</c>; a share
+/// <c>OutreachTakeUp</c> of offers becomes a request.
+/// </summary>
+public sealed record SimulationOptions(
+    int Settings,
+    int Weeks,
+    int Seed,
+    double ProactiveShare,
+    double ProactiveMultiplier,
+    AllocationPolicy Policy,
+    double QuietHighNeed = 1,
+    bool Outreach = false,
+    double OutreachTakeUp = 0.5,
+    int OutreachQuietWeeks = 12,
+    decimal OutreachMaxUse = 0.25m);
 
 public sealed record SimulationResult(
     AllocationPolicy Policy,
@@ -23,7 +41,10 @@ public sealed record SimulationResult(
     int Requests,
     int Allocated,
     decimal DeliveredHours,
-    decimal CapacityHours);
+    decimal CapacityHours,
+    double QuietHighNeedCoverage,
+    int OutreachOffers,
+    int OutreachRequests);
 
 /// <summary>
 /// A synthetic year of demand for one local area, played week by week through an allocation policy.
@@ -48,6 +69,13 @@ public static class Simulation
         var highNeed = settings.OrderByDescending(s => need[s.Urn]).ThenBy(s => s.Urn, StringComparer.Ordinal).Take(Math.Max(1, options.Settings / 4)).Select(s => s.Urn).ToHashSet();
         var proactive = settings.OrderBy(_ => random.Next()).Take((int)Math.Round(options.Settings * options.ProactiveShare)).Select(s => s.Urn).ToHashSet();
 
+        // Outreach draws from a stream of its own, so switching it on leaves everyone else's demand as it was.
+        var outreachRandom = new Random(unchecked((options.Seed * 7919) + 17));
+        var lastAsked = settings.ToDictionary(s => s.Urn, _ => int.MinValue / 2);
+        var lastOffered = settings.ToDictionary(s => s.Urn, _ => int.MinValue / 2);
+        var offers = 0;
+        var outreachRequests = 0;
+
         // Capacity covers total entitlement over the period, spread evenly across weeks and disciplines.
         var totalEntitlement = annual.Values.Sum();
         var weeklyPerDiscipline = Math.Round(totalEntitlement / options.Weeks / Disciplines.Length, 1);
@@ -67,16 +95,40 @@ public static class Simulation
         {
             foreach (var setting in settings)
             {
-                var rate = baseRate[setting.Urn] * (proactive.Contains(setting.Urn) ? options.ProactiveMultiplier : 1);
+                var rate = baseRate[setting.Urn] * (proactive.Contains(setting.Urn) ? options.ProactiveMultiplier : 1) * (highNeed.Contains(setting.Urn) ? options.QuietHighNeed : 1);
                 for (var k = Poisson(rate, random); k > 0; k--)
                 {
                     var priority = random.NextDouble() switch { < 0.1 => Priority.Urgent, < 0.3 => Priority.High, _ => Priority.Routine };
                     waiting.Add((new Demand(new Guid(nextId++, 0, 0, new byte[8]), setting.Urn, setting.Details.Locality, Disciplines[random.Next(Disciplines.Length)], priority, StandardWeeks(priority) * 5, SessionHours, DateTimeOffset.UnixEpoch.AddDays((week * 7) + random.NextDouble())), week));
                     requests++;
+                    lastAsked[setting.Urn] = week;
                 }
             }
 
             var proRata = annual.ToDictionary(a => a.Key, a => a.Value * (week + 1) / options.Weeks);
+            if (options.Outreach)
+            {
+                // The outreach list's rule: high need, little use of the share, quiet for the last weeks (and not offered in them).
+                foreach (var urn in highNeed.Order(StringComparer.Ordinal))
+                {
+                    if (delivered[urn] >= proRata[urn] * options.OutreachMaxUse || week - lastAsked[urn] < options.OutreachQuietWeeks || week - lastOffered[urn] < options.OutreachQuietWeeks)
+                    {
+                        continue;
+                    }
+
+                    offers++;
+                    lastOffered[urn] = week;
+                    if (outreachRandom.NextDouble() < options.OutreachTakeUp)
+                    {
+                        var setting = settings.First(s => s.Urn == urn);
+                        waiting.Add((new Demand(new Guid(nextId++, 0, 0, new byte[8]), urn, setting.Details.Locality, Disciplines[outreachRandom.Next(Disciplines.Length)], Priority.Routine, StandardWeeks(Priority.Routine) * 5, SessionHours, DateTimeOffset.UnixEpoch.AddDays((week * 7) + outreachRandom.NextDouble())), week));
+                        requests++;
+                        outreachRequests++;
+                        lastAsked[urn] = week;
+                    }
+                }
+            }
+
             var capacity = Disciplines.Select(d => new Capacity($"{d}", d, Localities.ToHashSet(), weeklyPerDiscipline)).ToList();
             var slackNow = waiting.Select(w => w.Demand with { SlackWorkingDays = (StandardWeeks(w.Demand.Priority) - (week - w.ArrivedWeek)) * 5 }).ToList();
             var proposals = options.Policy == AllocationPolicy.Fair
@@ -110,16 +162,20 @@ public static class Simulation
 
         var totalDelivered = delivered.Values.Sum();
         var top10 = delivered.Values.OrderByDescending(h => h).Take(Math.Max(1, options.Settings / 10)).Sum();
+        var highNeedCoverage = highNeed.Count(urn => delivered[urn] > 0) / (double)highNeed.Count;
         return new SimulationResult(
             options.Policy,
             totalDelivered == 0 ? 0 : (double)(top10 / totalDelivered),
-            highNeed.Count(urn => delivered[urn] > 0) / (double)highNeed.Count,
+            highNeedCoverage,
             maxOvershare,
             allocated == 0 ? 0 : withinStandard / (double)allocated,
             requests,
             allocated,
             totalDelivered,
-            weeklyPerDiscipline * Disciplines.Length * options.Weeks);
+            weeklyPerDiscipline * Disciplines.Length * options.Weeks,
+            highNeedCoverage, // the quiet settings are the top need quartile: the same settings, reached at least once
+            offers,
+            outreachRequests);
     }
 
     private static HashSet<Guid> FirstComeFirstServed(List<Demand> waiting, List<Capacity> capacity)

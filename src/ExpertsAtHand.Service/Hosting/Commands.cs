@@ -207,9 +207,10 @@ internal static partial class Commands
 
     public static int Simulate(Domain.Allocation.SimulationOptions options)
     {
-        if (options.Settings < 4 || options.Weeks < 4 || options.ProactiveShare is < 0 or > 1 || options.ProactiveMultiplier < 1)
+        if (options.Settings < 4 || options.Weeks < 4 || options.ProactiveShare is < 0 or > 1 || options.ProactiveMultiplier < 1
+            || options.QuietHighNeed is < 0 or > 1 || options.OutreachTakeUp is < 0 or > 1)
         {
-            Console.Error.WriteLine("Need --settings ≥ 4, --weeks ≥ 4, --proactive-share from 0 to 1 and --proactive-multiplier ≥ 1.");
+            Console.Error.WriteLine("Need --settings ≥ 4, --weeks ≥ 4, --proactive-share from 0 to 1, --proactive-multiplier ≥ 1, --quiet-high-need from 0 to 1 and --outreach-take-up from 0 to 1.");
             return 2;
         }
 
@@ -222,7 +223,8 @@ internal static partial class Commands
         Console.WriteLine($"top need quartile settings reached: {F(result.HighNeedCoverage)}");
         Console.WriteLine($"largest delivered / pro-rata entitlement while others waited (quarter ends): {F(result.MaxOvershare)}");
         Console.WriteLine($"allocated within the first-contact standard: {F(result.SlaFirstContact)}");
-        Console.WriteLine($"simulate policy={policy} top10_share={F(result.Top10Share)} high_need_coverage={F(result.HighNeedCoverage)} max_overshare={F(result.MaxOvershare)} sla_first_contact={F(result.SlaFirstContact)}");
+        Console.WriteLine($"top need quartile asking {options.QuietHighNeed}x as often; outreach {(options.Outreach ? "on" : "off")}: {result.OutreachOffers} offers, {result.OutreachRequests} taken up");
+        Console.WriteLine($"simulate policy={policy} top10_share={F(result.Top10Share)} high_need_coverage={F(result.HighNeedCoverage)} max_overshare={F(result.MaxOvershare)} sla_first_contact={F(result.SlaFirstContact)} quiet_high_need_coverage={F(result.QuietHighNeedCoverage)} outreach_offers={result.OutreachOffers}");
         return 0;
     }
 
