@@ -36,11 +36,13 @@ public sealed class ServiceApp : IAsyncDisposable
     public IServiceProvider Services => _app.Services;
     public LocalNotifyServer Notify => Services.GetRequiredService<LocalNotifyServer>();
 
-    public static async Task<ServiceApp> StartAsync(DateTimeOffset? now = null)
+    /// <param name="configure">More services for this host, before it is built.</param>
+    /// <param name="arguments">Command-line configuration read while the host is composed (`--Key=value`).</param>
+    public static async Task<ServiceApp> StartAsync(DateTimeOffset? now = null, Action<WebApplicationBuilder>? configure = null, IEnumerable<string>? arguments = null)
     {
         var database = await TestPostgres.CreateDatabaseAsync();
         var clock = new ManualClock(now ?? new DateTimeOffset(2026, 10, 5, 9, 0, 0, TimeSpan.FromHours(1)));
-        var builder = ServiceHost.CreateBuilder(["--Logging:LogLevel:Default=Warning"], database.ConnectionString);
+        var builder = ServiceHost.CreateBuilder(["--Logging:LogLevel:Default=Warning", .. arguments ?? []], database.ConnectionString);
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Auth:SigningKey"] = SigningKey,
@@ -48,6 +50,7 @@ public sealed class ServiceApp : IAsyncDisposable
             ["Projections:RunDaemon"] = "false",
         });
         builder.Services.AddSingleton<TimeProvider>(clock);
+        configure?.Invoke(builder);
         builder.WebHost.UseTestServer();
         var app = ServiceHost.Build(builder);
         await ServiceHost.MigrateAsync(app, CancellationToken.None);

@@ -108,6 +108,7 @@ public static class ServiceHost
             return Task.CompletedTask;
         }));
         Identity.Add(builder);
+        Telemetry.Add(builder);
 
         AddDomain(services, builder.Configuration);
         AddMessaging(services, builder.Configuration);
@@ -150,7 +151,6 @@ public static class ServiceHost
         Features.Reports.EquityEndpoints.MapEquity(app);
         Features.Reports.CapacityEndpoints.MapCapacity(app);
         app.MapDeadLetters();
-        Telemetry.Wire(app);
         return app;
     }
 

@@ -1,13 +1,12 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 
 namespace ExpertsAtHand.Service.Hosting;
 
-/// <summary>Our own trace source and meter, and the OTLP export wiring.</summary>
+/// <summary>Our own trace source and meter, and OpenTelemetry's wiring on the host.</summary>
 public static class Telemetry
 {
     public const string Name = "ExpertsAtHand";
@@ -16,43 +15,50 @@ public static class Telemetry
     public static readonly Meter Meter = new(Name);
 
     /// <summary>
-    /// OpenTelemetry.Extensions.Hosting cannot be restored here, so the providers are built by hand
-    /// and tied to the host's lifetime: disposing them on shutdown flushes what is buffered.
-    /// Nothing is exported unless OTEL_EXPORTER_OTLP_ENDPOINT is set.
+    /// OpenTelemetry through the host (OpenTelemetry.Extensions.Hosting): traces of ASP.NET Core
+    /// requests, Npgsql's commands and our own spans; metrics of ASP.NET Core, Kestrel, Npgsql, the
+    /// .NET runtime and our own meters. On when OTEL_EXPORTER_OTLP_ENDPOINT is set (exported over
+    /// OTLP) or Telemetry:Enabled is true (for a listener the host adds, such as a test's).
+    /// Spans and metrics carry routes, commands and outcomes, never a child's details.
     /// </summary>
-    public static void Wire(WebApplication app)
+    public static void Add(WebApplicationBuilder builder)
     {
-        var endpoint = app.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"];
-        if (string.IsNullOrWhiteSpace(endpoint))
+        var endpoint = builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"];
+        var export = !string.IsNullOrWhiteSpace(endpoint);
+        if (!export && !builder.Configuration.GetValue("Telemetry:Enabled", false))
         {
             return;
         }
 
-        var resource = ResourceBuilder.CreateDefault().AddService(
-            serviceName: app.Configuration["OTEL_SERVICE_NAME"] ?? "experts-at-hand",
-            serviceVersion: typeof(Telemetry).Assembly.GetName().Version?.ToString());
-
-        var tracing = Sdk.CreateTracerProviderBuilder()
-            .SetResourceBuilder(resource)
-            .AddSource(Name)
-            .AddSource(Messaging.MessagingTelemetry.Name)
-            .AddSource("Npgsql")
-            .AddAspNetCoreInstrumentation()
-            .AddOtlpExporter()
-            .Build();
-        var metrics = Sdk.CreateMeterProviderBuilder()
-            .SetResourceBuilder(resource)
-            .AddMeter(Name)
-            .AddMeter(Messaging.MessagingTelemetry.Name)
-            .AddMeter("Npgsql")
-            .AddMeter("Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "System.Runtime")
-            .AddOtlpExporter()
-            .Build();
-
-        app.Lifetime.ApplicationStopped.Register(() =>
-        {
-            tracing.Dispose();
-            metrics.Dispose();
-        });
+        builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService(
+                serviceName: builder.Configuration["OTEL_SERVICE_NAME"] ?? "experts-at-hand",
+                serviceVersion: typeof(Telemetry).Assembly.GetName().Version?.ToString()))
+            .WithTracing(tracing =>
+            {
+                tracing
+                    .AddSource(Name)
+                    .AddSource(Messaging.MessagingTelemetry.Name)
+                    .AddSource("Npgsql")
+                    .AddAspNetCoreInstrumentation(options => options.RecordException = false); // exception messages may quote input
+                if (export)
+                {
+                    tracing.AddOtlpExporter();
+                }
+            })
+            .WithMetrics(metrics =>
+            {
+                metrics
+                    .AddMeter(Name)
+                    .AddMeter(Messaging.MessagingTelemetry.Name)
+                    .AddMeter("Npgsql")
+                    .AddAspNetCoreInstrumentation()
+                    .AddMeter("Microsoft.AspNetCore.Server.Kestrel")
+                    .AddRuntimeInstrumentation();
+                if (export)
+                {
+                    metrics.AddOtlpExporter();
+                }
+            });
     }
 }
