@@ -177,6 +177,10 @@ public sealed class InputRefusalTests : IAsyncLifetime
         var nowhere = await coordinator.PostAsJsonAsync("/api/clinics", Clinic("2026-10-08", "Atlantis"));
         await ExpectAsync(nowhere, HttpStatusCode.BadRequest);
         Assert.Contains("North", (await nowhere.Content.ReadFromJsonAsync<JsonObject>())!["errors"]!["locality"]![0]!.GetValue<string>(), StringComparison.Ordinal);
+        var farAhead = await coordinator.PostAsJsonAsync("/api/clinics", Clinic("9999-12-31", "North"));
+        await ExpectAsync(farAhead, HttpStatusCode.BadRequest);
+        Assert.Contains("two years", (await farAhead.Content.ReadFromJsonAsync<JsonObject>())!["errors"]!["date"]![0]!.GetValue<string>(), StringComparison.Ordinal);
+        await ExpectAsync(await coordinator.PostAsJsonAsync($"/api/practitioners/{Ep}/absences", new { from = "0001-01-01", to = "0001-01-02", reason = "Typo" }), HttpStatusCode.BadRequest);
         var scheduled = await coordinator.PostAsJsonAsync("/api/clinics", Clinic("2026-10-08", "north"));
         await ExpectAsync(scheduled, HttpStatusCode.Created);
         Assert.Equal("North", (await scheduled.Content.ReadFromJsonAsync<JsonObject>())!["locality"]!.GetValue<string>());

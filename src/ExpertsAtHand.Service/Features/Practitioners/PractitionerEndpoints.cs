@@ -36,8 +36,8 @@ internal sealed class AbsenceValidator : AbstractValidator<AbsenceBody>
     public AbsenceValidator()
     {
         RuleLevelCascadeMode = CascadeMode.Stop;
-        RuleFor(x => x.From).NotNull();
-        RuleFor(x => x.To).NotNull().GreaterThanOrEqualTo(x => x.From).WithMessage("An absence ends on or after the day it starts.");
+        RuleFor(x => x.From).NotNull().InclusiveBetween(QueryValues.Earliest, QueryValues.Latest);
+        RuleFor(x => x.To).NotNull().InclusiveBetween(QueryValues.Earliest, QueryValues.Latest).GreaterThanOrEqualTo(x => x.From).WithMessage("An absence ends on or after the day it starts.");
         RuleFor(x => x.To).Must((body, to) => to!.Value.DayNumber - body.From!.Value.DayNumber <= 366).When(x => x.From is not null).WithMessage("An absence is at most a year; record longer ones by changing the practitioner's details.");
         RuleFor(x => x.Reason).NotEmpty().MaximumLength(200);
     }
