@@ -2,6 +2,9 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Alba;
+using ExpertsAtHand.Service.Features.Health;
+using Microsoft.AspNetCore.Mvc;
 
 namespace ExpertsAtHand.Service.Tests;
 
@@ -12,12 +15,20 @@ public sealed class HostTests
     {
         await using var service = await ServiceApp.StartAsync();
 
-        var ready = await service.Client.GetAsync("/health/ready");
-        var live = await service.Client.GetAsync("/health/live");
+        var ready = await service.Host.Scenario(s =>
+        {
+            s.Get.Url("/health/ready");
+            s.StatusCodeShouldBeOk();
+        });
+        await service.Host.Scenario(s =>
+        {
+            s.Get.Url("/health/live");
+            s.StatusCodeShouldBeOk();
+        });
 
-        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
-        Assert.Equal("ready", (await ready.Content.ReadFromJsonAsync<JsonObject>())!["status"]!.GetValue<string>());
-        Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+        var report = (await ready.ReadAsJsonAsync<HealthReport>())!;
+        Assert.Equal("ready", report.Status);
+        Assert.Empty(report.PendingMigrations);
     }
 
     [Fact]
@@ -26,10 +37,13 @@ public sealed class HostTests
         await using var service = await ServiceApp.StartAsync();
         await service.Database.ExecuteAsync("DELETE FROM schema_migrations WHERE id = 'eventstore/0001_events'");
 
-        var ready = await service.Client.GetAsync("/health/ready");
-
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
-        Assert.Equal("application/problem+json", ready.Content.Headers.ContentType?.MediaType);
+        await service.Host.Scenario(s =>
+        {
+            s.Get.Url("/health/ready");
+            s.StatusCodeShouldBe(HttpStatusCode.ServiceUnavailable);
+            s.ContentTypeShouldBe("application/problem+json");
+            s.ContentShouldContain("1 schema migration(s) not yet applied");
+        });
     }
 
     [Fact]
@@ -37,11 +51,14 @@ public sealed class HostTests
     {
         await using var service = await ServiceApp.StartAsync();
 
-        var response = await service.Client.GetAsync("/no/such/place");
+        var response = await service.Host.Scenario(s =>
+        {
+            s.Get.Url("/no/such/place");
+            s.StatusCodeShouldBe(HttpStatusCode.NotFound);
+            s.ContentTypeShouldBe("application/problem+json");
+        });
 
-        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        Assert.Equal(404, (await response.Content.ReadFromJsonAsync<JsonObject>())!["status"]!.GetValue<int>());
+        Assert.Equal(404, (await response.ReadAsJsonAsync<ProblemDetails>())!.Status);
     }
 
     /// <summary>

@@ -5,42 +5,44 @@ using ExpertsAtHand.Service.Hosting;
 using ExpertsAtHand.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.TestHost;
+using Alba;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace ExpertsAtHand.Service.Tests;
 
 /// <summary>
-/// The real service pipeline over the ASP.NET Core test server, on its own fresh database, with a
-/// clock the test moves and the message worker driven by the test rather than in the background.
+/// The real service pipeline in an Alba host (ASP.NET Core's test server), on its own fresh database,
+/// with a clock the test moves and the message worker driven by the test rather than in the background.
 /// </summary>
 public sealed class ServiceApp : IAsyncDisposable
 {
     public const string Tenant = "test-area";
     private static readonly string SigningKey = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("a test signing key of thirty-two bytes!!"));
-    private readonly WebApplication _app;
 
-    private ServiceApp(WebApplication app, TestDatabase database, ManualClock clock)
+    private ServiceApp(IAlbaHost host, TestDatabase database, ManualClock clock)
     {
-        _app = app;
+        Host = host;
         Database = database;
         Clock = clock;
-        Client = app.GetTestClient();
+        Client = host.Server.CreateClient();
     }
+
+    /// <summary>The Alba host, for scenarios: <c>await app.Host.Scenario(s => …)</c>.</summary>
+    public IAlbaHost Host { get; }
 
     /// <summary>An anonymous client; see <see cref="As"/> for one with a token.</summary>
     public HttpClient Client { get; }
     public TestDatabase Database { get; }
     public ManualClock Clock { get; }
-    public IServiceProvider Services => _app.Services;
+    public IServiceProvider Services => Host.Services;
     public LocalNotifyServer Notify => Services.GetRequiredService<LocalNotifyServer>();
 
     /// <param name="configure">More services for this host, before it is built.</param>
     /// <param name="arguments">Command-line configuration read while the host is composed (`--Key=value`).</param>
     public static async Task<ServiceApp> StartAsync(DateTimeOffset? now = null, Action<WebApplicationBuilder>? configure = null, IEnumerable<string>? arguments = null)
     {
-        var database = await TestPostgres.CreateDatabaseAsync();
+        var database = await TestPostgres.CreateDatabaseAsync(Schema.Migrations);
         var clock = new ManualClock(now ?? new DateTimeOffset(2026, 10, 5, 9, 0, 0, TimeSpan.FromHours(1)));
         var builder = ServiceHost.CreateBuilder(["--Logging:LogLevel:Default=Warning", .. arguments ?? []], database.ConnectionString);
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -51,11 +53,7 @@ public sealed class ServiceApp : IAsyncDisposable
         });
         builder.Services.AddSingleton<TimeProvider>(clock);
         configure?.Invoke(builder);
-        builder.WebHost.UseTestServer();
-        var app = ServiceHost.Build(builder);
-        await ServiceHost.MigrateAsync(app, CancellationToken.None);
-        await app.StartAsync();
-        return new ServiceApp(app, database, clock);
+        return new ServiceApp(await AlbaHost.For(builder, ServiceHost.Configure), database, clock);
     }
 
     /// <summary>A client carrying a development token for this caller. Tokens use the real clock: JWT validation does.</summary>
@@ -63,7 +61,7 @@ public sealed class ServiceApp : IAsyncDisposable
     {
         var configuration = Services.GetRequiredService<IConfiguration>();
         var token = Identity.MintDevelopmentToken(configuration, new Caller(subject, role, tenant, urn is null ? [] : [urn], practitioner), TimeSpan.FromHours(1), TimeProvider.System);
-        var client = _app.GetTestClient();
+        var client = Host.Server.CreateClient();
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return client;
     }
@@ -95,8 +93,7 @@ public sealed class ServiceApp : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Client.Dispose();
-        await _app.StopAsync();
-        await _app.DisposeAsync();
+        await Host.DisposeAsync();
         await Database.DisposeAsync();
     }
 }

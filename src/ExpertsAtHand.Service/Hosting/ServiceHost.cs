@@ -131,6 +131,13 @@ public static class ServiceHost
     public static WebApplication Build(WebApplicationBuilder builder)
     {
         var app = builder.Build();
+        Configure(app);
+        return app;
+    }
+
+    /// <summary>The request pipeline and every endpoint: what `serve` runs and what the tests' Alba host runs.</summary>
+    public static void Configure(WebApplication app)
+    {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseControlCharacterGuard();
@@ -151,7 +158,6 @@ public static class ServiceHost
         Features.Reports.EquityEndpoints.MapEquity(app);
         Features.Reports.CapacityEndpoints.MapCapacity(app);
         app.MapDeadLetters();
-        return app;
     }
 
     /// <summary>Brings the schema up to date before the node takes traffic.</summary>
