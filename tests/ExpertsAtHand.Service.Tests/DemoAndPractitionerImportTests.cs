@@ -61,6 +61,10 @@ public sealed class DemoAndPractitionerImportTests
         Assert.True(await app.Database.ScalarAsync<long>("SELECT count(*) FROM eah_events WHERE tenant_id = 'demo' AND event_type IN ('sla-at-risk', 'sla-breached') AND recorded_at < $1", now.AddDays(-7)) > 0,
             "clocks that ran out during the term were recorded when they did");
 
+        // The demo's coordinator followed the engine as it stood each day: every allocation can be explained.
+        Assert.Equal(0L, await app.Database.ScalarAsync<long>("SELECT count(*) FROM rm_allocations WHERE tenant_id = 'demo' AND ranking IS NULL"));
+        Assert.True(await app.Database.ScalarAsync<long>("SELECT count(*) FROM rm_allocations WHERE tenant_id = 'demo' AND override_reason IS NULL") > 10, "most demo allocations follow the engine");
+
         using var commissioner = app.As("commissioner", tenant: DemoArea.Tenant);
         long Supported(JsonObject report) => report["total"]!["settingsSupported"]!.GetValue<long>();
         var live = (await commissioner.GetFromJsonAsync<JsonObject>("/api/reports/coverage?from=2026-09-01&to=2026-12-10"))!;

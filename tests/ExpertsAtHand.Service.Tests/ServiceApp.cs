@@ -72,6 +72,7 @@ public sealed class ServiceApp : IAsyncDisposable
         Services.GetRequiredService<MessageBus>(),
         Services.GetRequiredService<Npgsql.NpgsqlDataSource>(),
         Services.GetRequiredService<Features.Requests.RequestRulesCatalog>(),
+        Services.GetRequiredService<Features.Allocations.EntitlementCatalog>(),
         Clock,
         CancellationToken.None);
 

@@ -32,6 +32,7 @@ internal static partial class Commands
             app.Services.GetRequiredService<Messaging.MessageBus>(),
             app.Services.GetRequiredService<Npgsql.NpgsqlDataSource>(),
             app.Services.GetRequiredService<Features.Requests.RequestRulesCatalog>(),
+            app.Services.GetRequiredService<Features.Allocations.EntitlementCatalog>(),
             app.Services.GetRequiredService<TimeProvider>(),
             cancellationToken);
 

@@ -3,6 +3,7 @@ using ExpertsAtHand.Domain.Requests;
 using ExpertsAtHand.Domain.Settings;
 using ExpertsAtHand.EventStore;
 using ExpertsAtHand.Messaging;
+using ExpertsAtHand.Service.Features.Allocations;
 using ExpertsAtHand.Service.Features.Practitioners;
 using ExpertsAtHand.Service.Features.Requests;
 using ExpertsAtHand.Service.Features.Settings;
@@ -21,7 +22,7 @@ public static class DemoArea
     private static readonly string[] Localities = ["Northmoor Town", "Riverside", "Eastfields", "Highmoor", "Westbrook"];
 
     /// <summary>Seeds the demo area unless it already has settings. Returns whether it seeded.</summary>
-    public static async Task<bool> SeedIfEmptyAsync(EventStore.EventStore store, MessageBus bus, NpgsqlDataSource dataSource, RequestRulesCatalog rules, TimeProvider clock, CancellationToken cancellationToken)
+    public static async Task<bool> SeedIfEmptyAsync(EventStore.EventStore store, MessageBus bus, NpgsqlDataSource dataSource, RequestRulesCatalog rules, Allocations.EntitlementCatalog entitlements, TimeProvider clock, CancellationToken cancellationToken)
     {
         await using (var exists = dataSource.CreateCommand("SELECT EXISTS (SELECT 1 FROM rm_settings WHERE tenant_id = $1)"))
         {
@@ -35,12 +36,12 @@ public static class DemoArea
         var random = new Random(20260901); // the same area on every machine
         var now = clock.GetUtcNow();
         var area = rules.For(Tenant);
-        var termStart = now.AddDays(-84);
+        var termStart = area.StartOf(area.LocalDate(now).AddDays(-84)); // midnight, so the story keeps office hours
 
         // Every event is recorded when it happened in the story, in the order it happened across all
         // streams, so an as-of answer for any day of the term shows the area as it stood that day.
         var storyClock = new StoryClock(termStart);
-        var story = new Story(store.WithClock(storyClock), bus, area, storyClock, now);
+        var story = new Story(store.WithClock(storyClock), bus, area, new AllocationPlanner(dataSource, rules, entitlements, storyClock), storyClock, now);
         var registeredAt = area.StartOf(area.LocalDate(termStart).AddDays(-1)).AddHours(9);
         var settings = Settings(random);
         var practitioners = Practitioners();
@@ -268,7 +269,7 @@ public static class DemoArea
     /// refuses ends that thread of the story). An SLA check that fell due during the term is decided
     /// at its moment too; one still to come is scheduled on the durable queue, as a real command does.
     /// </summary>
-    private sealed class Story(EventStore.EventStore store, MessageBus bus, RequestRules rules, StoryClock clock, DateTimeOffset now)
+    private sealed class Story(EventStore.EventStore store, MessageBus bus, RequestRules rules, AllocationPlanner planner, StoryClock clock, DateTimeOffset now)
     {
         private readonly PriorityQueue<Func<EventStore.EventStore, Task>, (DateTimeOffset At, long Order)> _steps = new();
         private long _order;
@@ -317,6 +318,39 @@ public static class DemoArea
             }
         }
 
+        /// <summary>
+        /// The demo's coordinator follows the allocation engine as it stood that day, so every demo
+        /// allocation carries the ranking a commissioner can read; where the engine would not allocate,
+        /// they allocate the scripted practitioner and record why. Later steps are by whoever was allocated.
+        /// </summary>
+        private async Task<RequestCommand> AsTheCoordinatorWouldAsync(RequestThread request, RequestCommand command)
+        {
+            switch (command)
+            {
+                case AllocatePractitioner allocate when request.State.Status is RequestStatus.AwaitingAllocation:
+                    var plan = await planner.PlanAsync(Tenant, CancellationToken.None).ConfigureAwait(false);
+                    var suggested = plan.Result.Proposals.FirstOrDefault(p => plan.DemandIds[p.RequestId] == new DemandFor(request.Id, allocate.Discipline));
+                    if (suggested is not null)
+                    {
+                        request.Practitioner = suggested.PractitionerId;
+                        return allocate with { PractitionerId = suggested.PractitionerId, Hours = suggested.Hours, Ranking = suggested.Ranking, OverrideReason = null };
+                    }
+
+                    request.Practitioner = allocate.PractitionerId;
+                    return allocate with
+                    {
+                        Ranking = AllocationPlanner.InputsFor(plan, request.Id, allocate.Discipline, allocate.Hours),
+                        OverrideReason = "The practitioner already works with this setting and had the time.",
+                    };
+                case RecordContact contact when request.Practitioner is { } practitioner:
+                    return contact with { PractitionerId = practitioner, Actor = $"practitioner:{practitioner}" };
+                case CloseRequest close when request.Practitioner is { } practitioner && close.Actor.StartsWith("practitioner:", StringComparison.Ordinal):
+                    return close with { Actor = $"practitioner:{practitioner}" };
+                default:
+                    return command;
+            }
+        }
+
         private async Task DecideAsync(RequestThread request, RequestCommand command)
         {
             if (request.Ended)
@@ -324,6 +358,7 @@ public static class DemoArea
                 return;
             }
 
+            command = await AsTheCoordinatorWouldAsync(request, command).ConfigureAwait(false);
             var decision = RequestDecider.Decide(command, request.State, rules);
             if (decision.IsRejected)
             {
@@ -363,6 +398,9 @@ public static class DemoArea
     private sealed class RequestThread(Guid id)
     {
         public Guid Id { get; } = id;
+
+        /// <summary>Who was allocated in the story, when the engine chose someone other than the script.</summary>
+        public string? Practitioner { get; set; }
 
         public RequestState State { get; set; } = RequestState.Initial;
 
