@@ -46,6 +46,29 @@ public sealed class ReportFigureTests
     }
 
     [Fact]
+    public async Task A_request_closed_reopened_and_closed_again_counts_once_by_how_it_last_closed()
+    {
+        await using var app = await ServiceApp.StartAsync(); // Monday 5 October 2026
+        await SeedReferenceDataAsync(app);
+        using var coordinator = app.As("coordinator");
+        var (id, etag) = await RaiseAsync(app);
+        etag = await AcceptAndCloseAsync(app, id, etag, "NeedsMetInSetting");
+        app.Clock.Advance(TimeSpan.FromDays(7));
+        etag = await ExpectAsync(await PostAsync(coordinator, $"/api/requests/{id}/reopening", new { reason = "New concerns." }, etag), HttpStatusCode.OK);
+        await AcceptAndCloseAsync(app, id, etag, "EhcNeedsAssessmentRequested");
+        await app.CatchUpProjectionsAsync();
+
+        var report = (await coordinator.GetFromJsonAsync<JsonObject>("/api/reports/de-escalation?from=2026-09-01&to=2026-12-31"))!;
+        Assert.Equal(1, report["closed"]!.GetValue<long>());
+        Assert.Equal(0, report["deEscalationRate"]!.GetValue<double>());
+        Assert.Equal(1, report["escalationRate"]!.GetValue<double>());
+
+        // A period holding only the first closure counts that one.
+        var october = (await coordinator.GetFromJsonAsync<JsonObject>("/api/reports/de-escalation?from=2026-10-01&to=2026-10-07"))!;
+        Assert.Equal(1, october["deEscalationRate"]!.GetValue<double>());
+    }
+
+    [Fact]
     public async Task Capacity_counts_a_clinic_someone_attended_as_hours_delivered_as_coverage_does()
     {
         await using var app = await ServiceApp.StartAsync(); // Monday 5 October 2026

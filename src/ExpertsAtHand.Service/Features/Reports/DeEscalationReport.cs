@@ -39,16 +39,19 @@ public static class DeEscalationEndpoints
 
     public static async Task<DeEscalationReport> QueryAsync(ReportView view, ReportQuery query, CancellationToken cancellationToken)
     {
-        // Whether a request was a repeat was fixed when it was raised (the projection looked at the child's
-        // earlier closures then); the filters choose which requests are counted.
+        // A request closed in the period counts once, by how it last closed in it (closed, reopened and
+        // closed again is one closed request, not two). Whether a request was a repeat was fixed when it
+        // was raised (the projection looked at the child's earlier closures then). The filters choose
+        // which requests are counted.
         await using var command = view.Command(
             "WITH scoped AS (SELECT e.* FROM rpt_episodes e LEFT JOIN rpt_outcome_settings s ON s.tenant_id = e.tenant_id AND s.urn = e.setting_urn "
-            + "WHERE e.tenant_id = $1 AND ($4::text IS NULL OR s.locality = $4) AND ($5::text IS NULL OR s.phase = $5) AND ($6::text IS NULL OR $6 = ANY(e.disciplines))) "
+            + "WHERE e.tenant_id = $1 AND ($4::text IS NULL OR s.locality = $4) AND ($5::text IS NULL OR s.phase = $5) AND ($6::text IS NULL OR $6 = ANY(e.disciplines))), "
+            + "closures AS (SELECT DISTINCT ON (request_id) outcome FROM scoped WHERE closed_on BETWEEN $2 AND $3 ORDER BY request_id, episode DESC) "
             + "SELECT "
-            + "count(*) FILTER (WHERE closed_on BETWEEN $2 AND $3), "
-            + "count(*) FILTER (WHERE closed_on BETWEEN $2 AND $3 AND outcome <> 'Withdrawn'), "
-            + "count(*) FILTER (WHERE closed_on BETWEEN $2 AND $3 AND outcome IN ('NeedsMetInSetting', 'ContinuingWithUniversalSupport')), "
-            + "count(*) FILTER (WHERE closed_on BETWEEN $2 AND $3 AND outcome IN ('EhcNeedsAssessmentRequested', 'SpecialistPlacementSought')), "
+            + "(SELECT count(*) FROM closures), "
+            + "(SELECT count(*) FROM closures WHERE outcome <> 'Withdrawn'), "
+            + "(SELECT count(*) FROM closures WHERE outcome IN ('NeedsMetInSetting', 'ContinuingWithUniversalSupport')), "
+            + "(SELECT count(*) FROM closures WHERE outcome IN ('EhcNeedsAssessmentRequested', 'SpecialistPlacementSought')), "
             + "count(*) FILTER (WHERE level = 'Individual' AND episode = 1 AND raised_on BETWEEN $2 AND $3), "
             + "count(*) FILTER (WHERE level = 'Individual' AND episode = 1 AND raised_on BETWEEN $2 AND $3 AND is_repeat), "
             + "count(DISTINCT child_key) FILTER (WHERE level = 'Individual' AND first_delivered_on BETWEEN $2 AND $3 AND sen_status <> 'EhcPlan') "
