@@ -49,6 +49,7 @@ internal sealed class BenchmarkCluster : IAsyncDisposable
         try
         {
             Directory.Delete(_folder, recursive: true);
+            File.Delete(EmbeddedPostgres.PasswordFileFor(_folder));
         }
         catch (IOException)
         {

@@ -68,6 +68,58 @@ public sealed class EmbeddedPostgresTests : IDisposable
     }
 
     [Fact]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    public async Task The_cluster_refuses_any_connection_without_its_password_which_only_the_services_account_can_read()
+    {
+        await using var postgres = await EmbeddedPostgres.StartAsync(Options);
+        var passwordFile = EmbeddedPostgres.PasswordFileFor(_folder);
+
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(passwordFile));
+        Assert.Equal(1, await ScalarAsync<int>(postgres.ConnectionString, "SELECT 1"));
+        var withoutPassword = new NpgsqlConnectionStringBuilder(postgres.ConnectionString) { Password = null, Pooling = false }.ConnectionString;
+        var wrongPassword = new NpgsqlConnectionStringBuilder(postgres.ConnectionString) { Password = "guessed", Pooling = false }.ConnectionString;
+        await Assert.ThrowsAnyAsync<NpgsqlException>(() => ScalarAsync<int>(withoutPassword, "SELECT 1"));
+        var refused = await Assert.ThrowsAsync<PostgresException>(() => ScalarAsync<int>(wrongPassword, "SELECT 1"));
+        Assert.Equal(PostgresErrorCodes.InvalidPassword, refused.SqlState);
+        Assert.DoesNotContain("trust", await File.ReadAllTextAsync(Path.Combine(_folder, "pg_hba.conf")), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_cluster_from_before_passwords_is_locked_on_its_next_start()
+    {
+        await using (var first = await EmbeddedPostgres.StartAsync(Options))
+        {
+            await ExecuteAsync(first.ConnectionString, "CREATE TABLE kept (v int); INSERT INTO kept VALUES (31)");
+        }
+
+        // What an earlier version left: every local connection trusted, and no password file.
+        var hba = Path.Combine(_folder, "pg_hba.conf");
+        await File.WriteAllTextAsync(hba, "host all all 127.0.0.1/32 trust\nhost all all ::1/128 trust\n");
+        File.Delete(EmbeddedPostgres.PasswordFileFor(_folder));
+
+        await using var second = await EmbeddedPostgres.StartAsync(Options);
+
+        Assert.Equal(31, await ScalarAsync<int>(second.ConnectionString, "SELECT v FROM kept"));
+        Assert.True(File.Exists(EmbeddedPostgres.PasswordFileFor(_folder)));
+        Assert.DoesNotContain("trust", await File.ReadAllTextAsync(hba), StringComparison.Ordinal);
+        var wrongPassword = new NpgsqlConnectionStringBuilder(second.ConnectionString) { Password = "guessed", Pooling = false }.ConnectionString;
+        Assert.Equal(PostgresErrorCodes.InvalidPassword, (await Assert.ThrowsAsync<PostgresException>(() => ScalarAsync<int>(wrongPassword, "SELECT 1"))).SqlState);
+    }
+
+    [Fact]
+    public async Task A_locked_cluster_whose_password_file_is_lost_says_so_rather_than_waiting()
+    {
+        await using (await EmbeddedPostgres.StartAsync(Options))
+        {
+        }
+
+        File.Delete(EmbeddedPostgres.PasswordFileFor(_folder));
+
+        var error = await Assert.ThrowsAsync<EmbeddedPostgresStartException>(() => EmbeddedPostgres.StartAsync(Options));
+        Assert.Contains("password file", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Without_server_binaries_the_error_is_one_line_saying_how_to_install_them()
     {
         var empty = Directory.CreateTempSubdirectory("eah-no-postgres-");
@@ -96,6 +148,8 @@ public sealed class EmbeddedPostgresTests : IDisposable
         catch (DirectoryNotFoundException)
         {
         }
+
+        File.Delete(EmbeddedPostgres.PasswordFileFor(_folder));
     }
 
     private static async Task<T> ScalarAsync<T>(string connectionString, string sql)

@@ -187,5 +187,7 @@ public sealed class ExecutableTests : IDisposable
             {
             }
         }
+
+        File.Delete(EventStore.Postgres.EmbeddedPostgres.PasswordFileFor(_dataFolder));
     }
 }

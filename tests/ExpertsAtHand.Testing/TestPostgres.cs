@@ -74,6 +74,7 @@ public static class TestPostgres
         try
         {
             Directory.Delete(folder, recursive: true);
+            File.Delete(EmbeddedPostgres.PasswordFileFor(folder));
         }
         catch (IOException)
         {

@@ -56,12 +56,15 @@ public sealed partial class EmbeddedPostgres : IAsyncDisposable, IDisposable
     private readonly ILogger _logger;
     private int _stopped;
 
-    private EmbeddedPostgres(Process server, Process? watchdog, int port, string dataDirectory, ILogger logger)
+    private readonly string _password;
+
+    private EmbeddedPostgres(Process server, Process? watchdog, int port, string dataDirectory, string password, ILogger logger)
     {
         _server = server;
         _watchdog = watchdog;
         Port = port;
         DataDirectory = dataDirectory;
+        _password = password;
         _logger = logger;
         // A test run or a service that ends without disposing still takes its server down with it.
         AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
@@ -79,8 +82,21 @@ public sealed partial class EmbeddedPostgres : IAsyncDisposable, IDisposable
         Host = "127.0.0.1",
         Port = Port,
         Username = Superuser,
+        Password = _password,
         Database = database,
     }.ConnectionString;
+
+    /// <summary>
+    /// Where a cluster's password is kept: a file beside its data folder, readable only by the account
+    /// that runs the service (the server's own account, when the service is root, cannot read it).
+    /// </summary>
+    public static string PasswordFileFor(string dataDirectory) => Path.GetFullPath(dataDirectory).TrimEnd(Path.DirectorySeparatorChar) + ".password";
+
+    /// <summary>Only password (SCRAM) connections, and only over loopback: no trust, no Unix socket.</summary>
+    private const string LockedHba =
+        "# Experts at Hand: every connection needs the password kept beside this folder (SCRAM), and comes from this machine.\n"
+        + "host all all 127.0.0.1/32 scram-sha-256\n"
+        + "host all all ::1/128 scram-sha-256\n";
 
     /// <summary>
     /// The connection string of a cluster in <paramref name="dataDirectory"/> that a live instance of
@@ -108,7 +124,10 @@ public sealed partial class EmbeddedPostgres : IAsyncDisposable, IDisposable
             return null;
         }
 
-        return new NpgsqlConnectionStringBuilder { Host = "127.0.0.1", Port = port, Username = Superuser, Database = database }.ConnectionString;
+        var passwordFile = PasswordFileFor(dataDirectory);
+        return File.Exists(passwordFile)
+            ? new NpgsqlConnectionStringBuilder { Host = "127.0.0.1", Port = port, Username = Superuser, Password = File.ReadAllText(passwordFile).Trim(), Database = database }.ConnectionString
+            : null;
     }
 
     public static async Task<EmbeddedPostgres> StartAsync(EmbeddedPostgresOptions options, ILogger? logger = null, CancellationToken cancellationToken = default)
@@ -118,7 +137,7 @@ public sealed partial class EmbeddedPostgres : IAsyncDisposable, IDisposable
         var account = Environment.IsPrivilegedProcess ? ServiceAccountFor(options) : null;
         var dataDirectory = Path.GetFullPath(options.DataDirectory);
 
-        await PrepareDataDirectoryAsync(binaries, dataDirectory, account, options.Durable, logger, cancellationToken).ConfigureAwait(false);
+        var password = await PrepareDataDirectoryAsync(binaries, dataDirectory, account, options.Durable, logger, cancellationToken).ConfigureAwait(false);
         StopOrphanedServer(dataDirectory, logger);
 
         // The port is free when we look but may be taken before the server binds it; try a few.
@@ -128,7 +147,9 @@ public sealed partial class EmbeddedPostgres : IAsyncDisposable, IDisposable
             var port = FreeLoopbackPort();
             try
             {
-                return await LaunchAsync(binaries, options, dataDirectory, account, port, logger, cancellationToken).ConfigureAwait(false);
+                var instance = await LaunchAsync(binaries, options, dataDirectory, account, port, password, logger, cancellationToken).ConfigureAwait(false);
+                await LockAsync(instance, logger, cancellationToken).ConfigureAwait(false);
+                return instance;
             }
             catch (EmbeddedPostgresStartException ex) when (ex.Message.Contains("could not bind", StringComparison.OrdinalIgnoreCase))
             {
@@ -179,9 +200,18 @@ public sealed partial class EmbeddedPostgres : IAsyncDisposable, IDisposable
 
     private void OnProcessExit(object? sender, EventArgs e) => Dispose();
 
-    private static async Task PrepareDataDirectoryAsync(PostgresBinaries binaries, string dataDirectory, string? account, bool durable, ILogger logger, CancellationToken cancellationToken)
+    /// <summary>Creates the cluster if the folder has none. Returns the cluster's password (made now for a new cluster, or for one from before passwords).</summary>
+    private static async Task<string> PrepareDataDirectoryAsync(PostgresBinaries binaries, string dataDirectory, string? account, bool durable, ILogger logger, CancellationToken cancellationToken)
     {
         var versionFile = Path.Combine(dataDirectory, "PG_VERSION");
+        var hba = Path.Combine(dataDirectory, "pg_hba.conf");
+        if (File.Exists(versionFile) && !File.Exists(PasswordFileFor(dataDirectory)) && File.Exists(hba) && File.ReadAllText(hba) == LockedHba)
+        {
+            throw new EmbeddedPostgresStartException(
+                $"The data folder {dataDirectory} is locked with a password, but its password file {PasswordFileFor(dataDirectory)} is missing. Restore the file from a backup, or start from an empty folder.");
+        }
+
+        var password = ReadOrCreatePassword(dataDirectory);
         if (File.Exists(versionFile))
         {
             var clusterVersion = (await File.ReadAllTextAsync(versionFile, cancellationToken).ConfigureAwait(false)).Trim();
@@ -191,7 +221,7 @@ public sealed partial class EmbeddedPostgres : IAsyncDisposable, IDisposable
                     $"The data folder {dataDirectory} holds a PostgreSQL {clusterVersion} cluster but the server found is version {binaries.MajorVersion}; point Postgres__DataDirectory elsewhere or upgrade the cluster with pg_upgrade.");
             }
 
-            return;
+            return password;
         }
 
         Directory.CreateDirectory(dataDirectory);
@@ -208,13 +238,86 @@ public sealed partial class EmbeddedPostgres : IAsyncDisposable, IDisposable
         }
 
         LogInitialising(logger, dataDirectory, binaries.MajorVersion);
-        List<string> initdbArguments = ["-D", dataDirectory, "-U", Superuser, "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-instructions"];
-        if (!durable)
+        // initdb reads the password from a file the server's account can read; it is gone once initdb is done.
+        var passwordForInitdb = Path.Combine(Path.GetTempPath(), "eah-initdb-" + Guid.NewGuid().ToString("N"));
+        await File.WriteAllTextAsync(passwordForInitdb, password, cancellationToken).ConfigureAwait(false);
+        try
         {
-            initdbArguments.Add("--no-sync");
+            OwnerOnly(passwordForInitdb);
+            if (account is not null)
+            {
+                await RunAsync("chown", [$"{account}:", passwordForInitdb], null, cancellationToken).ConfigureAwait(false);
+            }
+
+            List<string> initdbArguments = ["-D", dataDirectory, "-U", Superuser, "--auth=scram-sha-256", $"--pwfile={passwordForInitdb}", "--encoding=UTF8", "--locale=C", "--no-instructions"];
+            if (!durable)
+            {
+                initdbArguments.Add("--no-sync");
+            }
+
+            await RunAsync(binaries.InitDb, initdbArguments, account, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            File.Delete(passwordForInitdb);
         }
 
-        await RunAsync(binaries.InitDb, initdbArguments, account, cancellationToken).ConfigureAwait(false);
+        await File.WriteAllTextAsync(Path.Combine(dataDirectory, "pg_hba.conf"), LockedHba, cancellationToken).ConfigureAwait(false);
+        return password;
+    }
+
+    /// <summary>The cluster's password from its file, or a new strong one written there (0600) for a cluster that has none yet.</summary>
+    private static string ReadOrCreatePassword(string dataDirectory)
+    {
+        var file = PasswordFileFor(dataDirectory);
+        if (File.Exists(file))
+        {
+            return File.ReadAllText(file).Trim();
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        var password = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        using (File.Create(file, 1, FileOptions.None))
+        {
+        }
+
+        OwnerOnly(file); // before the secret is in it
+        File.WriteAllText(file, password);
+        return password;
+    }
+
+    private static void OwnerOnly(string file)
+    {
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+    }
+
+    /// <summary>
+    /// A cluster from before passwords trusted every local connection. Give the superuser the
+    /// password, allow nothing but SCRAM over loopback, and reload: from now on the password is needed.
+    /// </summary>
+    private static async Task LockAsync(EmbeddedPostgres instance, ILogger logger, CancellationToken cancellationToken)
+    {
+        var hba = Path.Combine(instance.DataDirectory, "pg_hba.conf");
+        if (File.ReadAllText(hba) == LockedHba)
+        {
+            return;
+        }
+
+        await using (var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(instance.ConnectionString) { Pooling = false }.ConnectionString))
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            // The password is base64url: nothing in it needs escaping inside a literal.
+            await using var alter = new NpgsqlCommand($"SET password_encryption = 'scram-sha-256'; ALTER ROLE {Superuser} PASSWORD '{instance._password}'", connection);
+            await alter.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            await File.WriteAllTextAsync(hba, LockedHba, cancellationToken).ConfigureAwait(false); // the file keeps its owner
+            await using var reload = new NpgsqlCommand("SELECT pg_reload_conf()", connection);
+            await reload.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        LogLocked(logger, instance.DataDirectory, PasswordFileFor(instance.DataDirectory));
     }
 
     /// <summary>
@@ -258,7 +361,7 @@ public sealed partial class EmbeddedPostgres : IAsyncDisposable, IDisposable
         }
     }
 
-    private static async Task<EmbeddedPostgres> LaunchAsync(PostgresBinaries binaries, EmbeddedPostgresOptions options, string dataDirectory, string? account, int port, ILogger logger, CancellationToken cancellationToken)
+    private static async Task<EmbeddedPostgres> LaunchAsync(PostgresBinaries binaries, EmbeddedPostgresOptions options, string dataDirectory, string? account, int port, string password, ILogger logger, CancellationToken cancellationToken)
     {
         List<string> serverArguments =
         [
@@ -292,7 +395,7 @@ public sealed partial class EmbeddedPostgres : IAsyncDisposable, IDisposable
         server.BeginOutputReadLine();
 
         var watchdog = StartWatchdog(server.Id);
-        var instance = new EmbeddedPostgres(server, watchdog, port, dataDirectory, logger);
+        var instance = new EmbeddedPostgres(server, watchdog, port, dataDirectory, password, logger);
         try
         {
             await WaitUntilAcceptingConnectionsAsync(instance, server, log, options.StartTimeout, cancellationToken).ConfigureAwait(false);
@@ -533,6 +636,9 @@ public sealed partial class EmbeddedPostgres : IAsyncDisposable, IDisposable
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int NativeSignal(int pid, int signal);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The embedded database in {DataDirectory} trusted every local connection; it now needs the password kept in {PasswordFile}")]
+    private static partial void LogLocked(ILogger logger, string dataDirectory, string passwordFile);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Initialising a PostgreSQL {Version} cluster in {DataDirectory}")]
     private static partial void LogInitialising(ILogger logger, string dataDirectory, int version);
