@@ -71,6 +71,7 @@ public sealed class ExecutableTests : IDisposable
         client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token.Trim());
         var imported = await client.GetAsync($"http://127.0.0.1:{port}/api/practitioners/ep-new");
         Assert.Equal(HttpStatusCode.OK, imported.StatusCode);
+        Assert.Empty(imported.Headers.Server); // Kestrel says nothing about what serves us
         Signal(service.Id, 15);
         await service.WaitForExitAsync();
     }

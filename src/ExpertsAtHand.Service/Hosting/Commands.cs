@@ -54,6 +54,12 @@ internal static partial class Commands
             return 2;
         }
 
+        if (lifetime <= TimeSpan.Zero || lifetime > Identity.MaxTokenLifetime(configuration))
+        {
+            Console.Error.WriteLine($"--hours from 1 to {Identity.MaxTokenLifetime(configuration).TotalHours:0}: longer tokens are refused by the service.");
+            return 2;
+        }
+
         if (caller.Role == Roles.Senco && caller.SettingUrns.Count == 0)
         {
             Console.Error.WriteLine("A SENCO's token needs at least one --urn.");

@@ -68,6 +68,20 @@ public static class Identity
             options.TokenValidationParameters.NameClaimType = JwtRegisteredClaimNames.Sub;
             options.TokenValidationParameters.ValidAudience = audience;
             options.TokenValidationParameters.ClockSkew = TimeSpan.FromMinutes(1);
+            // A token that lives longer than the area allows is refused, however it was signed.
+            var longest = MaxTokenLifetime(configuration);
+            options.Events = new JwtBearerEvents
+            {
+                OnTokenValidated = context =>
+                {
+                    if (context.SecurityToken.ValidTo - context.SecurityToken.ValidFrom > longest)
+                    {
+                        context.Fail($"Tokens may live at most {longest.TotalHours:0} hours.");
+                    }
+
+                    return Task.CompletedTask;
+                },
+            };
             if (configuration["Auth:Authority"] is { Length: > 0 } authority)
             {
                 options.Authority = authority;
@@ -81,6 +95,9 @@ public static class Identity
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy("member", policy => policy.RequireAuthenticatedUser().RequireAssertion(context => Caller.From(context.User) is not null));
     }
+
+    /// <summary>The longest a token may live (Auth:MaxTokenLifetimeHours, default 12): development tokens are minted no longer, and longer ones are refused.</summary>
+    public static TimeSpan MaxTokenLifetime(IConfiguration configuration) => TimeSpan.FromHours(configuration.GetValue("Auth:MaxTokenLifetimeHours", 12));
 
     public static SymmetricSecurityKey DevelopmentKey(IConfiguration configuration)
     {

@@ -69,6 +69,7 @@ internal sealed partial class ProblemResponses(IProblemDetailsService problems, 
     private static string MessageFor(JsonException json) => json switch
     {
         RefusedTextException refused => refused.Message,
+        _ when json.Message.Contains("Duplicate", StringComparison.OrdinalIgnoreCase) => "This key appears more than once in the body: send it once.",
         _ when Incomplete(json) => "The body is not complete JSON: it ends before its last value or object is closed.",
         _ when json.Path is null or "$" => "The body is not valid JSON.",
         _ => "This value is not one of those allowed, or not of the right type.",

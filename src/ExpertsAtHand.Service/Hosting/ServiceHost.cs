@@ -58,6 +58,11 @@ public static class ServiceHost
     public static WebApplicationBuilder CreateBuilder(string[] args, string connectionString)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false; // say nothing about what serves us
+            kestrel.Limits.MaxRequestBodySize = HardenedEdges.ImportBodyLimit;
+        });
         builder.Configuration["ConnectionStrings:Postgres"] = connectionString;
 
         builder.Logging.ClearProviders();
@@ -84,6 +89,8 @@ public static class ServiceHost
             o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(allowIntegerValues: false));
             o.SerializerOptions.Converters.Add(new ControlFreeStringConverter());
             o.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+            // A key sent twice is refused, so a gateway and the service can never read different values.
+            o.SerializerOptions.AllowDuplicateProperties = false;
         });
         services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
         {
@@ -141,6 +148,7 @@ public static class ServiceHost
     public static void Configure(WebApplication app)
     {
         app.UseExceptionHandler();
+        app.UseHardenedEdges();
         app.UseStatusCodePages();
         app.UseControlCharacterGuard();
         app.UseAuthentication();

@@ -1,0 +1,57 @@
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Net.Http.Headers;
+
+namespace ExpertsAtHand.Service.Hosting;
+
+/// <summary>
+/// What every answer carries and how much any request may send. Children's records must not be cached
+/// by a browser or a proxy, sniffed into another content type, leaked in a Referer or framed by another
+/// site; a body is refused before it is read when it is larger than its kind of request needs.
+/// </summary>
+public static class HardenedEdges
+{
+    /// <summary>A command's JSON: ample for the longest text fields (4,000 characters each).</summary>
+    public const long JsonBodyLimit = 64 * 1024;
+
+    /// <summary>An imported CSV: a whole GIAS extract for a large area fits.</summary>
+    public const long ImportBodyLimit = 16 * 1024 * 1024;
+
+    public static IApplicationBuilder UseHardenedEdges(this IApplicationBuilder app) => app.Use(async (context, next) =>
+    {
+        context.Response.OnStarting(() =>
+        {
+            var headers = context.Response.Headers;
+            headers[HeaderNames.XContentTypeOptions] = "nosniff";
+            headers["Referrer-Policy"] = "no-referrer";
+            headers[HeaderNames.ContentSecurityPolicy] = "default-src 'none'; frame-ancestors 'none'";
+            headers[HeaderNames.XFrameOptions] = "DENY";
+            if (context.Request.Path.StartsWithSegments("/api", StringComparison.Ordinal))
+            {
+                headers[HeaderNames.CacheControl] = "no-store";
+                headers[HeaderNames.Pragma] = "no-cache";
+            }
+
+            return Task.CompletedTask;
+        });
+
+        // Imports are CSV; everything else that has a body is a JSON command.
+        var limit = context.Request.Path.Value?.EndsWith("/import", StringComparison.Ordinal) == true ? ImportBodyLimit : JsonBodyLimit;
+        if (context.Request.ContentLength > limit)
+        {
+            await TypedResults.Problem(
+                    title: "The request is too large",
+                    detail: $"This kind of request carries at most {limit / 1024:N0} KB.",
+                    statusCode: StatusCodes.Status413PayloadTooLarge)
+                .ExecuteAsync(context).ConfigureAwait(false);
+            return;
+        }
+
+        // A body without a declared length is cut off at the same limit while it is read.
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
+        {
+            size.MaxRequestBodySize = limit;
+        }
+
+        await next(context).ConfigureAwait(false);
+    });
+}
