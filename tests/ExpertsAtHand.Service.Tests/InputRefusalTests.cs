@@ -198,7 +198,7 @@ public sealed class InputRefusalTests : IAsyncLifetime
     [Fact]
     public async Task Every_500_is_logged_with_the_trace_id_the_client_was_given_and_no_parameter_values()
     {
-        var logs = new CapturingLoggerProvider();
+        var logs = new CapturedLogs();
         var handler = new ProblemResponses(_app.Services.GetRequiredService<IProblemDetailsService>(), logs.CreateLogger<ProblemResponses>());
         var http = new DefaultHttpContext { RequestServices = _app.Services, TraceIdentifier = "trace-0042" };
         http.Request.Method = "GET";
@@ -215,29 +215,5 @@ public sealed class InputRefusalTests : IAsyncLifetime
         Assert.DoesNotContain("Y3-0042", entry.Message, StringComparison.Ordinal);
         http.Response.Body.Position = 0;
         Assert.Contains("trace-0042", await new StreamReader(http.Response.Body).ReadToEndAsync(), StringComparison.Ordinal);
-    }
-
-    private sealed class CapturingLoggerProvider : ILoggerProvider
-    {
-        public List<(LogLevel Level, string Message)> Entries { get; } = [];
-
-        public Logger<T> CreateLogger<T>() => new Logger<T>(new LoggerFactory([this]));
-
-        public ILogger CreateLogger(string categoryName) => new Capturing(Entries);
-
-        public void Dispose()
-        {
-        }
-
-        private sealed class Capturing(List<(LogLevel, string)> entries) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state)
-                where TState : notnull => null;
-
-            public bool IsEnabled(LogLevel logLevel) => true;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-                entries.Add((logLevel, formatter(state, exception)));
-        }
     }
 }

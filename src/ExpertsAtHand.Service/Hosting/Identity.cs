@@ -70,6 +70,7 @@ public static class Identity
             options.TokenValidationParameters.ClockSkew = TimeSpan.FromMinutes(1);
             // A token that lives longer than the area allows is refused, however it was signed.
             var longest = MaxTokenLifetime(configuration);
+            options.IncludeErrorDetails = false; // WWW-Authenticate says "invalid_token", never why
             options.Events = new JwtBearerEvents
             {
                 OnTokenValidated = context =>
@@ -78,7 +79,20 @@ public static class Identity
                     {
                         context.Fail($"Tokens may live at most {longest.TotalHours:0} hours.");
                     }
+                    else if (context.SecurityToken is JsonWebToken { } jwt && jwt.TryGetHeaderValue<object>("crit", out _))
+                    {
+                        context.Fail("Tokens with critical header parameters are not understood here.");
+                    }
+                    else if (SingleValued.FirstOrDefault(type => context.Principal!.FindAll(type).Skip(1).Any()) is { } repeated)
+                    {
+                        context.Fail($"The {repeated} claim must have one value.");
+                    }
 
+                    return Task.CompletedTask;
+                },
+                OnAuthenticationFailed = context =>
+                {
+                    SecurityEvents.AuthenticationFailed(context.HttpContext, context.Exception);
                     return Task.CompletedTask;
                 },
             };
@@ -95,6 +109,9 @@ public static class Identity
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy("member", policy => policy.RequireAuthenticatedUser().RequireAssertion(context => Caller.From(context.User) is not null));
     }
+
+    /// <summary>Claims single by meaning: one subject, one role, one area, one practitioner record (a SENCO may speak for several settings).</summary>
+    private static readonly string[] SingleValued = [JwtRegisteredClaimNames.Sub, Caller.RoleClaim, Caller.TenantClaim, Caller.PractitionerClaim];
 
     /// <summary>The longest a token may live (Auth:MaxTokenLifetimeHours, default 12): development tokens are minted no longer, and longer ones are refused.</summary>
     public static TimeSpan MaxTokenLifetime(IConfiguration configuration) => TimeSpan.FromHours(configuration.GetValue("Auth:MaxTokenLifetimeHours", 12));

@@ -92,7 +92,22 @@ public static class ServiceHost
             // A key sent twice is refused, so a gateway and the service can never read different values.
             o.SerializerOptions.AllowDuplicateProperties = false;
         });
-        services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
+        services.AddOpenApi(options => options.AddOperationTransformer((operation, context, _) =>
+        {
+            // What the edges can answer on any operation: throttling, and a body larger than its kind allows.
+            operation.Responses ??= [];
+            var problem = new Dictionary<string, Microsoft.OpenApi.OpenApiMediaType>
+            {
+                ["application/problem+json"] = new() { Schema = new Microsoft.OpenApi.OpenApiSchemaReference("ProblemDetails", context.Document) },
+            };
+            operation.Responses.TryAdd("429", new Microsoft.OpenApi.OpenApiResponse { Description = "Too many requests: retry after the seconds in Retry-After.", Content = problem });
+            if (operation.RequestBody is not null)
+            {
+                operation.Responses.TryAdd("413", new Microsoft.OpenApi.OpenApiResponse { Description = "The body is larger than this kind of request carries (64 KB of JSON, 16 MB of CSV).", Content = problem });
+            }
+
+            return Task.CompletedTask;
+        }).AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "Experts at Hand";
             document.Info.Description = "Triage and case management for a local area's Experts at Hand offer. Authenticate with a bearer token carrying role, tenant and (for SENCOs) urn claims.";
@@ -117,6 +132,7 @@ public static class ServiceHost
             return Task.CompletedTask;
         }));
         Identity.Add(builder);
+        RequestLimits.Add(builder);
         Telemetry.Add(builder);
 
         AddDomain(services, builder.Configuration);
@@ -151,7 +167,9 @@ public static class ServiceHost
         app.UseHardenedEdges();
         app.UseStatusCodePages();
         app.UseControlCharacterGuard();
+        app.UseSecurityEventLog();
         app.UseAuthentication();
+        app.UseRateLimiter(); // after authentication: the subject's own bucket
         app.UseAuthorization();
         app.MapOpenApi();
         app.MapHealth();

@@ -14,7 +14,7 @@ public static partial class HealthEndpoints
 {
     public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder endpoints)
     {
-        var health = endpoints.MapGroup("/health").WithTags("Health").ProducesValidationProblem();
+        var health = endpoints.MapGroup("/health").WithTags("Health").ProducesValidationProblem().DisableRateLimiting();
         health.MapGet("/live", () => TypedResults.Ok(new HealthReport("live", [])))
             .WithName("Live")
             .WithSummary("The process is running.")
