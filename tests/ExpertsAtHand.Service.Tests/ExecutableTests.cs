@@ -72,6 +72,9 @@ public sealed class ExecutableTests : IDisposable
         var imported = await client.GetAsync($"http://127.0.0.1:{port}/api/practitioners/ep-new");
         Assert.Equal(HttpStatusCode.OK, imported.StatusCode);
         Assert.Empty(imported.Headers.Server); // Kestrel says nothing about what serves us
+        using var viaProxy = new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.1:{port}/health/live");
+        viaProxy.Headers.Add("X-Forwarded-Proto", "https"); // a TLS-terminating proxy on this machine
+        Assert.True((await client.SendAsync(viaProxy)).Headers.Contains("Strict-Transport-Security"));
         Signal(service.Id, 15);
         await service.WaitForExitAsync();
     }

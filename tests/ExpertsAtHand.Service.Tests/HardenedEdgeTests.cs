@@ -37,6 +37,18 @@ public sealed class HardenedEdgeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Https_answers_carry_hsts_and_plain_http_ones_do_not()
+    {
+        using var https = _app.Host.Server.CreateClient();
+        https.BaseAddress = new Uri("https://localhost/");
+        var secure = await https.GetAsync("/health/live");
+        var plain = await _app.Client.GetAsync("/health/live");
+
+        Assert.Equal("max-age=31536000; includeSubDomains", secure.Headers.GetValues("Strict-Transport-Security").Single());
+        Assert.False(plain.Headers.Contains("Strict-Transport-Security"));
+    }
+
+    [Fact]
     public async Task A_key_sent_twice_is_a_400_naming_it_so_a_gateway_and_the_service_never_read_different_values()
     {
         var events = await _app.EventCountAsync();

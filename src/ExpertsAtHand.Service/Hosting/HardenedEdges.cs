@@ -16,11 +16,33 @@ public static class HardenedEdges
     /// <summary>An imported CSV: a whole GIAS extract for a large area fits.</summary>
     public const long ImportBodyLimit = 16 * 1024 * 1024;
 
+    /// <summary>
+    /// Which proxies may say what the client's scheme and address were (X-Forwarded-Proto and -For):
+    /// loopback, and ForwardedHeaders:KnownProxies. Behind such a proxy, a request that reached it
+    /// over HTTPS is HTTPS here (HSTS, and the rate limiter sees the client's address, not the proxy's).
+    /// </summary>
+    public static void AddForwardedHeaders(WebApplicationBuilder builder) => builder.Services.Configure<ForwardedHeadersOptions>(options =>
+    {
+        options.ForwardedHeaders = Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedFor | Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedProto;
+        foreach (var proxy in builder.Configuration.GetSection("ForwardedHeaders:KnownProxies").GetChildren().Select(c => c.Value))
+        {
+            if (System.Net.IPAddress.TryParse(proxy, out var address))
+            {
+                options.KnownProxies.Add(address);
+            }
+        }
+    });
+
     public static IApplicationBuilder UseHardenedEdges(this IApplicationBuilder app) => app.Use(async (context, next) =>
     {
         context.Response.OnStarting(() =>
         {
             var headers = context.Response.Headers;
+            if (context.Request.IsHttps)
+            {
+                headers[HeaderNames.StrictTransportSecurity] = "max-age=31536000; includeSubDomains";
+            }
+
             headers[HeaderNames.XContentTypeOptions] = "nosniff";
             headers["Referrer-Policy"] = "no-referrer";
             headers[HeaderNames.ContentSecurityPolicy] = "default-src 'none'; frame-ancestors 'none'";

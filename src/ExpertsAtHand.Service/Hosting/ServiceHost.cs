@@ -133,6 +133,7 @@ public static class ServiceHost
         }));
         Identity.Add(builder);
         RequestLimits.Add(builder);
+        HardenedEdges.AddForwardedHeaders(builder);
         Telemetry.Add(builder);
 
         AddDomain(services, builder.Configuration);
@@ -163,6 +164,7 @@ public static class ServiceHost
     /// <summary>The request pipeline and every endpoint: what `serve` runs and what the tests' Alba host runs.</summary>
     public static void Configure(WebApplication app)
     {
+        app.UseForwardedHeaders();
         app.UseExceptionHandler();
         app.UseHardenedEdges();
         app.UseStatusCodePages();
