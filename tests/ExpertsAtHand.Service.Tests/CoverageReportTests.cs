@@ -31,7 +31,7 @@ public sealed class CoverageReportTests
         Assert.Equal(HttpStatusCode.OK, (await coordinator.PostAsJsonAsync($"/api/clinics/{clinicId}/attendance", new { attended = new[] { OtherUrn } })).StatusCode);
 
         await app.CatchUpProjectionsAsync();
-        var report = (await app.As("commissioner").GetFromJsonAsync<JsonObject>("/api/reports/coverage?from=2026-10-01&to=2026-10-31"))!;
+        var report = (await app.As("coordinator").GetFromJsonAsync<JsonObject>("/api/reports/coverage?from=2026-10-01&to=2026-10-31"))!;
 
         // Delivered hours folded straight from the events.
         var delivered = new Dictionary<string, decimal>();

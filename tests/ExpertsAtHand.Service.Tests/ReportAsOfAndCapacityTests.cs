@@ -22,10 +22,10 @@ public sealed class ReportAsOfAndCapacityTests
         app.Clock.Advance(TimeSpan.FromDays(7)); // Monday 12 October
         var second = await SupportAsync(app, OtherUrn, "2026-10-12", 60);
         await app.CatchUpProjectionsAsync();
-        using var commissioner = app.As("commissioner");
+        using var coordinator = app.As("coordinator");
 
-        var live = (await commissioner.GetFromJsonAsync<JsonObject>("/api/reports/coverage?from=2026-10-01&to=2026-10-31"))!;
-        var asOf = (await commissioner.GetFromJsonAsync<JsonObject>("/api/reports/coverage?from=2026-10-01&to=2026-10-31&asOf=2026-10-09"))!;
+        var live = (await coordinator.GetFromJsonAsync<JsonObject>("/api/reports/coverage?from=2026-10-01&to=2026-10-31"))!;
+        var asOf = (await coordinator.GetFromJsonAsync<JsonObject>("/api/reports/coverage?from=2026-10-01&to=2026-10-31&asOf=2026-10-09"))!;
 
         // The same measure folded straight from the events recorded by the end of 9 October (London).
         var cut = new DateTimeOffset(2026, 10, 10, 0, 0, 0, TimeSpan.FromHours(1));
@@ -50,19 +50,19 @@ public sealed class ReportAsOfAndCapacityTests
         Assert.Equal("2026-10-09", asOf["asOf"]!.GetValue<string>());
         Assert.True(asOf["lastEventPosition"]!.GetValue<long>() < live["lastEventPosition"]!.GetValue<long>());
 
-        var timelinessThen = (await commissioner.GetFromJsonAsync<JsonObject>("/api/reports/timeliness?from=2026-10-01&to=2026-10-31&asOf=2026-10-09"))!;
-        var timelinessNow = (await commissioner.GetFromJsonAsync<JsonObject>("/api/reports/timeliness?from=2026-10-01&to=2026-10-31"))!;
+        var timelinessThen = (await coordinator.GetFromJsonAsync<JsonObject>("/api/reports/timeliness?from=2026-10-01&to=2026-10-31&asOf=2026-10-09"))!;
+        var timelinessNow = (await coordinator.GetFromJsonAsync<JsonObject>("/api/reports/timeliness?from=2026-10-01&to=2026-10-31"))!;
         Assert.Equal(1, timelinessThen["groups"]![0]!["timeToTriage"]!["count"]!.GetValue<long>());
         Assert.Equal(2, timelinessNow["groups"]![0]!["timeToTriage"]!["count"]!.GetValue<long>());
 
         // The return replays its three projections in one pass to the same cut.
-        var returned = (await commissioner.GetFromJsonAsync<JsonObject>("/api/reports/quarterly-return?quarter=2026-Q4&asOf=2026-10-09"))!;
+        var returned = (await coordinator.GetFromJsonAsync<JsonObject>("/api/reports/quarterly-return?quarter=2026-Q4&asOf=2026-10-09"))!;
         Assert.Equal(asOf["lastEventPosition"]!.GetValue<long>(), returned["lastEventPosition"]!.GetValue<long>());
         var hoursLine = returned["lines"]!.AsArray().Single(l => l!["locality"]!.GetValue<string>() == "All" && l["measure"]!.GetValue<string>() == "hours_delivered");
         Assert.Equal((hours[Urn] + hours[OtherUrn]).ToString("0.0", System.Globalization.CultureInfo.InvariantCulture), hoursLine!["value"]!.GetValue<string>());
 
         // Asking about the past changed nothing live.
-        var again = (await commissioner.GetFromJsonAsync<JsonObject>("/api/reports/coverage?from=2026-10-01&to=2026-10-31"))!;
+        var again = (await coordinator.GetFromJsonAsync<JsonObject>("/api/reports/coverage?from=2026-10-01&to=2026-10-31"))!;
         Assert.Equal(live.ToJsonString(), again.ToJsonString());
     }
 
@@ -75,7 +75,7 @@ public sealed class ReportAsOfAndCapacityTests
         app.Clock.Advance(TimeSpan.FromDays(7));
         await SupportAsync(app, OtherUrn, "2026-10-12", 60);
         await app.CatchUpProjectionsAsync();
-        using var commissioner = app.As("commissioner");
+        using var coordinator = app.As("coordinator");
 
         // An as-of answer shadows the read model's tables with temporary ones of the same names; the
         // same query text, prepared on a pooled connection, must still read whichever tables stand.
@@ -87,7 +87,7 @@ public sealed class ReportAsOfAndCapacityTests
         {
             foreach (var url in new[] { Live, Then, Before })
             {
-                var answer = (await commissioner.GetFromJsonAsync<JsonObject>(url))!;
+                var answer = (await coordinator.GetFromJsonAsync<JsonObject>(url))!;
                 answers.Add((url, answer["total"]!["settingsSupported"]!.GetValue<long>()));
             }
         }
@@ -212,21 +212,21 @@ public sealed class ReportAsOfAndCapacityTests
         await SupportAsync(app, Urn, "2026-10-05", 90);
         await SupportAsync(app, OtherUrn, "2026-10-05", 60);
         await app.CatchUpProjectionsAsync();
-        using var commissioner = app.As("commissioner");
+        using var coordinator = app.As("coordinator");
 
-        var secondary = (await commissioner.GetFromJsonAsync<JsonObject>("/api/reports/coverage?from=2026-10-01&to=2026-10-31&phase=Secondary"))!;
+        var secondary = (await coordinator.GetFromJsonAsync<JsonObject>("/api/reports/coverage?from=2026-10-01&to=2026-10-31&phase=Secondary"))!;
         Assert.Equal(["Secondary"], secondary["rows"]!.AsArray().Select(r => r!["phase"]!.GetValue<string>()));
         Assert.Equal(1m, secondary["total"]!["hoursDelivered"]!.GetValue<decimal>());
         Assert.Equal("Secondary", secondary["filters"]!["phase"]!.GetValue<string>());
 
-        var speech = (await commissioner.GetFromJsonAsync<JsonObject>("/api/reports/coverage?from=2026-10-01&to=2026-10-31&discipline=SpeechAndLanguageTherapy"))!;
+        var speech = (await coordinator.GetFromJsonAsync<JsonObject>("/api/reports/coverage?from=2026-10-01&to=2026-10-31&discipline=SpeechAndLanguageTherapy"))!;
         Assert.Equal(0, speech["total"]!["settingsSupported"]!.GetValue<long>());
-        var north = (await commissioner.GetFromJsonAsync<JsonObject>("/api/reports/equity?from=2026-10-01&to=2026-10-31&locality=NORTH"))!;
+        var north = (await coordinator.GetFromJsonAsync<JsonObject>("/api/reports/equity?from=2026-10-01&to=2026-10-31&locality=NORTH"))!;
         Assert.Equal(2, north["settings"]!.AsArray().Count);
         Assert.Equal("North", north["filters"]!["locality"]!.GetValue<string>());
-        Assert.Equal(HttpStatusCode.BadRequest, (await commissioner.GetAsync("/api/reports/equity?from=2026-10-01&to=2026-10-31&locality=South")).StatusCode); // no such locality here
-        var primaryOutcomes = (await commissioner.GetFromJsonAsync<JsonObject>("/api/reports/de-escalation?from=2026-10-01&to=2026-10-31&phase=Primary"))!;
-        var allOutcomes = (await commissioner.GetFromJsonAsync<JsonObject>("/api/reports/de-escalation?from=2026-10-01&to=2026-10-31"))!;
+        Assert.Equal(HttpStatusCode.BadRequest, (await coordinator.GetAsync("/api/reports/equity?from=2026-10-01&to=2026-10-31&locality=South")).StatusCode); // no such locality here
+        var primaryOutcomes = (await coordinator.GetFromJsonAsync<JsonObject>("/api/reports/de-escalation?from=2026-10-01&to=2026-10-31&phase=Primary"))!;
+        var allOutcomes = (await coordinator.GetFromJsonAsync<JsonObject>("/api/reports/de-escalation?from=2026-10-01&to=2026-10-31"))!;
         Assert.Equal(1, primaryOutcomes["closed"]!.GetValue<long>());
         Assert.Equal(2, allOutcomes["closed"]!.GetValue<long>());
 
@@ -240,7 +240,7 @@ public sealed class ReportAsOfAndCapacityTests
             ("/api/reports/quarterly-return?quarter=2026-Q4&asOf=2030-01-01", "asOf"),
         })
         {
-            var response = await commissioner.GetAsync(path);
+            var response = await coordinator.GetAsync(path);
             Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
             var problem = (await response.Content.ReadFromJsonAsync<JsonObject>())!;
             Assert.True(problem["errors"]!.AsObject().ContainsKey(field), $"{path}: {problem.ToJsonString()}");

@@ -128,6 +128,46 @@ public sealed class ReportFigureTests
         Assert.All(lines.Where(l => rates.Contains(l!["measure"]!.GetValue<string>())), l => Assert.Contains(l!["value"]!.GetValue<string>(), new[] { "c", string.Empty }));
     }
 
+    [Fact]
+    public async Task Commissioners_see_small_counts_and_the_rates_built_on_them_hidden_while_coordinators_see_them_exactly()
+    {
+        await using var app = await ServiceApp.StartAsync(); // Monday 5 October 2026
+        await SeedReferenceDataAsync(app); // two settings
+        var (id, etag) = await RaiseAsync(app);
+        using var coordinator = app.As("coordinator");
+        etag = await ExpectAsync(await PostAsync(coordinator, $"/api/requests/{id}/triage", Accept(), etag), HttpStatusCode.OK);
+        etag = await ExpectAsync(await PostAsync(coordinator, $"/api/requests/{id}/allocations", new { practitionerId = Ep, discipline = "EducationalPsychology" }, etag), HttpStatusCode.OK);
+        etag = await ExpectAsync(await PostAsync(app.As("practitioner", practitioner: Ep), $"/api/requests/{id}/contacts", new { date = "2026-10-05", durationMinutes = 60, mode = "InPerson", attended = new[] { "Senco" } }, etag), HttpStatusCode.OK);
+        await ExpectAsync(await PostAsync(coordinator, $"/api/requests/{id}/closure", new { outcome = "NeedsMetInSetting", note = "Done." }, etag), HttpStatusCode.OK);
+        await app.CatchUpProjectionsAsync();
+        using var commissioner = app.As("commissioner");
+        const string Period = "from=2026-09-01&to=2026-12-31";
+
+        var exact = (await coordinator.GetFromJsonAsync<JsonObject>($"/api/reports/coverage?{Period}"))!["total"]!;
+        var hidden = (await commissioner.GetFromJsonAsync<JsonObject>($"/api/reports/coverage?{Period}"))!;
+        Assert.Equal((2, 1, 0.5), (exact["settingsInScope"]!.GetValue<long>(), exact["settingsSupported"]!.GetValue<long>(), exact["coverage"]!.GetValue<double>()));
+        Assert.Null(hidden["total"]!["settingsInScope"]);
+        Assert.Null(hidden["total"]!["settingsSupported"]);
+        Assert.Null(hidden["total"]!["coverage"]);
+        Assert.Equal(1m, hidden["total"]!["hoursDelivered"]!.GetValue<decimal>()); // hours are not a count of people
+        Assert.Contains("1 to 4", hidden["suppression"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Null((await coordinator.GetFromJsonAsync<JsonObject>($"/api/reports/coverage?{Period}"))!["suppression"]);
+
+        var triage = (await commissioner.GetFromJsonAsync<JsonObject>($"/api/reports/timeliness?{Period}"))!["groups"]![0]!["timeToTriage"]!;
+        Assert.Null(triage["count"]);
+        Assert.Null(triage["median"]);
+        Assert.Equal(1, (await coordinator.GetFromJsonAsync<JsonObject>($"/api/reports/timeliness?{Period}"))!["groups"]![0]!["timeToTriage"]!["count"]!.GetValue<long>());
+
+        var outcomes = (await commissioner.GetFromJsonAsync<JsonObject>($"/api/reports/de-escalation?{Period}"))!;
+        Assert.Null(outcomes["closedExceptWithdrawn"]);
+        Assert.Null(outcomes["deEscalationRate"]);
+        Assert.Equal(1.0, (await coordinator.GetFromJsonAsync<JsonObject>($"/api/reports/de-escalation?{Period}"))!["deEscalationRate"]!.GetValue<double>());
+
+        var weeks = (await commissioner.GetFromJsonAsync<JsonObject>($"/api/reports/capacity?from=2026-10-05&to=2026-10-11"))!["weeks"]!.AsArray();
+        Assert.All(weeks, w => Assert.True(w!["received"] is null || w["received"]!.GetValue<long>() is 0 or > 4));
+        Assert.Contains(weeks, w => w!["received"] is null); // the one request received that week
+    }
+
     private static async Task<(Guid Id, string ETag)> RaiseIndividualAsync(ServiceApp app, object child)
     {
         using var senco = app.As("senco", urn: Urn);

@@ -12,17 +12,17 @@ namespace ExpertsAtHand.Service.Features.Reports;
 public sealed record CapacityWeek(
     DateOnly WeekStarting,
     string Discipline,
-    long Received,
-    long AwaitingTriage,
-    long AwaitingFirstContact,
-    long Backlog,
+    long? Received,
+    long? AwaitingTriage,
+    long? AwaitingFirstContact,
+    long? Backlog,
     DateOnly? OldestWaitingSince,
     int? OldestWaitWorkingDays,
     int Practitioners,
     decimal CapacityHours,
     decimal HoursDelivered);
 
-public sealed record CapacityReport(DateOnly From, DateOnly To, DateOnly? AsOf, ReportFilters Filters, long LastEventPosition, IReadOnlyList<CapacityWeek> Weeks);
+public sealed record CapacityReport(DateOnly From, DateOnly To, DateOnly? AsOf, ReportFilters Filters, long LastEventPosition, IReadOnlyList<CapacityWeek> Weeks, string? Suppression = null);
 
 /// <summary>
 /// GET /api/reports/capacity: open demand by discipline against practitioner capacity, week by week,
@@ -46,7 +46,7 @@ public static class CapacityEndpoints
         var (query, errors, forbidden) = await ReportRequest.ParseAsync(http, from, to, asOf, locality, phase, discipline);
         return query is null
             ? forbidden ?? TypedResults.ValidationProblem(errors)
-            : await source.AnswerAsync(query, CapacityProjection.ProjectionName, view => QueryAsync(view, query, rules.For(query.Tenant).Calendar, cancellationToken), cancellationToken).ConfigureAwait(false);
+            : await source.AnswerAsync(query, CapacityProjection.ProjectionName, async view => ReportSuppression.Apply(await QueryAsync(view, query, rules.For(query.Tenant).Calendar, cancellationToken).ConfigureAwait(false), ReportSuppression.For(http)), cancellationToken).ConfigureAwait(false);
     }
 
     public static DateOnly WeekStarting(DateOnly date) => date.AddDays(-(((int)date.DayOfWeek + 6) % 7));

@@ -1,8 +1,9 @@
 namespace ExpertsAtHand.Service.Features.Reports;
 
-public sealed record CoverageRow(string Locality, string Phase, long SettingsInScope, long SettingsSupported, double? Coverage, decimal HoursDelivered, decimal ProRataEntitlementHours, double? HoursShareOfEntitlement);
+/// <summary>Counts are null where a commissioner's answer suppresses them (1 to 4), and so is a rate built on them.</summary>
+public sealed record CoverageRow(string Locality, string Phase, long? SettingsInScope, long? SettingsSupported, double? Coverage, decimal HoursDelivered, decimal ProRataEntitlementHours, double? HoursShareOfEntitlement);
 
-public sealed record CoverageReport(DateOnly From, DateOnly To, DateOnly? AsOf, ReportFilters Filters, long LastEventPosition, IReadOnlyList<CoverageRow> Rows, CoverageRow Total);
+public sealed record CoverageReport(DateOnly From, DateOnly To, DateOnly? AsOf, ReportFilters Filters, long LastEventPosition, IReadOnlyList<CoverageRow> Rows, CoverageRow Total, string? Suppression = null);
 
 /// <summary>
 /// GET /api/reports/coverage: by locality × phase, settings with at least one delivered contact or
@@ -25,7 +26,7 @@ public static class CoverageEndpoints
         var (query, errors, forbidden) = await ReportRequest.ParseAsync(http, from, to, asOf, locality, phase, discipline);
         return query is null
             ? forbidden ?? TypedResults.ValidationProblem(errors)
-            : await source.AnswerAsync(query, CoverageProjection.ProjectionName, view => QueryAsync(view, query, cancellationToken), cancellationToken).ConfigureAwait(false);
+            : await source.AnswerAsync(query, CoverageProjection.ProjectionName, async view => ReportSuppression.Apply(await QueryAsync(view, query, cancellationToken).ConfigureAwait(false), ReportSuppression.For(http)), cancellationToken).ConfigureAwait(false);
     }
 
     public static async Task<CoverageReport> QueryAsync(ReportView view, ReportQuery query, CancellationToken cancellationToken)
@@ -46,7 +47,7 @@ public static class CoverageEndpoints
             }
         }
 
-        var total = Row("All", "All", rows.Sum(r => r.SettingsInScope), rows.Sum(r => r.SettingsSupported), rows.Sum(r => r.HoursDelivered), rows.Sum(r => r.ProRataEntitlementHours));
+        var total = Row("All", "All", rows.Sum(r => r.SettingsInScope ?? 0), rows.Sum(r => r.SettingsSupported ?? 0), rows.Sum(r => r.HoursDelivered), rows.Sum(r => r.ProRataEntitlementHours));
         return new CoverageReport(query.From, query.To, view.AsOf, ReportFilters.Of(query), view.LastEventPosition, rows, total);
     }
 

@@ -1,22 +1,24 @@
 namespace ExpertsAtHand.Service.Features.Reports;
 
 /// <summary>The definitions in DOMAIN.md: rates over closed requests except withdrawn; repeats within six months.</summary>
+/// <summary>Counts are null where a commissioner's answer suppresses them (1 to 4), and so is a rate built on them.</summary>
 public sealed record DeEscalationReport(
     DateOnly From,
     DateOnly To,
     DateOnly? AsOf,
     ReportFilters Filters,
     long LastEventPosition,
-    long Closed,
-    long ClosedExceptWithdrawn,
+    long? Closed,
+    long? ClosedExceptWithdrawn,
     double? DeEscalationRate,
     double? EscalationRate,
-    long IndividualRaised,
+    long? IndividualRaised,
     double? RepeatRate,
-    long ChildrenSupportedWithoutPlan,
-    long DeEscalated,
-    long Escalated,
-    long Repeats);
+    long? ChildrenSupportedWithoutPlan,
+    long? DeEscalated,
+    long? Escalated,
+    long? Repeats,
+    string? Suppression = null);
 
 public static class DeEscalationEndpoints
 {
@@ -34,7 +36,7 @@ public static class DeEscalationEndpoints
         var (query, errors, forbidden) = await ReportRequest.ParseAsync(http, from, to, asOf, locality, phase, discipline);
         return query is null
             ? forbidden ?? TypedResults.ValidationProblem(errors)
-            : await source.AnswerAsync(query, OutcomesProjection.ProjectionName, view => QueryAsync(view, query, cancellationToken), cancellationToken).ConfigureAwait(false);
+            : await source.AnswerAsync(query, OutcomesProjection.ProjectionName, async view => ReportSuppression.Apply(await QueryAsync(view, query, cancellationToken).ConfigureAwait(false), ReportSuppression.For(http)), cancellationToken).ConfigureAwait(false);
     }
 
     public static async Task<DeEscalationReport> QueryAsync(ReportView view, ReportQuery query, CancellationToken cancellationToken)

@@ -13,11 +13,16 @@ public sealed record Suppression(int Threshold, int RoundTo)
     /// <summary>The NHS style: 1 to 7 suppressed, the rest rounded to the nearest 5.</summary>
     public static readonly Suppression Nhs = new(7, 5);
 
-    public bool Suppresses(long count) => count is > 0 && count <= Threshold;
+    public bool Suppresses(long? count) => count is > 0 && count <= Threshold;
 
-    public string Count(long value) => Suppresses(value)
-        ? "c"
-        : (RoundTo <= 1 ? value : (long)Math.Round(value / (double)RoundTo, MidpointRounding.AwayFromZero) * RoundTo).ToString(CultureInfo.InvariantCulture);
+    /// <summary>A count as the return writes it (the return works from exact figures, never hidden ones).</summary>
+    public string Count(long? count)
+    {
+        var value = count ?? 0;
+        return Suppresses(value)
+            ? "c"
+            : (RoundTo <= 1 ? value : (long)Math.Round(value / (double)RoundTo, MidpointRounding.AwayFromZero) * RoundTo).ToString(CultureInfo.InvariantCulture);
+    }
 }
 
 /// <summary>One line of the return: a measure for a locality and phase (or "All").</summary>
@@ -98,10 +103,10 @@ public static class QuarterlyReturnEndpoints
         void Add(string locality, string phase, string measure, string value) => lines.Add(new ReturnLine(quarter!, locality, phase, measure, value));
         // A derived figure is written c when any count it is built on is suppressed: a rate over a
         // suppressed denominator (or with a suppressed numerator) would give the small count away.
-        string Derived(double? value, params long[] counts) => value is null
+        string Derived(double? value, params long?[] counts) => value is null
             ? string.Empty
             : counts.Any(rule.Suppresses) ? "c" : value.Value.ToString("0.000", CultureInfo.InvariantCulture);
-        static long Within(ClockFigures clock) => (long)Math.Round((clock.ShareWithinStandard ?? 0) * clock.Count, MidpointRounding.AwayFromZero);
+        static long Within(ClockFigures clock) => (long)Math.Round((clock.ShareWithinStandard ?? 0) * (clock.Count ?? 0), MidpointRounding.AwayFromZero);
         foreach (var row in coverage.Rows.Append(coverage.Total))
         {
             Add(row.Locality, row.Phase, "settings_in_scope", rule.Count(row.SettingsInScope));

@@ -5,12 +5,13 @@ using ExpertsAtHand.EventStore;
 namespace ExpertsAtHand.Service.Features.Reports;
 
 /// <summary>Median, 90th percentile and share within the standard, in working days.</summary>
-public sealed record ClockFigures(long Count, double? Median, double? P90, double? ShareWithinStandard);
+/// <summary>Null where a commissioner's answer suppresses a count of 1 to 4 and the figures built on it.</summary>
+public sealed record ClockFigures(long? Count, double? Median, double? P90, double? ShareWithinStandard);
 
 public sealed record TimelinessGroup(string Group, ClockFigures TimeToTriage, ClockFigures TimeToFirstContact);
 
 /// <summary>Every answer states the last event position it includes.</summary>
-public sealed record TimelinessReport(DateOnly From, DateOnly To, DateOnly? AsOf, ReportFilters Filters, string? Priority, string? GroupBy, long LastEventPosition, IReadOnlyList<TimelinessGroup> Groups);
+public sealed record TimelinessReport(DateOnly From, DateOnly To, DateOnly? AsOf, ReportFilters Filters, string? Priority, string? GroupBy, long LastEventPosition, IReadOnlyList<TimelinessGroup> Groups, string? Suppression = null);
 
 /// <summary>
 /// GET /api/reports/timeliness: time to triage (episodes received in the period) and to first
@@ -55,7 +56,7 @@ public static class TimelinessEndpoints
 
         return query is null || errors.Count > 0
             ? forbidden ?? TypedResults.ValidationProblem(errors)
-            : await source.AnswerAsync(query, TimelinessProjection.ProjectionName, view => QueryAsync(view, query, groupBy, parsedPriority, cancellationToken), cancellationToken).ConfigureAwait(false);
+            : await source.AnswerAsync(query, TimelinessProjection.ProjectionName, async view => ReportSuppression.Apply(await QueryAsync(view, query, groupBy, parsedPriority, cancellationToken).ConfigureAwait(false), ReportSuppression.For(http)), cancellationToken).ConfigureAwait(false);
     }
 
     public static async Task<TimelinessReport> QueryAsync(ReportView view, ReportQuery query, string? groupBy, Priority? priority, CancellationToken cancellationToken)
