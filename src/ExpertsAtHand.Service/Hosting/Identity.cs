@@ -99,11 +99,27 @@ public static class Identity
             if (configuration["Auth:Authority"] is { Length: > 0 } authority)
             {
                 options.Authority = authority;
+                // Metadata and keys over HTTPS, except from this machine itself (a local authority cannot be intercepted).
+                options.RequireHttpsMetadata = !(Uri.TryCreate(authority, UriKind.Absolute, out var uri) && uri.IsLoopback);
+                // How soon keys are fetched again when a token names a key not yet seen (the authority rotated).
+                options.RefreshInterval = TimeSpan.FromSeconds(Math.Max(1, configuration.GetValue("Auth:KeyRefreshSeconds", 300)));
+                // A key the authority has withdrawn stops working once the keys are read again: no
+                // falling back to an earlier ("last known good") set of keys.
+                options.TokenValidationParameters.ValidateWithLKG = false;
             }
             else
             {
                 options.TokenValidationParameters.ValidIssuer = Issuer;
                 options.TokenValidationParameters.IssuerSigningKey = DevelopmentKey(configuration);
+            }
+        });
+        // The configuration manager exists only after JwtBearer's own post-configuration: tell it then
+        // not to fall back to keys the authority has stopped publishing.
+        builder.Services.PostConfigure<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme, options =>
+        {
+            if (options.ConfigurationManager is Microsoft.IdentityModel.Tokens.BaseConfigurationManager keys)
+            {
+                keys.UseLastKnownGoodConfiguration = false;
             }
         });
         builder.Services.AddAuthorizationBuilder()
