@@ -13,18 +13,8 @@ using static ExpertsAtHand.Service.Tests.ApiBuilders;
 namespace ExpertsAtHand.Service.Tests;
 
 /// <summary>Inputs that must be refused clearly, naming what was wrong, and change nothing.</summary>
-public sealed class InputRefusalTests : IAsyncLifetime
+public sealed class InputRefusalTests : SeededServiceTest
 {
-    private ServiceApp _app = null!;
-
-    public async Task InitializeAsync()
-    {
-        _app = await ServiceApp.StartAsync(); // Monday 5 October 2026
-        await SeedReferenceDataAsync(_app);
-    }
-
-    public async Task DisposeAsync() => await _app.DisposeAsync();
-
     [Theory]
     [InlineData("2015-03-14", "date")]
     [InlineData("14-03-2015", "date")]
@@ -34,8 +24,8 @@ public sealed class InputRefusalTests : IAsyncLifetime
     [InlineData("Smith-07", "name")]
     public async Task A_child_reference_that_reads_as_a_date_of_birth_or_a_name_is_refused_and_nothing_is_written(string reference, string why)
     {
-        using var senco = _app.As("senco", urn: Urn);
-        var events = await _app.EventCountAsync();
+        using var senco = App.As("senco", urn: Urn);
+        var events = await App.EventCountAsync();
 
         var response = await senco.PostAsJsonAsync("/api/requests", RaiseBody(level: "Individual", child: new { reference, yearGroup = 3, senStatus = "SenSupport", parentalConsent = true }));
 
@@ -43,13 +33,13 @@ public sealed class InputRefusalTests : IAsyncLifetime
         var message = (await response.Content.ReadFromJsonAsync<JsonObject>())!["errors"]!["child.reference"]![0]!.GetValue<string>();
         Assert.Contains(why, message, StringComparison.Ordinal);
         Assert.Contains("such as Y3-0042", message, StringComparison.Ordinal); // says what a reference should look like
-        Assert.Equal(events, await _app.EventCountAsync());
+        Assert.Equal(events, await App.EventCountAsync());
     }
 
     [Fact]
     public async Task A_pseudonymous_reference_with_initials_and_digits_is_accepted()
     {
-        using var senco = _app.As("senco", urn: Urn);
+        using var senco = App.As("senco", urn: Urn);
         foreach (var reference in new[] { "Y3-0042", "D001-42", "NMR-17" })
         {
             var response = await senco.PostAsJsonAsync("/api/requests", RaiseBody(level: "Individual", child: new { reference, yearGroup = 3, senStatus = "SenSupport", parentalConsent = true }));
@@ -60,7 +50,7 @@ public sealed class InputRefusalTests : IAsyncLifetime
     [Fact]
     public async Task A_filter_naming_a_locality_the_area_does_not_have_is_refused_listing_those_it_has_and_any_case_is_read_as_the_area_spells_it()
     {
-        using var commissioner = _app.As("commissioner");
+        using var commissioner = App.As("commissioner");
         var unknown = await commissioner.GetAsync("/api/reports/coverage?from=2026-09-01&to=2026-12-31&locality=Nowhere%20Town");
         await ExpectAsync(unknown, HttpStatusCode.BadRequest);
         Assert.Contains("North", (await unknown.Content.ReadFromJsonAsync<JsonObject>())!["errors"]!["locality"]![0]!.GetValue<string>(), StringComparison.Ordinal);
@@ -68,8 +58,8 @@ public sealed class InputRefusalTests : IAsyncLifetime
         var lower = (await commissioner.GetFromJsonAsync<JsonObject>("/api/reports/coverage?from=2026-09-01&to=2026-12-31&locality=north&phase=primary"))!;
         Assert.Equal("North", lower["filters"]!["locality"]!.GetValue<string>());
         Assert.Equal("Primary", lower["filters"]!["phase"]!.GetValue<string>());
-        Assert.Equal(HttpStatusCode.BadRequest, (await _app.As("coordinator").GetAsync("/api/practitioners?locality=Nowhere")).StatusCode);
-        Assert.Equal(HttpStatusCode.BadRequest, (await _app.As("coordinator").GetAsync("/api/requests?setting=999999")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await App.As("coordinator").GetAsync("/api/practitioners?locality=Nowhere")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await App.As("coordinator").GetAsync("/api/requests?setting=999999")).StatusCode);
     }
 
     [Theory]
@@ -88,7 +78,7 @@ public sealed class InputRefusalTests : IAsyncLifetime
     [InlineData("/api/outreach?quietWeeks=many", "quietWeeks", "whole number")]
     public async Task A_query_value_that_does_not_fit_is_a_400_naming_the_parameter_and_what_it_accepts(string path, string parameter, string accepted)
     {
-        var response = await _app.As("coordinator").GetAsync(path);
+        var response = await App.As("coordinator").GetAsync(path);
 
         await ExpectAsync(response, HttpStatusCode.BadRequest);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
@@ -99,41 +89,41 @@ public sealed class InputRefusalTests : IAsyncLifetime
     [Fact]
     public async Task Query_enum_values_are_read_in_any_case_as_bodies_are()
     {
-        var (id, etag) = await RaiseAsync(_app);
-        await AcceptAndCloseAsync(_app, id, etag, "NeedsMetInSetting");
-        var closed = (await _app.As("coordinator").GetFromJsonAsync<JsonObject>("/api/requests?status=closed&priority=HIGH"))!;
+        var (id, etag) = await RaiseAsync(App);
+        await AcceptAndCloseAsync(App, id, etag, "NeedsMetInSetting");
+        var closed = (await App.As("coordinator").GetFromJsonAsync<JsonObject>("/api/requests?status=closed&priority=HIGH"))!;
         Assert.Equal(id, closed["items"]![0]!["id"]!.GetValue<Guid>());
     }
 
     [Fact]
     public async Task Control_characters_in_a_body_a_query_or_an_imported_cell_are_refused_by_name_and_nothing_is_written()
     {
-        using var senco = _app.As("senco", urn: Urn);
-        var events = await _app.EventCountAsync();
+        using var senco = App.As("senco", urn: Urn);
+        var events = await App.EventCountAsync();
         var body = RaiseBody();
         body["needsSummary"] = "Needs\u0000 more";
         var response = await senco.PostAsJsonAsync("/api/requests", body);
         await ExpectAsync(response, HttpStatusCode.BadRequest);
         Assert.Contains("control characters", (await response.Content.ReadFromJsonAsync<JsonObject>())!["errors"]!["needsSummary"]![0]!.GetValue<string>(), StringComparison.Ordinal);
 
-        var query = await _app.As("commissioner").GetAsync("/api/reports/coverage?from=2026-09-01&to=2026-12-31&locality=North%00");
+        var query = await App.As("commissioner").GetAsync("/api/reports/coverage?from=2026-09-01&to=2026-12-31&locality=North%00");
         await ExpectAsync(query, HttpStatusCode.BadRequest);
         Assert.NotNull((await query.Content.ReadFromJsonAsync<JsonObject>())!["errors"]!["locality"]);
 
-        using var administrator = _app.As("administrator");
+        using var administrator = App.As("administrator");
         var csv = "Id,Name,Discipline,Provider,Localities,WeeklyCapacityHours,Active\nep-9,Nul\u0000 Name,EducationalPsychology,LocalAuthorityTeam,North,30,yes\n";
         using var import = new StringContent(csv, Encoding.UTF8, "text/csv");
         var imported = await administrator.PostAsync("/api/practitioners/import", import);
         var text = await imported.Content.ReadAsStringAsync();
         Assert.Equal(HttpStatusCode.BadRequest, imported.StatusCode);
         Assert.Contains("Name", text, StringComparison.Ordinal);
-        Assert.Equal(events, await _app.EventCountAsync());
+        Assert.Equal(events, await App.EventCountAsync());
     }
 
     [Fact]
     public async Task A_truncated_body_is_blamed_on_the_body_not_on_the_last_field_read()
     {
-        using var senco = _app.As("senco", urn: Urn);
+        using var senco = App.As("senco", urn: Urn);
         var whole = RaiseBody().ToJsonString();
         using var content = new StringContent(whole[..(whole.IndexOf("needsSummary", StringComparison.Ordinal) + 30)], Encoding.UTF8, "application/json");
         var response = await senco.PostAsync("/api/requests", content);
@@ -147,12 +137,12 @@ public sealed class InputRefusalTests : IAsyncLifetime
     [Fact]
     public async Task An_if_match_of_zero_is_stale_not_malformed_and_every_stale_write_returns_the_current_etag_and_what_to_do()
     {
-        var (id, _) = await RaiseAsync(_app);
-        var stale = await PostAsync(_app.As("coordinator"), $"/api/requests/{id}/triage", Accept(), "\"0\"");
+        var (id, _) = await RaiseAsync(App);
+        var stale = await PostAsync(App.As("coordinator"), $"/api/requests/{id}/triage", Accept(), "\"0\"");
         await ExpectAsync(stale, HttpStatusCode.PreconditionFailed);
         Assert.Equal("\"1\"", stale.Headers.ETag!.Tag);
 
-        using var administrator = _app.As("administrator");
+        using var administrator = App.As("administrator");
         using var put = new HttpRequestMessage(HttpMethod.Put, $"/api/settings/{Urn}")
         {
             Content = JsonContent.Create(new { name = "Aldgate Primary", phase = "Primary", locality = "North", inArea = true, numberOnRoll = 300, percentFsm = 18.1, percentSenSupport = 14.2, percentEhcp = 2.1, postcode = "EC3A 5DE", open = true }),
@@ -167,9 +157,9 @@ public sealed class InputRefusalTests : IAsyncLifetime
     [Fact]
     public async Task A_clinic_on_a_bank_holiday_or_in_a_locality_the_area_lacks_and_a_request_for_a_closed_setting_are_refused()
     {
-        using var coordinator = _app.As("coordinator");
+        using var coordinator = App.As("coordinator");
         object Clinic(string date, string locality) => new { kind = "ConsultationClinic", title = "Drop-in", discipline = "SpeechAndLanguageTherapy", practitionerId = Salt, date, hours = 3, places = 4, locality };
-        var events = await _app.EventCountAsync();
+        var events = await App.EventCountAsync();
 
         var holiday = await coordinator.PostAsJsonAsync("/api/clinics", Clinic("2026-12-28", "North")); // substitute Boxing Day
         await ExpectAsync(holiday, HttpStatusCode.BadRequest);
@@ -186,21 +176,21 @@ public sealed class InputRefusalTests : IAsyncLifetime
         Assert.Equal("North", (await scheduled.Content.ReadFromJsonAsync<JsonObject>())!["locality"]!.GetValue<string>());
         events++;
 
-        using var administrator = _app.As("administrator");
+        using var administrator = App.As("administrator");
         Assert.Equal(HttpStatusCode.OK, (await administrator.PutAsJsonAsync($"/api/settings/{OtherUrn}", new { name = "Barbican Secondary", phase = "Secondary", locality = "North", inArea = true, numberOnRoll = 271, percentFsm = 18.1, percentSenSupport = 14.2, percentEhcp = 2.1, postcode = "EC3A 5DE", open = false })).StatusCode);
         events++;
-        var closed = await _app.As("senco", urn: OtherUrn).PostAsJsonAsync("/api/requests", RaiseBody(OtherUrn));
+        var closed = await App.As("senco", urn: OtherUrn).PostAsJsonAsync("/api/requests", RaiseBody(OtherUrn));
         await ExpectAsync(closed, HttpStatusCode.BadRequest);
         Assert.Contains("closed", (await closed.Content.ReadFromJsonAsync<JsonObject>())!["errors"]!["settingUrn"]![0]!.GetValue<string>(), StringComparison.Ordinal);
-        Assert.Equal(events, await _app.EventCountAsync());
+        Assert.Equal(events, await App.EventCountAsync());
     }
 
     [Fact]
     public async Task Every_500_is_logged_with_the_trace_id_the_client_was_given_and_no_parameter_values()
     {
         var logs = new CapturedLogs();
-        var handler = new ProblemResponses(_app.Services.GetRequiredService<IProblemDetailsService>(), logs.CreateLogger<ProblemResponses>());
-        var http = new DefaultHttpContext { RequestServices = _app.Services, TraceIdentifier = "trace-0042" };
+        var handler = new ProblemResponses(App.Services.GetRequiredService<IProblemDetailsService>(), logs.CreateLogger<ProblemResponses>());
+        var http = new DefaultHttpContext { RequestServices = App.Services, TraceIdentifier = "trace-0042" };
         http.Request.Method = "GET";
         http.Response.Body = new MemoryStream();
         var failure = new Npgsql.PostgresException("duplicate key value violates unique constraint", "ERROR", "ERROR", "23505", detail: "Key (reference)=(Y3-0042) already exists.");

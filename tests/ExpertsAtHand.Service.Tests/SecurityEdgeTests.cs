@@ -13,27 +13,18 @@ using static ExpertsAtHand.Service.Tests.ApiBuilders;
 namespace ExpertsAtHand.Service.Tests;
 
 /// <summary>Throttling, token checks and the security events an operator sees in the log.</summary>
-public sealed class SecurityEdgeTests : IAsyncLifetime, IDisposable
+public sealed class SecurityEdgeTests : SeededServiceTest, IDisposable
 {
     private readonly CapturedLogs _logs = new();
-    private ServiceApp _app = null!;
 
-    public async Task InitializeAsync()
-    {
-        _app = await ServiceApp.StartAsync(configure: builder => builder.Logging.AddProvider(_logs));
-        await SeedReferenceDataAsync(_app);
-    }
+    public void Dispose() => _logs.Dispose();
 
-    public async Task DisposeAsync()
-    {
-        await _app.DisposeAsync();
-        _logs.Dispose();
-    }
+    protected override Task<ServiceApp> StartAsync() => ServiceApp.StartAsync(configure: builder => builder.Logging.AddProvider(_logs));
 
     [Fact]
     public async Task One_caller_sending_hundreds_of_requests_at_once_is_throttled_with_retry_after_and_others_are_still_served()
     {
-        using var senco = _app.As("senco", urn: Urn, subject: "busy-senco");
+        using var senco = App.As("senco", urn: Urn, subject: "busy-senco");
         var answers = await Task.WhenAll(Enumerable.Range(0, 200).Select(_ => senco.GetAsync("/api/requests")));
 
         var throttled = answers.Where(a => a.StatusCode == HttpStatusCode.TooManyRequests).ToList();
@@ -41,19 +32,19 @@ public sealed class SecurityEdgeTests : IAsyncLifetime, IDisposable
         Assert.NotEmpty(throttled);
         Assert.True(int.Parse(throttled[0].Headers.RetryAfter!.ToString(), System.Globalization.CultureInfo.InvariantCulture) >= 1);
         Assert.Equal("application/problem+json", throttled[0].Content.Headers.ContentType?.MediaType);
-        Assert.Equal(HttpStatusCode.OK, (await _app.As("coordinator", subject: "calm-coordinator").GetAsync("/api/triage-queue")).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await _app.Client.GetAsync("/health/ready")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await App.As("coordinator", subject: "calm-coordinator").GetAsync("/api/triage-queue")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await App.Client.GetAsync("/health/ready")).StatusCode);
         Assert.Contains(_logs.Entries, e => e.Category == "ExpertsAtHand.Security" && e.Message.StartsWith("Throttled /api/requests/: role senco", StringComparison.Ordinal));
     }
 
     [Fact]
     public async Task Refusals_and_failed_sign_ins_are_security_events_in_the_log_without_tokens_or_ids()
     {
-        await _app.Client.GetAsync("/api/triage-queue"); // no token
+        await App.Client.GetAsync("/api/triage-queue"); // no token
         using var forged = new HttpRequestMessage(HttpMethod.Get, "/api/triage-queue");
         forged.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.");
-        var forgedAnswer = await _app.Client.SendAsync(forged);
-        await _app.As("senco", urn: Urn, subject: "senco-42").GetAsync("/api/triage-queue"); // a SENCO at the coordinators' queue
+        var forgedAnswer = await App.Client.SendAsync(forged);
+        await App.As("senco", urn: Urn, subject: "senco-42").GetAsync("/api/triage-queue"); // a SENCO at the coordinators' queue
 
         Assert.Equal(HttpStatusCode.Unauthorized, forgedAnswer.StatusCode);
         Assert.DoesNotContain("error_description", forgedAnswer.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
@@ -67,7 +58,7 @@ public sealed class SecurityEdgeTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task A_token_with_a_critical_header_or_two_roles_or_two_areas_is_refused()
     {
-        var key = Identity.DevelopmentKey(_app.Services.GetRequiredService<IConfiguration>());
+        var key = Identity.DevelopmentKey(App.Services.GetRequiredService<IConfiguration>());
         string Token(Dictionary<string, object> claims, Dictionary<string, object>? header = null) => new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
         {
             Issuer = Identity.Issuer,
@@ -81,7 +72,7 @@ public sealed class SecurityEdgeTests : IAsyncLifetime, IDisposable
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, "/api/triage-queue");
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-            return (await _app.Client.SendAsync(request)).StatusCode;
+            return (await App.Client.SendAsync(request)).StatusCode;
         }
 
         var good = new Dictionary<string, object> { ["sub"] = "u1", ["role"] = "coordinator", ["tenant"] = ServiceApp.Tenant };
@@ -90,6 +81,4 @@ public sealed class SecurityEdgeTests : IAsyncLifetime, IDisposable
         Assert.Equal(HttpStatusCode.Unauthorized, await Call(Token(new Dictionary<string, object>(good) { ["role"] = new[] { "coordinator", "administrator" } })));
         Assert.Equal(HttpStatusCode.Unauthorized, await Call(Token(new Dictionary<string, object>(good) { ["tenant"] = new[] { ServiceApp.Tenant, "another-area" } })));
     }
-
-    public void Dispose() => _logs.Dispose();
 }
