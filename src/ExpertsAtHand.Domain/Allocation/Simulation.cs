@@ -42,9 +42,12 @@ public sealed record SimulationResult(
     int Allocated,
     decimal DeliveredHours,
     decimal CapacityHours,
-    double QuietHighNeedCoverage,
     int OutreachOffers,
-    int OutreachRequests);
+    int OutreachRequests)
+{
+    /// <summary>The quiet settings are the top need quartile: this is <see cref="HighNeedCoverage"/> under the name the quiet scenario reports it by.</summary>
+    public double QuietHighNeedCoverage => HighNeedCoverage;
+}
 
 /// <summary>
 /// A synthetic year of demand for one local area, played week by week through an allocation policy.
@@ -162,18 +165,16 @@ public static class Simulation
 
         var totalDelivered = delivered.Values.Sum();
         var top10 = delivered.Values.OrderByDescending(h => h).Take(Math.Max(1, options.Settings / 10)).Sum();
-        var highNeedCoverage = highNeed.Count(urn => delivered[urn] > 0) / (double)highNeed.Count;
         return new SimulationResult(
             options.Policy,
             totalDelivered == 0 ? 0 : (double)(top10 / totalDelivered),
-            highNeedCoverage,
+            highNeed.Count(urn => delivered[urn] > 0) / (double)highNeed.Count,
             maxOvershare,
             allocated == 0 ? 0 : withinStandard / (double)allocated,
             requests,
             allocated,
             totalDelivered,
             weeklyPerDiscipline * Disciplines.Length * options.Weeks,
-            highNeedCoverage, // the quiet settings are the top need quartile: the same settings, reached at least once
             offers,
             outreachRequests);
     }
