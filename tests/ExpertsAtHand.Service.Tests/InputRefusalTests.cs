@@ -185,6 +185,31 @@ public sealed class InputRefusalTests : SeededServiceTest
         Assert.Equal(events, await App.EventCountAsync());
     }
 
+    [Theory]
+    [InlineData("refused")]
+    [InlineData("shutting down")]
+    public async Task A_database_that_cannot_be_reached_is_a_503_with_retry_after_not_a_500(string how)
+    {
+        using var logs = new CapturedLogs();
+        var handler = new ProblemResponses(App.Services.GetRequiredService<IProblemDetailsService>(), logs.CreateLogger<ProblemResponses>());
+        var http = new DefaultHttpContext { RequestServices = App.Services };
+        http.Response.Body = new MemoryStream();
+        Exception outage = how == "refused"
+            ? new Npgsql.NpgsqlException("Failed to connect to 127.0.0.1:5432", new System.Net.Sockets.SocketException(111))
+            : new Npgsql.PostgresException("terminating connection due to administrator command", "FATAL", "FATAL", Npgsql.PostgresErrorCodes.AdminShutdown);
+
+        Assert.True(await handler.TryHandleAsync(http, outage, CancellationToken.None));
+
+        Assert.Equal(503, http.Response.StatusCode);
+        Assert.Equal("5", http.Response.Headers.RetryAfter.ToString());
+        Assert.DoesNotContain(logs.Entries, e => e.Level == LogLevel.Error); // an outage, not a bug
+        var refusedQuery = new Npgsql.PostgresException("syntax error", "ERROR", "ERROR", Npgsql.PostgresErrorCodes.SyntaxError);
+        var other = new DefaultHttpContext { RequestServices = App.Services };
+        other.Response.Body = new MemoryStream();
+        await handler.TryHandleAsync(other, refusedQuery, CancellationToken.None);
+        Assert.Equal(500, other.Response.StatusCode); // our own bug stays a 500
+    }
+
     [Fact]
     public async Task Every_500_is_logged_with_the_trace_id_the_client_was_given_and_no_parameter_values()
     {

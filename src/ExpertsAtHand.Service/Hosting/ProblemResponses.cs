@@ -28,12 +28,23 @@ internal sealed partial class ProblemResponses(IProblemDetailsService problems, 
                 Invalid(missing.Groups["name"].Value, "This is required."),
             BadHttpRequestException bad => new ProblemDetails { Status = bad.StatusCode, Title = "The request could not be read", Detail = bad.Message },
             StreamVersionConflictException conflict => new ProblemDetails { Status = StatusCodes.Status409Conflict, Title = "The record was changed by someone else", Detail = conflict.Message },
+            _ when DatabaseUnreachable(exception) => new ProblemDetails
+            {
+                Status = StatusCodes.Status503ServiceUnavailable,
+                Title = "The service is briefly unavailable",
+                Detail = $"Its database cannot be reached just now. Nothing was changed; try again in {RetryAfterSeconds} seconds.",
+            },
             _ => new ProblemDetails { Status = StatusCodes.Status500InternalServerError, Title = "Something went wrong on our side" },
         };
 
         if (problem.Status == StatusCodes.Status500InternalServerError)
         {
             LogFailure(httpContext, exception);
+        }
+        else if (problem.Status == StatusCodes.Status503ServiceUnavailable)
+        {
+            httpContext.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            DatabaseOutage(logger, httpContext.Request.Method, (httpContext.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "(no route)", exception.GetType().Name);
         }
 
         httpContext.Response.StatusCode = problem.Status!.Value;
@@ -59,6 +70,24 @@ internal sealed partial class ProblemResponses(IProblemDetailsService problems, 
             : exception is NpgsqlException npgsql ? $"Npgsql: {npgsql.GetType().Name} {npgsql.Message}" : exception.Message;
         UnhandledFailure(logger, httpContext.Request.Method, route, traceId, exception.GetType().FullName ?? exception.GetType().Name, reason, exception.StackTrace ?? string.Empty);
     }
+
+    private const int RetryAfterSeconds = 5;
+
+    /// <summary>
+    /// The database could not be reached (refused, reset, timed out, shutting down or starting up):
+    /// an outage, not our bug, and nothing was written. A query PostgreSQL refused is not this.
+    /// </summary>
+    private static bool DatabaseUnreachable(Exception exception) => exception switch
+    {
+        PostgresException postgres => postgres.SqlState is PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown
+            or PostgresErrorCodes.CannotConnectNow or PostgresErrorCodes.TooManyConnections,
+        NpgsqlException npgsql => npgsql.InnerException is System.Net.Sockets.SocketException or IOException or TimeoutException || npgsql.IsTransient,
+        System.Net.Sockets.SocketException or TimeoutException => true,
+        _ => exception.InnerException is { } inner && DatabaseUnreachable(inner),
+    };
+
+    [LoggerMessage(EventId = 503, Level = LogLevel.Warning, Message = "503 answered to {Method} {Route}: the database could not be reached ({ExceptionType})")]
+    private static partial void DatabaseOutage(ILogger logger, string method, string route, string exceptionType);
 
     [LoggerMessage(EventId = 500, Level = LogLevel.Error, Message = "500 answered to {Method} {Route} (trace {TraceId}): {ExceptionType}: {Reason}\n{StackTrace}")]
     private static partial void UnhandledFailure(ILogger logger, string method, string route, string traceId, string exceptionType, string reason, string stackTrace);
