@@ -171,5 +171,5 @@ public sealed class AllocationApiTests
 
     /// <summary>What the practitioner's allocations hold this week, as capacity and fair-share figures count it.</summary>
     private static Task<decimal> HeldHoursAsync(ServiceApp app, string practitioner = Ep) => app.Database.ScalarAsync<decimal>(
-        $"SELECT coalesce(sum({ExpertsAtHand.Service.Features.Requests.AllocationTime.HeldHours}), 0) FROM rm_allocations a WHERE practitioner_id = $1", practitioner);
+        $"SELECT coalesce(sum({ExpertsAtHand.Service.Features.Allocations.AllocationTime.HeldHours}), 0) FROM rm_allocations a WHERE practitioner_id = $1", practitioner);
 }

@@ -95,7 +95,7 @@ public static class ClinicEndpoints
             errors["date"] = [$"{body.Date:yyyy-MM-dd} is {(body.Date.Value.DayOfWeek is DayOfWeek.Saturday or DayOfWeek.Sunday ? "a weekend" : "a bank holiday")}: choose a working day."];
         }
 
-        var locality = await Reports.AreaLocalities.CanonicalAsync(http, caller.Tenant, body.Locality, "locality", errors).ConfigureAwait(false);
+        var locality = await AreaLocalities.CanonicalAsync(http, caller.Tenant, body.Locality, "locality", errors).ConfigureAwait(false);
         if (errors.Count > 0)
         {
             return TypedResults.ValidationProblem(errors, title: "Some of what was sent is not valid");

@@ -185,7 +185,7 @@ public static class PractitionerEndpoints
 
         var errors = new Dictionary<string, string[]>();
         var parsedDiscipline = QueryValues.Enum<Discipline>(discipline, "discipline", errors);
-        locality = await Reports.AreaLocalities.CanonicalAsync(http, caller.Tenant, locality, "locality", errors).ConfigureAwait(false);
+        locality = await AreaLocalities.CanonicalAsync(http, caller.Tenant, locality, "locality", errors).ConfigureAwait(false);
         if (errors.Count > 0)
         {
             return TypedResults.ValidationProblem(errors);

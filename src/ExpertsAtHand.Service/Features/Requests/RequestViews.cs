@@ -213,7 +213,7 @@ public sealed class RequestsProjection : IInlineProjection
 
     /// <summary>
     /// The request no longer needs its practitioners' time (closed, withdrawn, reopened into triage):
-    /// each allocation gives back what it did not use. See <see cref="AllocationTime"/>.
+    /// each allocation gives back what it did not use. See <see cref="Allocations.AllocationTime"/>.
     /// </summary>
     private static void Release(CommandBatch batch, UncommittedEvent e) =>
         batch.Add("UPDATE rm_allocations SET active = false, released_at = $3 WHERE tenant_id = $1 AND request_id = $2 AND active", e.TenantId, e.StreamId, e.RecordedAt);
@@ -223,14 +223,4 @@ public sealed class RequestsProjection : IInlineProjection
         batch.Add(
             $"UPDATE rm_requests SET {(set.Length > 0 ? set + ", " : string.Empty)}version = $3, updated_at = ${values.Length + 4} WHERE tenant_id = $1 AND request_id = $2",
             [e.TenantId, e.StreamId, e.Version, .. values, e.RecordedAt]);
-}
-
-/// <summary>How much practitioner time an allocation holds, for capacity and use-of-share figures.</summary>
-public static class AllocationTime
-{
-    /// <summary>
-    /// SQL over rm_allocations aliased <c>a</c>: an active allocation holds its hours (or what was
-    /// delivered, if more); a released one holds only what was delivered on it.
-    /// </summary>
-    public const string HeldHours = "CASE WHEN a.active THEN greatest(a.hours, a.used_hours) ELSE a.used_hours END";
 }
