@@ -78,6 +78,11 @@ public static class Simulation
         var lastOffered = settings.ToDictionary(s => s.Urn, _ => int.MinValue / 2);
         var offers = 0;
         var outreachRequests = 0;
+        var byUrn = settings.ToDictionary(s => s.Urn, s => s.Details);
+        var nextId = 1;
+        Demand NewDemand(string urn, Priority priority, int week, Random draw) => new(
+            new Guid(nextId++, 0, 0, new byte[8]), urn, byUrn[urn].Locality, Disciplines[draw.Next(Disciplines.Length)], priority,
+            StandardWeeks(priority) * 5, SessionHours, DateTimeOffset.UnixEpoch.AddDays((week * 7) + draw.NextDouble()));
 
         // Capacity covers total entitlement over the period, spread evenly across weeks and disciplines.
         var totalEntitlement = annual.Values.Sum();
@@ -93,7 +98,6 @@ public static class Simulation
         var allocated = 0;
         var withinStandard = 0;
         var maxOvershare = 0d;
-        var nextId = 1;
         for (var week = 0; week < options.Weeks; week++)
         {
             foreach (var setting in settings)
@@ -102,7 +106,7 @@ public static class Simulation
                 for (var k = Poisson(rate, random); k > 0; k--)
                 {
                     var priority = random.NextDouble() switch { < 0.1 => Priority.Urgent, < 0.3 => Priority.High, _ => Priority.Routine };
-                    waiting.Add((new Demand(new Guid(nextId++, 0, 0, new byte[8]), setting.Urn, setting.Details.Locality, Disciplines[random.Next(Disciplines.Length)], priority, StandardWeeks(priority) * 5, SessionHours, DateTimeOffset.UnixEpoch.AddDays((week * 7) + random.NextDouble())), week));
+                    waiting.Add((NewDemand(setting.Urn, priority, week, random), week));
                     requests++;
                     lastAsked[setting.Urn] = week;
                 }
@@ -123,8 +127,7 @@ public static class Simulation
                     lastOffered[urn] = week;
                     if (outreachRandom.NextDouble() < options.OutreachTakeUp)
                     {
-                        var setting = settings.First(s => s.Urn == urn);
-                        waiting.Add((new Demand(new Guid(nextId++, 0, 0, new byte[8]), urn, setting.Details.Locality, Disciplines[outreachRandom.Next(Disciplines.Length)], Priority.Routine, StandardWeeks(Priority.Routine) * 5, SessionHours, DateTimeOffset.UnixEpoch.AddDays((week * 7) + outreachRandom.NextDouble())), week));
+                        waiting.Add((NewDemand(urn, Priority.Routine, week, outreachRandom), week));
                         requests++;
                         outreachRequests++;
                         lastAsked[urn] = week;

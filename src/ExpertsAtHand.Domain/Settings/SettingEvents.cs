@@ -10,10 +10,10 @@ public enum Phase
     AlternativeProvision,
 }
 
-/// <summary>What the offer needs to know about a setting: all public or aggregate data, nothing about a child.</summary>
 /// <summary>
-/// A setting as the area records it. <c>SenFiguresEstimated</c>: the source left the SEN support and
-/// EHC plan counts blank, so the percentages are an estimate (see the import), not the setting's own.
+/// What the offer needs to know about a setting: all public or aggregate data, nothing about a child.
+/// <c>SenFiguresEstimated</c>: the source left the SEN support and EHC plan counts blank, so the
+/// percentages are an estimate (see the import), not the setting's own.
 /// </summary>
 public sealed record SettingDetails(
     string Name,

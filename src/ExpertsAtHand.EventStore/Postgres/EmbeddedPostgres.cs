@@ -77,12 +77,14 @@ public sealed partial class EmbeddedPostgres : IAsyncDisposable, IDisposable
     /// <summary>A connection string for the maintenance database.</summary>
     public string ConnectionString => ConnectionStringFor("postgres");
 
-    public string ConnectionStringFor(string database) => new NpgsqlConnectionStringBuilder
+    public string ConnectionStringFor(string database) => LoopbackConnectionString(Port, _password, database);
+
+    private static string LoopbackConnectionString(int port, string password, string database) => new NpgsqlConnectionStringBuilder
     {
         Host = "127.0.0.1",
-        Port = Port,
+        Port = port,
         Username = Superuser,
-        Password = _password,
+        Password = password,
         Database = database,
     }.ConnectionString;
 
@@ -125,9 +127,7 @@ public sealed partial class EmbeddedPostgres : IAsyncDisposable, IDisposable
         }
 
         var passwordFile = PasswordFileFor(dataDirectory);
-        return File.Exists(passwordFile)
-            ? new NpgsqlConnectionStringBuilder { Host = "127.0.0.1", Port = port, Username = Superuser, Password = File.ReadAllText(passwordFile).Trim(), Database = database }.ConnectionString
-            : null;
+        return File.Exists(passwordFile) ? LoopbackConnectionString(port, File.ReadAllText(passwordFile).Trim(), database) : null;
     }
 
     public static async Task<EmbeddedPostgres> StartAsync(EmbeddedPostgresOptions options, ILogger? logger = null, CancellationToken cancellationToken = default)

@@ -33,6 +33,12 @@ public static class HardenedEdges
         }
     });
 
+    /// <summary>The largest body an endpoint takes: an import's if it accepts CSV, else a JSON command's.</summary>
+    public static long BodyLimitFor(Endpoint? endpoint) =>
+        endpoint?.Metadata.GetMetadata<Microsoft.AspNetCore.Http.Metadata.IAcceptsMetadata>()?.ContentTypes.Contains("text/csv", StringComparer.OrdinalIgnoreCase) == true
+            ? ImportBodyLimit
+            : JsonBodyLimit;
+
     public static IApplicationBuilder UseHardenedEdges(this IApplicationBuilder app) => app.Use(async (context, next) =>
     {
         context.Response.OnStarting(() =>
@@ -56,8 +62,8 @@ public static class HardenedEdges
             return Task.CompletedTask;
         });
 
-        // Imports are CSV; everything else that has a body is a JSON command.
-        var limit = context.Request.Path.Value?.EndsWith("/import", StringComparison.Ordinal) == true ? ImportBodyLimit : JsonBodyLimit;
+        // The endpoint says what it accepts: a CSV import may be large, anything else is a JSON command.
+        var limit = BodyLimitFor(context.GetEndpoint());
         if (context.Request.ContentLength > limit)
         {
             await TypedResults.Problem(

@@ -103,9 +103,6 @@ public static class Identity
                 options.RequireHttpsMetadata = !(Uri.TryCreate(authority, UriKind.Absolute, out var uri) && uri.IsLoopback);
                 // How soon keys are fetched again when a token names a key not yet seen (the authority rotated).
                 options.RefreshInterval = TimeSpan.FromSeconds(Math.Max(1, configuration.GetValue("Auth:KeyRefreshSeconds", 300)));
-                // A key the authority has withdrawn stops working once the keys are read again: no
-                // falling back to an earlier ("last known good") set of keys.
-                options.TokenValidationParameters.ValidateWithLKG = false;
             }
             else
             {

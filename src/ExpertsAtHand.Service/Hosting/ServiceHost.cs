@@ -103,7 +103,7 @@ public static class ServiceHost
             operation.Responses.TryAdd("429", new Microsoft.OpenApi.OpenApiResponse { Description = "Too many requests: retry after the seconds in Retry-After.", Content = problem });
             if (operation.RequestBody is not null)
             {
-                operation.Responses.TryAdd("413", new Microsoft.OpenApi.OpenApiResponse { Description = "The body is larger than this kind of request carries (64 KB of JSON, 16 MB of CSV).", Content = problem });
+                operation.Responses.TryAdd("413", new Microsoft.OpenApi.OpenApiResponse { Description = $"The body is larger than this kind of request carries ({HardenedEdges.JsonBodyLimit / 1024} KB of JSON, {HardenedEdges.ImportBodyLimit / 1024 / 1024} MB of CSV).", Content = problem });
             }
 
             return Task.CompletedTask;

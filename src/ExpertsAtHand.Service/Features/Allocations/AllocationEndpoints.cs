@@ -28,7 +28,7 @@ public static class AllocationEndpoints
             .Produces<Suggestions>();
         allocations.MapGet("/", ListAsync).WithName("ListAllocations")
             .WithSummary("A setting's allocations made in a period, each explained: how a commissioner reads why time went where it did (without request ids).")
-            .Produces<IReadOnlyList<AllocationExplanation>>().ProducesValidationProblem();
+            .Produces<IReadOnlyList<AllocationExplanation>>();
         allocations.MapGet("/{id:guid}/explanation", ExplainAsync).WithName("AllocationExplanation")
             .WithSummary("Why an allocation was made, in words, with the inputs that ranked it.")
             .Produces<AllocationExplanation>().ProducesProblem(StatusCodes.Status404NotFound);

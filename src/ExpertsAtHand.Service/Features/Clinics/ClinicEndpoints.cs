@@ -84,15 +84,16 @@ public static class ClinicEndpoints
 
         // Settings are closed on weekends and bank holidays, and a clinic is held in one of the area's localities.
         var errors = new Dictionary<string, string[]>();
-        var calendar = rules.For(caller.Tenant).Calendar;
-        var latest = rules.For(caller.Tenant).LocalDate(clock.GetUtcNow()).AddYears(2);
-        if (body.Date!.Value > latest)
+        var area = rules.For(caller.Tenant);
+        var date = body.Date!.Value;
+        var latest = area.LocalDate(clock.GetUtcNow()).AddYears(2);
+        if (date > latest)
         {
             errors["date"] = [$"A clinic is scheduled at most two years ahead (by {latest:yyyy-MM-dd})."];
         }
-        else if (!calendar.IsWorkingDay(body.Date!.Value))
+        else if (!area.Calendar.IsWorkingDay(date))
         {
-            errors["date"] = [$"{body.Date:yyyy-MM-dd} is {(body.Date.Value.DayOfWeek is DayOfWeek.Saturday or DayOfWeek.Sunday ? "a weekend" : "a bank holiday")}: choose a working day."];
+            errors["date"] = [$"{date:yyyy-MM-dd} is {(date.DayOfWeek is DayOfWeek.Saturday or DayOfWeek.Sunday ? "a weekend" : "a bank holiday")}: choose a working day."];
         }
 
         var locality = await AreaLocalities.CanonicalAsync(http, caller.Tenant, body.Locality, "locality", errors).ConfigureAwait(false);

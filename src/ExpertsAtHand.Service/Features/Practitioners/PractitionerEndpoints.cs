@@ -96,13 +96,17 @@ public static class PractitionerEndpoints
         return TypedResults.Created($"/api/practitioners/{id}", new AbsenceView(absence.AbsenceId, absence.From, absence.To));
     }
 
+    /// <summary>Coordinators manage their team's capacity day to day (hours, localities, who is active), as administrators do.</summary>
+    private static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult? NotAMaintainer(Caller caller) => caller.Is(Roles.Coordinator, Roles.Administrator)
+        ? null
+        : Problems.Forbidden("Practitioners are maintained by coordinators and administrators.");
+
     private static async Task<IResult> ImportAsync(HttpContext http, EventStore.EventStore store, TimeProvider clock, CancellationToken cancellationToken)
     {
         var caller = Caller.From(http.User)!;
-        if (!caller.Is(Roles.Coordinator, Roles.Administrator))
+        if (NotAMaintainer(caller) is { } forbidden)
         {
-            // Coordinators manage their team's capacity day to day (hours, localities, who is active).
-            return Problems.Forbidden("Practitioners are maintained by coordinators and administrators.");
+            return forbidden;
         }
 
         using var body = new MemoryStream();
@@ -120,10 +124,9 @@ public static class PractitionerEndpoints
     private static async Task<IResult> PutAsync(string id, [FromBody] PractitionerBody? body, HttpContext http, IValidator<PractitionerBody> validator, EventStore.EventStore store, NpgsqlDataSource dataSource, TimeProvider clock, CancellationToken cancellationToken)
     {
         var caller = Caller.From(http.User)!;
-        if (!caller.Is(Roles.Coordinator, Roles.Administrator))
+        if (NotAMaintainer(caller) is { } forbidden)
         {
-            // Coordinators manage their team's capacity day to day (hours, localities, who is active).
-            return Problems.Forbidden("Practitioners are maintained by coordinators and administrators.");
+            return forbidden;
         }
 
         if (!System.Text.RegularExpressions.Regex.IsMatch(id, "^[A-Za-z0-9-]{1,64}$"))

@@ -15,6 +15,9 @@ public sealed record Suppression(int Threshold, int RoundTo)
 
     public bool Suppresses(long? count) => count is > 0 && count <= Threshold;
 
+    /// <summary>Whether a figure built on these counts must be hidden: any one of them is suppressed.</summary>
+    public bool SuppressesAny(params long?[] counts) => counts.Any(Suppresses);
+
     /// <summary>A count as the return writes it (the return works from exact figures, never hidden ones).</summary>
     public string Count(long? count)
     {
@@ -105,8 +108,7 @@ public static class QuarterlyReturnEndpoints
         // suppressed denominator (or with a suppressed numerator) would give the small count away.
         string Derived(double? value, params long?[] counts) => value is null
             ? string.Empty
-            : counts.Any(rule.Suppresses) ? "c" : value.Value.ToString("0.000", CultureInfo.InvariantCulture);
-        static long Within(ClockFigures clock) => (long)Math.Round((clock.ShareWithinStandard ?? 0) * (clock.Count ?? 0), MidpointRounding.AwayFromZero);
+            : rule.SuppressesAny(counts) ? "c" : value.Value.ToString("0.000", CultureInfo.InvariantCulture);
         foreach (var row in coverage.Rows.Append(coverage.Total))
         {
             Add(row.Locality, row.Phase, "settings_in_scope", rule.Count(row.SettingsInScope));
@@ -122,11 +124,11 @@ public static class QuarterlyReturnEndpoints
         Add("All", "All", "triaged", rule.Count(triage.Count));
         Add("All", "All", "triage_median_working_days", Derived(triage.Median, triage.Count));
         Add("All", "All", "triage_p90_working_days", Derived(triage.P90, triage.Count));
-        Add("All", "All", "triage_within_standard", Derived(triage.ShareWithinStandard, triage.Count, Within(triage)));
+        Add("All", "All", "triage_within_standard", Derived(triage.ShareWithinStandard, triage.Count, triage.WithinStandard));
         Add("All", "All", "first_contacts", rule.Count(contact.Count));
         Add("All", "All", "first_contact_median_working_days", Derived(contact.Median, contact.Count));
         Add("All", "All", "first_contact_p90_working_days", Derived(contact.P90, contact.Count));
-        Add("All", "All", "first_contact_within_standard", Derived(contact.ShareWithinStandard, contact.Count, Within(contact)));
+        Add("All", "All", "first_contact_within_standard", Derived(contact.ShareWithinStandard, contact.Count, contact.WithinStandard));
         Add("All", "All", "closed_except_withdrawn", rule.Count(outcomes.ClosedExceptWithdrawn));
         Add("All", "All", "de_escalation_rate", Derived(outcomes.DeEscalationRate, outcomes.ClosedExceptWithdrawn, outcomes.DeEscalated));
         Add("All", "All", "escalation_rate", Derived(outcomes.EscalationRate, outcomes.ClosedExceptWithdrawn, outcomes.Escalated));

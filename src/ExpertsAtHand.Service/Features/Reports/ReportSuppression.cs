@@ -27,29 +27,20 @@ public static class ReportSuppression
         Suppression = Note,
     };
 
-    public static DeEscalationReport Apply(DeEscalationReport report, Suppression? rule)
+    public static DeEscalationReport Apply(DeEscalationReport report, Suppression? rule) => rule is null ? report : report with
     {
-        if (rule is null)
-        {
-            return report;
-        }
-
-        bool Hidden(params long?[] counts) => counts.Any(c => c is { } n && rule.Suppresses(n));
-        return report with
-        {
-            Closed = Count(report.Closed, rule),
-            ClosedExceptWithdrawn = Count(report.ClosedExceptWithdrawn, rule),
-            DeEscalated = Count(report.DeEscalated, rule),
-            Escalated = Count(report.Escalated, rule),
-            IndividualRaised = Count(report.IndividualRaised, rule),
-            Repeats = Count(report.Repeats, rule),
-            ChildrenSupportedWithoutPlan = Count(report.ChildrenSupportedWithoutPlan, rule),
-            DeEscalationRate = Hidden(report.ClosedExceptWithdrawn, report.DeEscalated) ? null : report.DeEscalationRate,
-            EscalationRate = Hidden(report.ClosedExceptWithdrawn, report.Escalated) ? null : report.EscalationRate,
-            RepeatRate = Hidden(report.IndividualRaised, report.Repeats) ? null : report.RepeatRate,
-            Suppression = Note,
-        };
-    }
+        Closed = Count(report.Closed, rule),
+        ClosedExceptWithdrawn = Count(report.ClosedExceptWithdrawn, rule),
+        DeEscalated = Count(report.DeEscalated, rule),
+        Escalated = Count(report.Escalated, rule),
+        IndividualRaised = Count(report.IndividualRaised, rule),
+        Repeats = Count(report.Repeats, rule),
+        ChildrenSupportedWithoutPlan = Count(report.ChildrenSupportedWithoutPlan, rule),
+        DeEscalationRate = rule.SuppressesAny(report.ClosedExceptWithdrawn, report.DeEscalated) ? null : report.DeEscalationRate,
+        EscalationRate = rule.SuppressesAny(report.ClosedExceptWithdrawn, report.Escalated) ? null : report.EscalationRate,
+        RepeatRate = rule.SuppressesAny(report.IndividualRaised, report.Repeats) ? null : report.RepeatRate,
+        Suppression = Note,
+    };
 
     public static CapacityReport Apply(CapacityReport report, Suppression? rule) => rule is null ? report : report with
     {
@@ -57,7 +48,7 @@ public static class ReportSuppression
         [
             .. report.Weeks.Select(w =>
             {
-                var backlogHidden = w.Backlog is { } backlog && rule.Suppresses(backlog);
+                var backlogHidden = rule.Suppresses(w.Backlog);
                 return w with
                 {
                     Received = Count(w.Received, rule),
@@ -73,27 +64,16 @@ public static class ReportSuppression
         Suppression = Note,
     };
 
-    private static long? Count(long? value, Suppression rule) => value is { } n && rule.Suppresses(n) ? null : value;
+    private static long? Count(long? value, Suppression rule) => rule.Suppresses(value) ? null : value;
 
-    private static CoverageRow Row(CoverageRow row, Suppression rule)
+    private static CoverageRow Row(CoverageRow row, Suppression rule) => row with
     {
-        var hidden = (row.SettingsInScope is { } inScope && rule.Suppresses(inScope)) || (row.SettingsSupported is { } supported && rule.Suppresses(supported));
-        return row with
-        {
-            SettingsInScope = Count(row.SettingsInScope, rule),
-            SettingsSupported = Count(row.SettingsSupported, rule),
-            Coverage = hidden ? null : row.Coverage,
-        };
-    }
+        SettingsInScope = Count(row.SettingsInScope, rule),
+        SettingsSupported = Count(row.SettingsSupported, rule),
+        Coverage = rule.SuppressesAny(row.SettingsInScope, row.SettingsSupported) ? null : row.Coverage,
+    };
 
-    private static ClockFigures Clock(ClockFigures clock, Suppression rule)
-    {
-        if (clock.Count is not { } count || !rule.Suppresses(count))
-        {
-            var within = (long)Math.Round((clock.ShareWithinStandard ?? 0) * (clock.Count ?? 0), MidpointRounding.AwayFromZero);
-            return rule.Suppresses(within) ? clock with { ShareWithinStandard = null } : clock;
-        }
-
-        return new ClockFigures(null, null, null, null);
-    }
+    private static ClockFigures Clock(ClockFigures clock, Suppression rule) => rule.Suppresses(clock.Count)
+        ? new ClockFigures(null, null, null, null)
+        : rule.Suppresses(clock.WithinStandard) ? clock with { ShareWithinStandard = null } : clock;
 }

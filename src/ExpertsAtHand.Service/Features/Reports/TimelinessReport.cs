@@ -6,7 +6,12 @@ namespace ExpertsAtHand.Service.Features.Reports;
 
 /// <summary>Median, 90th percentile and share within the standard, in working days.</summary>
 /// <summary>Null where a commissioner's answer suppresses a count of 1 to 4 and the figures built on it.</summary>
-public sealed record ClockFigures(long? Count, double? Median, double? P90, double? ShareWithinStandard);
+public sealed record ClockFigures(long? Count, double? Median, double? P90, double? ShareWithinStandard)
+{
+    /// <summary>How many were within the standard: the count a share within standard is built on.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public long WithinStandard => (long)Math.Round((ShareWithinStandard ?? 0) * (Count ?? 0), MidpointRounding.AwayFromZero);
+}
 
 public sealed record TimelinessGroup(string Group, ClockFigures TimeToTriage, ClockFigures TimeToFirstContact);
 

@@ -209,7 +209,7 @@ public static class RequestEndpoints
         var parsedPriority = QueryValues.Enum<Priority>(priority, "priority", errors);
         QueryValues.InRange(page, 1, MaxPage, "page", "A page number", errors);
         QueryValues.InRange(pageSize, 1, 200, "pageSize", "A page of", errors);
-        if (setting is not null && !await SettingExistsAsync(dataSource, caller.Tenant, setting, cancellationToken).ConfigureAwait(false))
+        if (setting is not null && await SettingIsOpenAsync(dataSource, caller.Tenant, setting, cancellationToken).ConfigureAwait(false) is null)
         {
             errors["setting"] = [$"No setting with URN {setting} is registered in your local area."];
         }
@@ -329,13 +329,5 @@ public static class RequestEndpoints
         command.Parameters.Add(new NpgsqlParameter { Value = tenant });
         command.Parameters.Add(new NpgsqlParameter { Value = urn });
         return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as bool?;
-    }
-
-    private static async Task<bool> SettingExistsAsync(NpgsqlDataSource dataSource, string tenant, string urn, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand("SELECT EXISTS (SELECT 1 FROM rm_settings WHERE tenant_id = $1 AND urn = $2)");
-        command.Parameters.Add(new NpgsqlParameter { Value = tenant });
-        command.Parameters.Add(new NpgsqlParameter { Value = urn });
-        return (bool)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 }
