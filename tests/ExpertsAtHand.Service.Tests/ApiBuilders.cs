@@ -62,6 +62,19 @@ public static class ApiBuilders
         ["urgency"] = urgency,
     };
 
+    /// <summary>A three-hour speech and language drop-in run by <see cref="Salt"/> (Thursday 8 October 2026 by default).</summary>
+    public static object ClinicBody(int places = 4, string date = "2026-10-08", string locality = "North") => new
+    {
+        kind = "ConsultationClinic",
+        title = "Speech and language drop-in",
+        discipline = "SpeechAndLanguageTherapy",
+        practitionerId = Salt,
+        date,
+        hours = 3,
+        places,
+        locality,
+    };
+
     public static async Task<(Guid Id, string ETag)> RaiseAsync(ServiceApp app, string urn = Urn)
     {
         using var senco = app.As("senco", urn: urn);

@@ -7,25 +7,13 @@ namespace ExpertsAtHand.Service.Tests;
 
 public sealed class ClinicApiTests
 {
-    private static object Clinic(int places) => new
-    {
-        kind = "ConsultationClinic",
-        title = "Speech and language drop-in",
-        discipline = "SpeechAndLanguageTherapy",
-        practitionerId = Salt,
-        date = "2026-10-08",
-        hours = 3,
-        places,
-        locality = "North",
-    };
-
     [Fact]
     public async Task Settings_book_places_until_full_and_attendance_counts_as_delivered_support()
     {
         await using var app = await ServiceApp.StartAsync(); // Monday 5 October 2026
         await SeedReferenceDataAsync(app);
         using var coordinator = app.As("coordinator");
-        var scheduled = await coordinator.PostAsJsonAsync("/api/clinics", Clinic(places: 1));
+        var scheduled = await coordinator.PostAsJsonAsync("/api/clinics", ClinicBody(places: 1));
         Assert.Equal(HttpStatusCode.Created, scheduled.StatusCode);
         var id = (await scheduled.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<Guid>();
 

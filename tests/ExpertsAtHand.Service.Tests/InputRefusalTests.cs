@@ -158,20 +158,19 @@ public sealed class InputRefusalTests : SeededServiceTest
     public async Task A_clinic_on_a_bank_holiday_or_in_a_locality_the_area_lacks_and_a_request_for_a_closed_setting_are_refused()
     {
         using var coordinator = App.As("coordinator");
-        object Clinic(string date, string locality) => new { kind = "ConsultationClinic", title = "Drop-in", discipline = "SpeechAndLanguageTherapy", practitionerId = Salt, date, hours = 3, places = 4, locality };
         var events = await App.EventCountAsync();
 
-        var holiday = await coordinator.PostAsJsonAsync("/api/clinics", Clinic("2026-12-28", "North")); // substitute Boxing Day
+        var holiday = await coordinator.PostAsJsonAsync("/api/clinics", ClinicBody(date: "2026-12-28")); // substitute Boxing Day
         await ExpectAsync(holiday, HttpStatusCode.BadRequest);
         Assert.Contains("bank holiday", (await holiday.Content.ReadFromJsonAsync<JsonObject>())!["errors"]!["date"]![0]!.GetValue<string>(), StringComparison.Ordinal);
-        var nowhere = await coordinator.PostAsJsonAsync("/api/clinics", Clinic("2026-10-08", "Atlantis"));
+        var nowhere = await coordinator.PostAsJsonAsync("/api/clinics", ClinicBody(locality: "Atlantis"));
         await ExpectAsync(nowhere, HttpStatusCode.BadRequest);
         Assert.Contains("North", (await nowhere.Content.ReadFromJsonAsync<JsonObject>())!["errors"]!["locality"]![0]!.GetValue<string>(), StringComparison.Ordinal);
-        var farAhead = await coordinator.PostAsJsonAsync("/api/clinics", Clinic("9999-12-31", "North"));
+        var farAhead = await coordinator.PostAsJsonAsync("/api/clinics", ClinicBody(date: "9999-12-31"));
         await ExpectAsync(farAhead, HttpStatusCode.BadRequest);
         Assert.Contains("two years", (await farAhead.Content.ReadFromJsonAsync<JsonObject>())!["errors"]!["date"]![0]!.GetValue<string>(), StringComparison.Ordinal);
         await ExpectAsync(await coordinator.PostAsJsonAsync($"/api/practitioners/{Ep}/absences", new { from = "0001-01-01", to = "0001-01-02", reason = "Typo" }), HttpStatusCode.BadRequest);
-        var scheduled = await coordinator.PostAsJsonAsync("/api/clinics", Clinic("2026-10-08", "north"));
+        var scheduled = await coordinator.PostAsJsonAsync("/api/clinics", ClinicBody(locality: "north"));
         await ExpectAsync(scheduled, HttpStatusCode.Created);
         Assert.Equal("North", (await scheduled.Content.ReadFromJsonAsync<JsonObject>())!["locality"]!.GetValue<string>());
         events++;

@@ -6,15 +6,14 @@ using static ExpertsAtHand.Service.Tests.ApiBuilders;
 namespace ExpertsAtHand.Service.Tests;
 
 /// <summary>Figures a new user found wrong: each measured against its definition in DOMAIN.md.</summary>
-public sealed class ReportFigureTests
+public sealed class ReportFigureTests : SeededServiceTest
 {
     private static readonly object Child = new { reference = "Y3-0042", yearGroup = 3, senStatus = "SenSupport", parentalConsent = true };
 
     [Fact]
     public async Task A_childs_first_request_is_never_a_repeat_and_closing_the_second_does_not_make_it_one()
     {
-        await using var app = await ServiceApp.StartAsync(); // Monday 5 October 2026
-        await SeedReferenceDataAsync(app);
+        var app = App; // Monday 5 October 2026; two settings, two practitioners
         using var coordinator = app.As("coordinator");
         async Task<double?> RepeatRate()
         {
@@ -48,8 +47,7 @@ public sealed class ReportFigureTests
     [Fact]
     public async Task A_request_closed_reopened_and_closed_again_counts_once_by_how_it_last_closed()
     {
-        await using var app = await ServiceApp.StartAsync(); // Monday 5 October 2026
-        await SeedReferenceDataAsync(app);
+        var app = App; // Monday 5 October 2026; two settings, two practitioners
         using var coordinator = app.As("coordinator");
         var (id, etag) = await RaiseAsync(app);
         etag = await AcceptAndCloseAsync(app, id, etag, "NeedsMetInSetting");
@@ -71,20 +69,9 @@ public sealed class ReportFigureTests
     [Fact]
     public async Task Capacity_counts_a_clinic_someone_attended_as_hours_delivered_as_coverage_does()
     {
-        await using var app = await ServiceApp.StartAsync(); // Monday 5 October 2026
-        await SeedReferenceDataAsync(app);
+        var app = App; // Monday 5 October 2026; two settings, two practitioners
         using var coordinator = app.As("coordinator");
-        var clinic = await coordinator.PostAsJsonAsync("/api/clinics", new
-        {
-            kind = "ConsultationClinic",
-            title = "Speech and language drop-in",
-            discipline = "SpeechAndLanguageTherapy",
-            practitionerId = Salt,
-            date = "2026-10-08",
-            hours = 3,
-            places = 4,
-            locality = "North",
-        });
+        var clinic = await coordinator.PostAsJsonAsync("/api/clinics", ClinicBody(places: 4));
         Assert.Equal(HttpStatusCode.Created, clinic.StatusCode);
         var id = (await clinic.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<Guid>();
         foreach (var urn in new[] { Urn, OtherUrn })
@@ -110,8 +97,7 @@ public sealed class ReportFigureTests
     [Fact]
     public async Task The_quarterly_return_suppresses_every_rate_built_on_a_suppressed_count()
     {
-        await using var app = await ServiceApp.StartAsync(); // Monday 5 October 2026
-        await SeedReferenceDataAsync(app); // two settings in scope, none supported yet
+        var app = App; // two settings in scope, none supported yet
         var (id, etag) = await RaiseAsync(app);
         await AcceptAndCloseAsync(app, id, etag, "NeedsMetInSetting");
         await app.CatchUpProjectionsAsync();
@@ -131,8 +117,7 @@ public sealed class ReportFigureTests
     [Fact]
     public async Task Commissioners_see_small_counts_and_the_rates_built_on_them_hidden_while_coordinators_see_them_exactly()
     {
-        await using var app = await ServiceApp.StartAsync(); // Monday 5 October 2026
-        await SeedReferenceDataAsync(app); // two settings
+        var app = App; // Monday 5 October 2026; two settings, two practitioners
         var (id, etag) = await RaiseAsync(app);
         using var coordinator = app.As("coordinator");
         etag = await ExpectAsync(await PostAsync(coordinator, $"/api/requests/{id}/triage", Accept(), etag), HttpStatusCode.OK);

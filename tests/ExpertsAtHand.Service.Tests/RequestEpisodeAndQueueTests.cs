@@ -5,13 +5,12 @@ using static ExpertsAtHand.Service.Tests.ApiBuilders;
 
 namespace ExpertsAtHand.Service.Tests;
 
-public sealed class RequestEpisodeAndQueueTests
+public sealed class RequestEpisodeAndQueueTests : SeededServiceTest
 {
     [Fact]
     public async Task A_reopened_request_speaks_of_its_new_episode_and_the_history_keeps_the_earlier_one()
     {
-        await using var app = await ServiceApp.StartAsync(); // Monday 5 October 2026
-        await SeedReferenceDataAsync(app);
+        var app = App; // Monday 5 October 2026; two settings, two practitioners
         using var coordinator = app.As("coordinator");
         using var practitioner = app.As("practitioner", practitioner: Ep);
         var (id, etag) = await RaiseAsync(app);
@@ -53,8 +52,7 @@ public sealed class RequestEpisodeAndQueueTests
     [Fact]
     public async Task A_paused_request_keeps_the_days_it_had_left_and_waits_apart_from_the_active_ones()
     {
-        await using var app = await ServiceApp.StartAsync(); // Monday 5 October 2026
-        await SeedReferenceDataAsync(app);
+        var app = App; // Monday 5 October 2026; two settings, two practitioners
         using var coordinator = app.As("coordinator");
         var (paused, etag) = await RaiseAsync(app); // routine: triage due Monday 12 October
         app.Clock.Advance(TimeSpan.FromDays(2)); // Wednesday: 3 working days left
