@@ -41,7 +41,8 @@ public sealed class EmbeddedPostgresTests : IDisposable
     [Fact]
     public async Task After_the_server_is_killed_the_next_start_recovers_and_keeps_committed_data()
     {
-        var first = await EmbeddedPostgres.StartAsync(Options with { Durable = true });
+        // The service is gone too (as after kill -9 of both): no supervisor brings the server back first.
+        var first = await EmbeddedPostgres.StartAsync(Options with { Durable = true, FirstRestartDelay = TimeSpan.FromMinutes(10) });
         await ExecuteAsync(first.ConnectionString, "CREATE TABLE kept (v int); INSERT INTO kept VALUES (7)");
         using (var server = System.Diagnostics.Process.GetProcessById(first.ServerProcessId))
         {
@@ -54,6 +55,45 @@ public sealed class EmbeddedPostgresTests : IDisposable
 
         await using var second = await EmbeddedPostgres.StartAsync(Options with { Durable = true });
         Assert.Equal(7, await ScalarAsync<int>(second.ConnectionString, "SELECT v FROM kept"));
+    }
+
+    [Fact]
+    public async Task A_server_that_stops_by_itself_is_started_again_on_its_port_with_its_data()
+    {
+        await using var postgres = await EmbeddedPostgres.StartAsync(Options with { Durable = true });
+        await ExecuteAsync(postgres.ConnectionString, "CREATE TABLE kept (v int); INSERT INTO kept VALUES (11)");
+        var restarted = 0;
+        postgres.Restarted += () => Interlocked.Increment(ref restarted);
+        var killed = postgres.ServerProcessId;
+
+        Kill(killed); // what an out-of-memory kill leaves: no shutdown, the service still running
+
+        var health = await WaitForAsync(postgres, h => h.IsRunning && h.Restarts == 1);
+        Assert.Null(health.Problem);
+        Assert.NotEqual(killed, postgres.ServerProcessId);
+        Assert.Equal(1, Volatile.Read(ref restarted));
+        Assert.Equal(11, await ScalarAsync<int>(postgres.ConnectionString, "SELECT v FROM kept")); // same port, same password, same data
+    }
+
+    [Fact]
+    public async Task A_server_that_cannot_come_back_says_why_in_its_own_words_and_is_tried_again_until_it_can()
+    {
+        await using var postgres = await EmbeddedPostgres.StartAsync(Options with { Durable = true, FirstRestartDelay = TimeSpan.FromMilliseconds(200), LongestRestartDelay = TimeSpan.FromMilliseconds(500) });
+        await ExecuteAsync(postgres.ConnectionString, "CREATE TABLE kept (v int); INSERT INTO kept VALUES (12)");
+        var settings = Path.Combine(_folder, "postgresql.auto.conf");
+        var good = await File.ReadAllTextAsync(settings);
+        await File.WriteAllTextAsync(settings, good + "shared_buffers = 'plenty'\n"); // read only when the server next starts
+
+        Kill(postgres.ServerProcessId);
+
+        var failing = await WaitForAsync(postgres, h => h.Problem?.Contains("Restart 2 failed", StringComparison.Ordinal) == true);
+        Assert.False(failing.IsRunning);
+        Assert.Matches("FATAL: +configuration file \".*postgresql.auto.conf\" contains errors", failing.Problem);
+
+        await File.WriteAllTextAsync(settings, good); // the operator mends it; nobody restarts the service
+
+        await WaitForAsync(postgres, h => h.IsRunning && h.Restarts == 1);
+        Assert.Equal(12, await ScalarAsync<int>(postgres.ConnectionString, "SELECT v FROM kept"));
     }
 
     [Fact]
@@ -150,6 +190,29 @@ public sealed class EmbeddedPostgresTests : IDisposable
         }
 
         File.Delete(EmbeddedPostgres.PasswordFileFor(_folder));
+    }
+
+    private static void Kill(int pid)
+    {
+        using var server = System.Diagnostics.Process.GetProcessById(pid);
+        server.Kill();
+        server.WaitForExit();
+    }
+
+    private static async Task<EmbeddedPostgresHealth> WaitForAsync(EmbeddedPostgres postgres, Func<EmbeddedPostgresHealth, bool> condition)
+    {
+        for (var i = 0; i < 600; i++)
+        {
+            if (postgres.Health is var health && condition(health))
+            {
+                return health;
+            }
+
+            await Task.Delay(50);
+        }
+
+        Assert.Fail($"the embedded server never reached the expected state; last: {postgres.Health}");
+        return postgres.Health;
     }
 
     private static async Task<T> ScalarAsync<T>(string connectionString, string sql)

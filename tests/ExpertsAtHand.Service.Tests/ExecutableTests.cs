@@ -34,6 +34,42 @@ public sealed class ExecutableTests : IDisposable
     }
 
     [Fact]
+    public async Task When_its_embedded_database_dies_the_service_says_so_in_readiness_brings_it_back_and_serves_again()
+    {
+        var port = FreePort();
+        using var service = StartService(port, ("Postgres__FirstRestartDelay", "00:00:03"));
+        await WaitUntilReadyAsync(service, port);
+        var (_, token, _) = await RunVerbAsync("token", "--role", "coordinator", "--tenant", "demo");
+        using var client = new HttpClient();
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token.Trim());
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"http://127.0.0.1:{port}/api/triage-queue")).StatusCode);
+
+        var killed = EmbeddedServerPid();
+        Signal(killed, 9); // the database alone, as an out-of-memory kill would
+
+        var said = string.Empty;
+        for (var i = 0; i < 20 && !said.Contains("stopped by itself and is being restarted", StringComparison.Ordinal); i++)
+        {
+            var unready = await client.GetAsync($"http://127.0.0.1:{port}/health/ready");
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, unready.StatusCode); // at first merely unreachable, then explained
+            said = await unready.Content.ReadAsStringAsync();
+            await Task.Delay(100);
+        }
+
+        Assert.Contains("stopped by itself and is being restarted", said, StringComparison.Ordinal);
+        var during = await client.GetAsync($"http://127.0.0.1:{port}/api/triage-queue");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, during.StatusCode);
+        Assert.NotNull(during.Headers.RetryAfter);
+
+        await WaitUntilReadyAsync(service, port);
+        Assert.NotEqual(killed, EmbeddedServerPid());
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"http://127.0.0.1:{port}/api/triage-queue")).StatusCode);
+        Signal(service.Id, 15);
+        await service.WaitForExitAsync();
+        Assert.Equal(0, service.ExitCode);
+    }
+
+    [Fact]
     public async Task A_configuration_override_after_a_repeatable_option_is_configuration_not_a_claim()
     {
         var key = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("a test signing key of thirty-two bytes!!"));
@@ -104,7 +140,7 @@ public sealed class ExecutableTests : IDisposable
         return System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(padded));
     }
 
-    private Process StartService(int port)
+    private Process StartService(int port, params (string Name, string Value)[] environment)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "ExpertsAtHand.Service.dll");
         var start = new ProcessStartInfo("dotnet")
@@ -116,6 +152,11 @@ public sealed class ExecutableTests : IDisposable
         };
         start.Environment["Postgres__DataDirectory"] = _dataFolder;
         start.Environment.Remove("ConnectionStrings__Postgres");
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
         var process = Process.Start(start)!;
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };

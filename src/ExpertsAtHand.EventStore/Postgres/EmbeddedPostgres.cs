@@ -32,6 +32,12 @@ public sealed record EmbeddedPostgresOptions
 
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>The wait before the first restart of a server that stopped by itself; doubled after each failed attempt.</summary>
+    public TimeSpan FirstRestartDelay { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>The longest wait between restart attempts: a server that cannot come back is tried again this often, for as long as the service runs.</summary>
+    public TimeSpan LongestRestartDelay { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>
     /// The service's default: a folder per user that survives restarts. Root's home is closed to the
     /// unprivileged server account, so root's cluster lives under /var/lib instead.
@@ -51,28 +57,40 @@ public sealed partial class EmbeddedPostgres : IAsyncDisposable, IDisposable
     private const int SigKill = 9;
     private const string Superuser = "postgres";
 
-    private readonly Process _server;
-    private readonly Process? _watchdog;
+    private readonly Launch _launch;
     private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stopping = new();
+    private Task _supervision = Task.CompletedTask;
+    private volatile RunningServer _current;
+    private volatile EmbeddedPostgresHealth _health = EmbeddedPostgresHealth.Running(0);
     private int _stopped;
 
     private readonly string _password;
 
-    private EmbeddedPostgres(Process server, Process? watchdog, int port, string dataDirectory, string password, ILogger logger)
+    private EmbeddedPostgres(RunningServer server, Launch launch, string password, ILogger logger)
     {
-        _server = server;
-        _watchdog = watchdog;
-        Port = port;
-        DataDirectory = dataDirectory;
+        _current = server;
+        _launch = launch;
+        Port = launch.Port;
+        DataDirectory = launch.DataDirectory;
         _password = password;
         _logger = logger;
         // A test run or a service that ends without disposing still takes its server down with it.
         AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
     }
 
+    /// <summary>Whether the server is up, or stopped by itself and is being brought back (with PostgreSQL's own words for why not yet).</summary>
+    public EmbeddedPostgresHealth Health => _health;
+
+    /// <summary>
+    /// Raised after a server that stopped by itself is accepting connections again: pooled
+    /// connections to the old server are dead, and whoever holds a pool should clear it.
+    /// </summary>
+    public event Action? Restarted;
+
     public int Port { get; }
     public string DataDirectory { get; }
-    public int ServerProcessId => _server.Id;
+    public int ServerProcessId => _current.Server.Id;
 
     /// <summary>A connection string for the maintenance database.</summary>
     public string ConnectionString => ConnectionStringFor("postgres");
@@ -144,11 +162,22 @@ public sealed partial class EmbeddedPostgres : IAsyncDisposable, IDisposable
         Exception? lastFailure = null;
         for (var attempt = 0; attempt < 3; attempt++)
         {
-            var port = FreeLoopbackPort();
+            var launch = new Launch(binaries, options, dataDirectory, account, FreeLoopbackPort());
             try
             {
-                var instance = await LaunchAsync(binaries, options, dataDirectory, account, port, password, logger, cancellationToken).ConfigureAwait(false);
-                await LockAsync(instance, logger, cancellationToken).ConfigureAwait(false);
+                var server = await LaunchAsync(launch, LoopbackConnectionString(launch.Port, password, "postgres"), logger, cancellationToken).ConfigureAwait(false);
+                var instance = new EmbeddedPostgres(server, launch, password, logger);
+                try
+                {
+                    await LockAsync(instance, logger, cancellationToken).ConfigureAwait(false);
+                }
+                catch
+                {
+                    await instance.StopAsync().ConfigureAwait(false);
+                    throw;
+                }
+
+                instance._supervision = Task.Run(instance.SuperviseAsync, CancellationToken.None);
                 return instance;
             }
             catch (EmbeddedPostgresStartException ex) when (ex.Message.Contains("could not bind", StringComparison.OrdinalIgnoreCase))
@@ -168,29 +197,98 @@ public sealed partial class EmbeddedPostgres : IAsyncDisposable, IDisposable
         }
 
         AppDomain.CurrentDomain.ProcessExit -= OnProcessExit;
+        await _stopping.CancelAsync().ConfigureAwait(false);
         try
         {
-            if (!_server.HasExited)
-            {
-                _ = Signal(_server.Id, SigInt); // fast shutdown: roll back open transactions, checkpoint, exit
-                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-                try
-                {
-                    await _server.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    _server.Kill(entireProcessTree: true);
-                }
-            }
+            await _supervision.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        var current = _current;
+        try
+        {
+            await StopServerAsync(current.Server).ConfigureAwait(false);
         }
         finally
         {
-            KillQuietly(_watchdog);
-            _server.Dispose();
-            _watchdog?.Dispose();
+            KillQuietly(current.Watchdog);
+            current.Server.Dispose();
+            current.Watchdog?.Dispose();
+            _stopping.Dispose();
             NpgsqlConnection.ClearAllPools();
             LogStopped(_logger, DataDirectory);
+        }
+    }
+
+    private static async Task StopServerAsync(Process server)
+    {
+        if (server.HasExited)
+        {
+            return;
+        }
+
+        _ = Signal(server.Id, SigInt); // fast shutdown: roll back open transactions, checkpoint, exit
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        try
+        {
+            await server.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            server.Kill(entireProcessTree: true);
+        }
+    }
+
+    /// <summary>
+    /// A server that stops by itself (killed for memory, crashed on a full disk) is started again on
+    /// the same port, so the service's connection strings stay right: first after a short wait, then
+    /// with the wait doubling up to <see cref="EmbeddedPostgresOptions.LongestRestartDelay"/>, for as
+    /// long as the service runs. Until it is back, <see cref="Health"/> says why, in PostgreSQL's words.
+    /// </summary>
+    private async Task SuperviseAsync()
+    {
+        var stopping = _stopping.Token;
+        var restarts = 0;
+        while (true)
+        {
+            var current = _current;
+            await current.Server.WaitForExitAsync(stopping).ConfigureAwait(false);
+            if (stopping.IsCancellationRequested)
+            {
+                return;
+            }
+
+            KillQuietly(current.Watchdog);
+            LogServerDied(_logger, DataDirectory, $"PostgreSQL stopped by itself (exit code {current.Server.ExitCode}): {current.LastWords()}");
+            _health = EmbeddedPostgresHealth.Restarting(restarts, $"It stopped with exit code {current.Server.ExitCode}. {current.FatalWords()}".Trim());
+
+            var delay = _launch.Options.FirstRestartDelay;
+            for (var attempt = 1; ; attempt++)
+            {
+                await Task.Delay(delay, stopping).ConfigureAwait(false);
+                try
+                {
+                    // A server killed outright can leave its children holding the shared memory for a
+                    // moment: PostgreSQL refuses to start until they have gone, and the next try succeeds.
+                    _current = await LaunchAsync(_launch, LoopbackConnectionString(Port, _password, "postgres"), _logger, stopping).ConfigureAwait(false);
+                    current.Server.Dispose();
+                    current.Watchdog?.Dispose();
+                    restarts++;
+                    _health = EmbeddedPostgresHealth.Running(restarts);
+                    LogRestarted(_logger, DataDirectory, attempt);
+                    NpgsqlConnection.ClearAllPools();
+                    Restarted?.Invoke();
+                    break;
+                }
+                catch (EmbeddedPostgresStartException ex)
+                {
+                    _health = EmbeddedPostgresHealth.Restarting(restarts, $"Restart {attempt} failed: {(string.IsNullOrEmpty(ex.ServerError) ? "PostgreSQL did not start; the service's log has its output." : ex.ServerError)}");
+                    LogRestartFailed(_logger, DataDirectory, attempt, ex.Message);
+                    delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _launch.Options.LongestRestartDelay.Ticks));
+                }
+            }
         }
     }
 
@@ -361,66 +459,86 @@ public sealed partial class EmbeddedPostgres : IAsyncDisposable, IDisposable
         }
     }
 
-    private static async Task<EmbeddedPostgres> LaunchAsync(PostgresBinaries binaries, EmbeddedPostgresOptions options, string dataDirectory, string? account, int port, string password, ILogger logger, CancellationToken cancellationToken)
+    /// <summary>Everything needed to start the cluster's server again, on the port it was first given.</summary>
+    private sealed record Launch(PostgresBinaries Binaries, EmbeddedPostgresOptions Options, string DataDirectory, string? Account, int Port);
+
+    /// <summary>One run of the server: its process, its watchdog, and its last lines of output.</summary>
+    private sealed record RunningServer(Process Server, Process? Watchdog, ConcurrentQueue<string> Log)
+    {
+        public string LastWords() => string.Join(" | ", Log.TakeLast(8));
+
+        /// <summary>
+        /// Only PostgreSQL's FATAL and PANIC lines: what an unauthenticated readiness probe may repeat.
+        /// Other lines can quote statements, which the operator's log keeps and nobody else sees.
+        /// </summary>
+        public string FatalWords() => string.Join(" | ", Log.Where(l => l.Contains("FATAL:", StringComparison.Ordinal) || l.Contains("PANIC:", StringComparison.Ordinal)).TakeLast(2));
+    }
+
+    private static async Task<RunningServer> LaunchAsync(Launch launch, string connectionString, ILogger logger, CancellationToken cancellationToken)
     {
         List<string> serverArguments =
         [
-            "-D", dataDirectory,
-            "-p", port.ToString(CultureInfo.InvariantCulture),
+            "-D", launch.DataDirectory,
+            "-p", launch.Port.ToString(CultureInfo.InvariantCulture),
             "-h", "127.0.0.1",
             "-k", string.Empty, // no Unix socket: /var/run/postgresql may not exist or be writable
             "-c", "max_connections=300",
             "-c", "logging_collector=off",
         ];
-        if (!options.Durable)
+        if (!launch.Options.Durable)
         {
             serverArguments.AddRange(["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]);
         }
 
-        foreach (var (name, value) in options.ServerSettings)
+        foreach (var (name, value) in launch.Options.ServerSettings)
         {
             serverArguments.AddRange(["-c", $"{name}={value}"]);
         }
 
         // setsid puts the server in its own session so a terminal's Ctrl+C reaches only us; we then
         // stop the server in order, after the host has finished with it.
-        var start = CommandFor(binaries.Server, serverArguments, account, newSession: true);
+        var start = CommandFor(launch.Binaries.Server, serverArguments, launch.Account, newSession: true);
         start.RedirectStandardError = true;
         start.RedirectStandardOutput = true;
-        var server = Process.Start(start) ?? throw new EmbeddedPostgresStartException($"Could not start {binaries.Server}.");
+        var server = Process.Start(start) ?? throw new EmbeddedPostgresStartException($"Could not start {launch.Binaries.Server}.");
         var log = new ConcurrentQueue<string>();
         server.ErrorDataReceived += (_, e) => Remember(log, e.Data, logger);
         server.OutputDataReceived += (_, e) => Remember(log, e.Data, logger);
         server.BeginErrorReadLine();
         server.BeginOutputReadLine();
 
-        var watchdog = StartWatchdog(server.Id);
-        var instance = new EmbeddedPostgres(server, watchdog, port, dataDirectory, password, logger);
+        var running = new RunningServer(server, StartWatchdog(server.Id), log);
         try
         {
-            await WaitUntilAcceptingConnectionsAsync(instance, server, log, options.StartTimeout, cancellationToken).ConfigureAwait(false);
+            await WaitUntilAcceptingConnectionsAsync(connectionString, running, launch.Options.StartTimeout, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
-            await instance.StopAsync().ConfigureAwait(false);
+            await StopServerAsync(server).ConfigureAwait(false);
+            KillQuietly(running.Watchdog);
+            server.Dispose();
+            running.Watchdog?.Dispose();
             throw;
         }
 
-        LogStarted(logger, port, dataDirectory);
-        return instance;
+        LogStarted(logger, launch.Port, launch.DataDirectory);
+        return running;
     }
 
-    private static async Task WaitUntilAcceptingConnectionsAsync(EmbeddedPostgres instance, Process server, ConcurrentQueue<string> log, TimeSpan timeout, CancellationToken cancellationToken)
+    private static async Task WaitUntilAcceptingConnectionsAsync(string connectionString, RunningServer running, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var connectionString = new NpgsqlConnectionStringBuilder(instance.ConnectionString) { Pooling = false, Timeout = 2 }.ConnectionString;
+        connectionString = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false, Timeout = 2 }.ConnectionString;
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (server.HasExited)
+            if (running.Server.HasExited)
             {
-                await server.WaitForExitAsync(cancellationToken).ConfigureAwait(false); // drain the log
-                throw new EmbeddedPostgresStartException($"PostgreSQL exited during start-up (code {server.ExitCode}): {string.Join(" | ", log.TakeLast(8))}");
+                await running.Server.WaitForExitAsync(cancellationToken).ConfigureAwait(false); // drain the log
+                throw new EmbeddedPostgresStartException($"PostgreSQL exited during start-up (code {running.Server.ExitCode}): {running.LastWords()}")
+                {
+                    ServerError = running.FatalWords(),
+                };
             }
 
             try
@@ -433,7 +551,10 @@ public sealed partial class EmbeddedPostgres : IAsyncDisposable, IDisposable
             {
                 if (DateTime.UtcNow > deadline)
                 {
-                    throw new EmbeddedPostgresStartException($"PostgreSQL did not accept connections within {timeout.TotalSeconds:0} s: {string.Join(" | ", log.TakeLast(8))}");
+                    throw new EmbeddedPostgresStartException($"PostgreSQL did not accept connections within {timeout.TotalSeconds:0} s: {running.LastWords()}")
+                    {
+                        ServerError = running.FatalWords(),
+                    };
                 }
 
                 await Task.Delay(100, cancellationToken).ConfigureAwait(false);
@@ -652,8 +773,32 @@ public sealed partial class EmbeddedPostgres : IAsyncDisposable, IDisposable
     [LoggerMessage(Level = LogLevel.Warning, Message = "Stopping PostgreSQL server {Pid} left running by a previous instance on {DataDirectory}")]
     private static partial void LogStoppingOrphan(ILogger logger, int pid, string dataDirectory);
 
+    [LoggerMessage(Level = LogLevel.Error, Message = "The embedded database in {DataDirectory} stopped by itself; restarting it. {Why}")]
+    private static partial void LogServerDied(ILogger logger, string dataDirectory, string why);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The embedded database in {DataDirectory} is back after {Attempts} attempt(s)")]
+    private static partial void LogRestarted(ILogger logger, string dataDirectory, int attempts);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Restart {Attempt} of the embedded database in {DataDirectory} failed; trying again. {Why}")]
+    private static partial void LogRestartFailed(ILogger logger, string dataDirectory, int attempt, string why);
+
     [LoggerMessage(Level = LogLevel.Debug, Message = "postgres: {Line}")]
     private static partial void LogServerOutput(ILogger logger, string line);
 }
 
-public sealed class EmbeddedPostgresStartException(string message) : Exception(message);
+public sealed class EmbeddedPostgresStartException(string message) : Exception(message)
+{
+    /// <summary>PostgreSQL's own FATAL or PANIC lines, when it gave any.</summary>
+    public string? ServerError { get; init; }
+}
+
+/// <summary>The embedded server's state as the supervisor sees it.</summary>
+/// <param name="IsRunning">Accepting connections; false while a server that stopped by itself is being restarted.</param>
+/// <param name="Restarts">How many times the server has been brought back since the service started.</param>
+/// <param name="Problem">While not running: why, in PostgreSQL's own FATAL or PANIC words where it gave any.</param>
+public sealed record EmbeddedPostgresHealth(bool IsRunning, int Restarts, string? Problem)
+{
+    public static EmbeddedPostgresHealth Running(int restarts) => new(true, restarts, null);
+
+    public static EmbeddedPostgresHealth Restarting(int restarts, string problem) => new(false, restarts, problem);
+}

@@ -270,7 +270,14 @@ internal static partial class Commands
     /// <summary>The service's composition over the database with its schema up to date, not yet serving.</summary>
     private static async Task<WebApplication> OpenServiceAsync(string[] args, DatabaseLease database, CancellationToken cancellationToken)
     {
-        var app = ServiceHost.Build(ServiceHost.CreateBuilder(args, database.ConnectionString));
+        var builder = ServiceHost.CreateBuilder(args, database.ConnectionString);
+        builder.Services.AddSingleton(database);
+        var app = ServiceHost.Build(builder);
+        database.WhenRestarted(() =>
+        {
+            app.Services.GetRequiredService<Npgsql.NpgsqlDataSource>().Clear();
+            app.Services.GetRequiredService<Features.Reports.AsOfConnections>().DataSource.Clear();
+        });
         try
         {
             await ServiceHost.MigrateAsync(app, cancellationToken).ConfigureAwait(false);

@@ -25,6 +25,18 @@ public sealed partial class DatabaseLease : IAsyncDisposable
     public string ConnectionString { get; }
     public bool IsEmbedded => _embedded is not null;
 
+    /// <summary>The embedded server's state (null on a configured server, whose supervision is its operator's).</summary>
+    public EmbeddedPostgresHealth? EmbeddedHealth => _embedded?.Health;
+
+    /// <summary>Runs <paramref name="clearPools"/> whenever the embedded server comes back after stopping by itself.</summary>
+    public void WhenRestarted(Action clearPools)
+    {
+        if (_embedded is not null)
+        {
+            _embedded.Restarted += clearPools;
+        }
+    }
+
     /// <param name="shareRunning">
     /// For verbs that can work beside a running service (imports, dead letters): when the service is
     /// running on the embedded folder, use its server instead of refusing that the folder is in use.
@@ -49,6 +61,8 @@ public sealed partial class DatabaseLease : IAsyncDisposable
             {
                 DataDirectory = dataDirectory,
                 ServiceAccount = configuration["Postgres:ServiceAccount"],
+                FirstRestartDelay = configuration.GetValue("Postgres:FirstRestartDelay", TimeSpan.FromMilliseconds(500)),
+                LongestRestartDelay = configuration.GetValue("Postgres:LongestRestartDelay", TimeSpan.FromSeconds(30)),
             },
             logger,
             cancellationToken).ConfigureAwait(false);

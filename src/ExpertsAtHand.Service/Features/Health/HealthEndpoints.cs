@@ -8,7 +8,8 @@ public sealed record HealthReport(string Status, IReadOnlyList<string> PendingMi
 
 /// <summary>
 /// Live: the process answers. Ready: the database answers and every migration is applied, so a
-/// load balancer only sends traffic to a node that can serve it.
+/// load balancer only sends traffic to a node that can serve it. While the embedded database is
+/// being brought back after stopping by itself, readiness says so with PostgreSQL's own words.
 /// </summary>
 public static partial class HealthEndpoints
 {
@@ -27,8 +28,16 @@ public static partial class HealthEndpoints
         return endpoints;
     }
 
-    private static async Task<IResult> ReadyAsync(NpgsqlDataSource dataSource, ILoggerFactory loggers, CancellationToken cancellationToken)
+    private static async Task<IResult> ReadyAsync(NpgsqlDataSource dataSource, IServiceProvider services, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
+        if (services.GetService<DatabaseLease>()?.EmbeddedHealth is { IsRunning: false } embedded)
+        {
+            return TypedResults.Problem(
+                title: "Not ready",
+                detail: $"The embedded database stopped by itself and is being restarted. {embedded.Problem}",
+                statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+
         try
         {
             var pending = await new MigrationRunner(dataSource).PendingAsync(Schema.Migrations, cancellationToken).ConfigureAwait(false);
