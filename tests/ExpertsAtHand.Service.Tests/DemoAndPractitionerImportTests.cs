@@ -61,6 +61,12 @@ public sealed class DemoAndPractitionerImportTests
         Assert.True(await app.Database.ScalarAsync<long>("SELECT count(*) FROM eah_events WHERE tenant_id = 'demo' AND event_type IN ('sla-at-risk', 'sla-breached') AND recorded_at < $1", now.AddDays(-7)) > 0,
             "clocks that ran out during the term were recorded when they did");
 
+        // Every demo request has Northmoor's reference, numbered in the order the term raised them.
+        Assert.Equal(0L, await app.Database.ScalarAsync<long>("SELECT count(*) FROM rm_requests WHERE tenant_id = 'demo' AND reference IS NULL"));
+        Assert.Equal(0L, await app.Database.ScalarAsync<long>("SELECT count(*) FROM rm_requests WHERE tenant_id = 'demo' AND reference !~ '^NMR-2026-[0-9]{5}$'"));
+        Assert.Equal(0L, await app.Database.ScalarAsync<long>(
+            "SELECT count(*) FROM rm_requests a JOIN rm_requests b ON b.tenant_id = a.tenant_id AND a.raised_at < b.raised_at AND a.reference > b.reference WHERE a.tenant_id = 'demo'"));
+
         // The demo's coordinator followed the engine as it stood each day: every allocation can be explained.
         Assert.Equal(0L, await app.Database.ScalarAsync<long>("SELECT count(*) FROM rm_allocations WHERE tenant_id = 'demo' AND ranking IS NULL"));
         Assert.True(await app.Database.ScalarAsync<long>("SELECT count(*) FROM rm_allocations WHERE tenant_id = 'demo' AND override_reason IS NULL") > 10, "most demo allocations follow the engine");

@@ -43,6 +43,35 @@ public sealed class RequestApiTests
     }
 
     [Fact]
+    public async Task Each_request_gets_a_short_reference_of_its_own_shown_in_views_lists_and_the_queue_and_found_by_it()
+    {
+        await using var app = await ServiceApp.StartAsync();
+        await SeedReferenceDataAsync(app);
+        using var coordinator = app.As("coordinator");
+        var year = app.Clock.GetUtcNow().Year;
+
+        var (first, _) = await RaiseAsync(app);
+        var (second, _) = await RaiseAsync(app); // raised in the same minute: still told apart
+
+        var firstReference = (await coordinator.GetFromJsonAsync<JsonObject>($"/api/requests/{first}"))!["reference"]!.GetValue<string>();
+        var secondReference = (await coordinator.GetFromJsonAsync<JsonObject>($"/api/requests/{second}"))!["reference"]!.GetValue<string>();
+        Assert.Matches($"^[A-Z0-9]{{2,6}}-{year}-00001$", firstReference);
+        Assert.Equal(firstReference[..^1] + "2", secondReference);
+
+        var found = (await coordinator.GetFromJsonAsync<JsonObject>($"/api/requests?reference={secondReference.ToLowerInvariant()}"))!;
+        Assert.Equal(second, Assert.Single(found["items"]!.AsArray())!["id"]!.GetValue<Guid>());
+        Assert.Equal([firstReference, secondReference], (await coordinator.GetFromJsonAsync<JsonArray>("/api/triage-queue"))!.Select(q => q!["request"]!["reference"]!.GetValue<string>()).Order());
+        var history = (await coordinator.GetFromJsonAsync<JsonArray>($"/api/requests/{first}/history"))!;
+        Assert.StartsWith($"Raised as {firstReference} ", history[0]!["summary"]!.GetValue<string>(), StringComparison.Ordinal);
+
+        var refused = await coordinator.GetAsync("/api/requests?reference=1%27%20OR%201=1");
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.True((await refused.Content.ReadFromJsonAsync<JsonObject>())!["errors"]!.AsObject().ContainsKey("reference"));
+        using var senco = app.As("senco", urn: OtherUrn); // another setting's SENCO finds nothing by a reference not theirs
+        Assert.Equal(0, (await senco.GetFromJsonAsync<JsonObject>($"/api/requests?reference={firstReference}"))!["total"]!.GetValue<int>());
+    }
+
+    [Fact]
     public async Task Commands_need_if_match_and_a_stale_version_is_412_and_writes_nothing()
     {
         await using var app = await ServiceApp.StartAsync();

@@ -73,6 +73,7 @@ public sealed class ServiceApp : IAsyncDisposable
         Services.GetRequiredService<Npgsql.NpgsqlDataSource>(),
         Services.GetRequiredService<Features.Requests.RequestRulesCatalog>(),
         Services.GetRequiredService<Features.Allocations.EntitlementCatalog>(),
+        Services.GetRequiredService<Features.Requests.RequestReferences>(),
         Clock,
         CancellationToken.None);
 

@@ -29,6 +29,7 @@ public sealed class SlaTests
         Assert.Equal("triage-coordinators@example.gov.uk", atRisk.EmailAddress);
         Assert.Equal("4 September 2026", atRisk.Personalisation["due_by"]);
         Assert.Equal("time to triage", atRisk.Personalisation["clock"]);
+        Assert.Equal(view["reference"]!.GetValue<string>(), atRisk.Personalisation["request_reference"]); // which request, in words a coordinator can search
         Assert.True((await coordinator.GetFromJsonAsync<JsonObject>($"/api/requests/{id}"))!["sla"]!["atRisk"]!.GetValue<bool>());
 
         app.Clock.Set(new DateTimeOffset(2026, 9, 4, 18, 0, 0, Bst));

@@ -14,7 +14,8 @@ public sealed record RaiseRequest(
     ChildDetails? Child,
     Priority Urgency,
     string Actor,
-    DateTimeOffset At) : RequestCommand(Actor, At);
+    DateTimeOffset At,
+    string? Reference = null) : RequestCommand(Actor, At);
 
 public sealed record RequestInformation(string Question, string Actor, DateTimeOffset At) : RequestCommand(Actor, At);
 

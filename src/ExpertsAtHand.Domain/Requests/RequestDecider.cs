@@ -184,7 +184,8 @@ public static class RequestDecider
             raise.Actor,
             raise.At,
             receivedOn,
-            due));
+            due,
+            raise.Reference));
     }
 
     private static Decision ProvideInformation(ProvideInformation answer, RequestState state, RequestRules rules, DateOnly today)

@@ -16,7 +16,8 @@ public sealed record RequestRaised(
     string RaisedBy,
     DateTimeOffset RaisedAt,
     DateOnly ReceivedOn,
-    DateOnly TriageDueBy);
+    DateOnly TriageDueBy,
+    string? Reference = null); // the area's short reference (NMR-2026-00123); requests raised before references have none
 
 public sealed record InformationRequested(string Question, string RequestedBy, DateTimeOffset At, DateOnly PausedOn);
 

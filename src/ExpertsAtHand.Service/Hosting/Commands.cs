@@ -33,6 +33,7 @@ internal static partial class Commands
             app.Services.GetRequiredService<Npgsql.NpgsqlDataSource>(),
             app.Services.GetRequiredService<Features.Requests.RequestRulesCatalog>(),
             app.Services.GetRequiredService<Features.Allocations.EntitlementCatalog>(),
+            app.Services.GetRequiredService<Features.Requests.RequestReferences>(),
             app.Services.GetRequiredService<TimeProvider>(),
             cancellationToken);
 

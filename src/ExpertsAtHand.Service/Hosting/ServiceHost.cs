@@ -230,6 +230,7 @@ public static class ServiceHost
         });
         services.AddSingleton<RequestCommandHandler>();
         services.AddSingleton<ChildReferenceRules>();
+        services.AddSingleton<RequestReferences>();
         services.AddSingleton<Features.Reports.IReportProjection, Features.Reports.TimelinessProjection>();
         services.AddSingleton<Features.Reports.IReportProjection, Features.Reports.OutcomesProjection>();
         services.AddSingleton<Features.Reports.IReportProjection, Features.Reports.CoverageProjection>();

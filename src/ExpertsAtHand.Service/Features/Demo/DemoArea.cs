@@ -22,7 +22,7 @@ public static class DemoArea
     private static readonly string[] Localities = ["Northmoor Town", "Riverside", "Eastfields", "Highmoor", "Westbrook"];
 
     /// <summary>Seeds the demo area unless it already has settings. Returns whether it seeded.</summary>
-    public static async Task<bool> SeedIfEmptyAsync(EventStore.EventStore store, MessageBus bus, NpgsqlDataSource dataSource, RequestRulesCatalog rules, Allocations.EntitlementCatalog entitlements, TimeProvider clock, CancellationToken cancellationToken)
+    public static async Task<bool> SeedIfEmptyAsync(EventStore.EventStore store, MessageBus bus, NpgsqlDataSource dataSource, RequestRulesCatalog rules, Allocations.EntitlementCatalog entitlements, RequestReferences references, TimeProvider clock, CancellationToken cancellationToken)
     {
         await using (var exists = dataSource.CreateCommand("SELECT EXISTS (SELECT 1 FROM rm_settings WHERE tenant_id = $1)"))
         {
@@ -41,7 +41,7 @@ public static class DemoArea
         // Every event is recorded when it happened in the story, in the order it happened across all
         // streams, so an as-of answer for any day of the term shows the area as it stood that day.
         var storyClock = new StoryClock(termStart);
-        var story = new Story(store.WithClock(storyClock), bus, area, new AllocationPlanner(dataSource, rules, entitlements, storyClock), storyClock, now);
+        var story = new Story(store.WithClock(storyClock), bus, references, area, new AllocationPlanner(dataSource, rules, entitlements, storyClock), storyClock, now);
         var registeredAt = area.StartOf(area.LocalDate(termStart).AddDays(-1)).AddHours(9);
         var settings = Settings(random);
         var practitioners = Practitioners();
@@ -269,7 +269,7 @@ public static class DemoArea
     /// refuses ends that thread of the story). An SLA check that fell due during the term is decided
     /// at its moment too; one still to come is scheduled on the durable queue, as a real command does.
     /// </summary>
-    private sealed class Story(EventStore.EventStore store, MessageBus bus, RequestRules rules, AllocationPlanner planner, StoryClock clock, DateTimeOffset now)
+    private sealed class Story(EventStore.EventStore store, MessageBus bus, RequestReferences references, RequestRules rules, AllocationPlanner planner, StoryClock clock, DateTimeOffset now)
     {
         private readonly PriorityQueue<Func<EventStore.EventStore, Task>, (DateTimeOffset At, long Order)> _steps = new();
         private long _order;
@@ -359,6 +359,11 @@ public static class DemoArea
             }
 
             command = await AsTheCoordinatorWouldAsync(request, command).ConfigureAwait(false);
+            if (command is RaiseRequest raise)
+            {
+                command = raise with { Reference = await references.NextAsync(Tenant, rules.LocalDate(raise.At).Year, CancellationToken.None).ConfigureAwait(false) };
+            }
+
             var decision = RequestDecider.Decide(command, request.State, rules);
             if (decision.IsRejected)
             {

@@ -22,7 +22,7 @@ public abstract record CommandResult
 /// check If-Match, decide, then append the events and schedule the SLA checks the new state needs,
 /// in one transaction.
 /// </summary>
-public sealed class RequestCommandHandler(EventStore.EventStore store, MessageBus bus, RequestRulesCatalog rules, TimeProvider clock)
+public sealed class RequestCommandHandler(EventStore.EventStore store, MessageBus bus, RequestRulesCatalog rules, RequestReferences references, TimeProvider clock)
 {
     public static Guid StreamFor(Guid requestId) => requestId;
 
@@ -30,6 +30,8 @@ public sealed class RequestCommandHandler(EventStore.EventStore store, MessageBu
     {
         using var activity = Telemetry.Source.StartActivity("request RaiseRequest");
         await using var session = store.OpenSession(caller.Tenant, Metadata(caller));
+        // Numbered before deciding: a refused raise leaves a gap in the area's numbers, never a duplicate.
+        raise = raise with { Reference = await references.NextAsync(caller.Tenant, rules.For(caller.Tenant).LocalDate(raise.At).Year, cancellationToken).ConfigureAwait(false) };
         var decision = RequestDecider.Decide(raise, RequestState.Initial, rules.For(caller.Tenant));
         var result = decision.IsRejected
             ? new CommandResult.Refused(decision.Rejection!)

@@ -76,6 +76,7 @@ public sealed record AllocationView(Guid AllocationId, string PractitionerId, Di
 
 public sealed record RequestView(
     Guid Id,
+    string? Reference,
     long Version,
     string SettingUrn,
     RequestLevel Level,
@@ -100,6 +101,7 @@ public sealed record RequestView(
 
 public sealed record RequestSummary(
     Guid Id,
+    string? Reference,
     long Version,
     string SettingUrn,
     RequestLevel Level,

@@ -194,6 +194,7 @@ public static class RequestEndpoints
         string? setting,
         string? status,
         string? priority,
+        string? reference,
         int? page,
         int? pageSize,
         CancellationToken cancellationToken)
@@ -214,6 +215,11 @@ public static class RequestEndpoints
             errors["setting"] = [$"No setting with URN {setting} is registered in your local area."];
         }
 
+        if (reference is not null && !RequestReferences.LooksLikeOne(reference))
+        {
+            errors["reference"] = ["A request reference looks like NMR-2026-00123: the area's letters, the year and the number."];
+        }
+
         if (errors.Count > 0)
         {
             return TypedResults.ValidationProblem(errors);
@@ -223,7 +229,7 @@ public static class RequestEndpoints
         var size = pageSize ?? 50;
         const string Where =
             "tenant_id = $1 AND ($2::text IS NULL OR setting_urn = $2) AND ($3::text IS NULL OR status = $3) AND ($4::text IS NULL OR coalesce(priority, urgency) = $4) "
-            + "AND ($5::text[] IS NULL OR setting_urn = ANY($5)) AND ($6::text IS NULL OR $6 = ANY(practitioners))";
+            + "AND ($5::text[] IS NULL OR setting_urn = ANY($5)) AND ($6::text IS NULL OR $6 = ANY(practitioners)) AND ($7::text IS NULL OR reference = upper($7))";
         object?[] scope =
         [
             caller.Tenant,
@@ -232,6 +238,7 @@ public static class RequestEndpoints
             parsedPriority?.ToString(),
             caller.Is(Roles.Senco) ? caller.SettingUrns.ToArray() : null,
             caller.Is(Roles.Practitioner) ? caller.PractitionerId ?? string.Empty : null,
+            reference,
         ];
 
         long total;
@@ -241,7 +248,7 @@ public static class RequestEndpoints
             total = (long)(await count.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
         }
 
-        await using var query = dataSource.CreateCommand($"SELECT {SummaryColumns} FROM rm_requests WHERE {Where} ORDER BY raised_at DESC, request_id LIMIT $7 OFFSET $8");
+        await using var query = dataSource.CreateCommand($"SELECT {SummaryColumns} FROM rm_requests WHERE {Where} ORDER BY raised_at DESC, request_id LIMIT $8 OFFSET $9");
         Bind(query, [.. scope, size, (long)(number - 1) * size]);
         var items = await ReadSummariesAsync(query, cancellationToken).ConfigureAwait(false);
         return TypedResults.Ok(new Paged<RequestSummary>(items, number, size, total));
@@ -280,7 +287,7 @@ public static class RequestEndpoints
     private const int MaxPage = 100_000;
 
     private const string SummaryColumns =
-        "request_id, version, setting_urn, level, status, urgency, priority, disciplines, received_on, triage_due_by, first_contact_due_by, at_risk, breached, raised_at, reopened_at, paused_on";
+        "request_id, reference, version, setting_urn, level, status, urgency, priority, disciplines, received_on, triage_due_by, first_contact_due_by, at_risk, breached, raised_at, reopened_at, paused_on";
 
     private static async Task<List<RequestSummary>> ReadSummariesAsync(NpgsqlCommand command, CancellationToken cancellationToken)
     {
@@ -290,21 +297,22 @@ public static class RequestEndpoints
         {
             items.Add(new RequestSummary(
                 reader.GetGuid(0),
-                reader.GetInt64(1),
-                reader.GetString(2),
-                Enum.Parse<RequestLevel>(reader.GetString(3)),
-                Enum.Parse<RequestStatus>(reader.GetString(4)),
-                Enum.Parse<Priority>(reader.GetString(5)),
-                reader.IsDBNull(6) ? null : Enum.Parse<Priority>(reader.GetString(6)),
-                [.. reader.GetFieldValue<string[]>(7).Select(Enum.Parse<Discipline>)],
-                reader.GetFieldValue<DateOnly>(8),
+                reader.IsDBNull(1) ? null : reader.GetString(1),
+                reader.GetInt64(2),
+                reader.GetString(3),
+                Enum.Parse<RequestLevel>(reader.GetString(4)),
+                Enum.Parse<RequestStatus>(reader.GetString(5)),
+                Enum.Parse<Priority>(reader.GetString(6)),
+                reader.IsDBNull(7) ? null : Enum.Parse<Priority>(reader.GetString(7)),
+                [.. reader.GetFieldValue<string[]>(8).Select(Enum.Parse<Discipline>)],
                 reader.GetFieldValue<DateOnly>(9),
-                reader.IsDBNull(10) ? null : reader.GetFieldValue<DateOnly>(10),
-                reader.GetBoolean(11),
+                reader.GetFieldValue<DateOnly>(10),
+                reader.IsDBNull(11) ? null : reader.GetFieldValue<DateOnly>(11),
                 reader.GetBoolean(12),
-                reader.GetFieldValue<DateTimeOffset>(13),
-                reader.IsDBNull(14) ? null : reader.GetFieldValue<DateTimeOffset>(14),
-                reader.IsDBNull(15) ? null : reader.GetFieldValue<DateOnly>(15)));
+                reader.GetBoolean(13),
+                reader.GetFieldValue<DateTimeOffset>(14),
+                reader.IsDBNull(15) ? null : reader.GetFieldValue<DateTimeOffset>(15),
+                reader.IsDBNull(16) ? null : reader.GetFieldValue<DateOnly>(16)));
         }
 
         return items;

@@ -27,6 +27,7 @@ public static class RequestViews
         bool Breached(SlaClock clock) => episode.OfType<SlaBreached>().Any(b => b.Clock == clock);
         return new RequestView(
             id,
+            raised.Reference,
             version,
             raised.SettingUrn,
             raised.Level,
@@ -111,6 +112,7 @@ public static class RequestViews
 
     private static string Describe(object data) => data switch
     {
+        RequestRaised { Reference: { } reference } e => $"Raised as {reference} at {e.Level} level for {string.Join(", ", e.Disciplines)}; triage due by {e.TriageDueBy:yyyy-MM-dd}.",
         RequestRaised e => $"Raised at {e.Level} level for {string.Join(", ", e.Disciplines)}; triage due by {e.TriageDueBy:yyyy-MM-dd}.",
         InformationRequested => "More information asked of the setting; the triage clock is paused.",
         InformationProvided e => $"Information provided; the clock restarts ({e.PausedWorkingDays} working day(s) paused), triage due by {e.TriageDueBy:yyyy-MM-dd}.",
@@ -141,10 +143,10 @@ public sealed class RequestsProjection : IInlineProjection
             {
                 case RequestRaised raised:
                     batch.Add(
-                        "INSERT INTO rm_requests (tenant_id, request_id, setting_urn, level, status, urgency, disciplines, received_on, triage_due_by, raised_at, updated_at, version) "
-                        + "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11)",
+                        "INSERT INTO rm_requests (tenant_id, request_id, setting_urn, level, status, urgency, disciplines, received_on, triage_due_by, raised_at, updated_at, version, reference) "
+                        + "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $12)",
                         e.TenantId, e.StreamId, raised.SettingUrn, raised.Level.ToString(), nameof(RequestStatus.AwaitingTriage), raised.Urgency.ToString(),
-                        raised.Disciplines.Select(d => d.ToString()).ToArray(), raised.ReceivedOn, raised.TriageDueBy, raised.RaisedAt, e.Version);
+                        raised.Disciplines.Select(d => d.ToString()).ToArray(), raised.ReceivedOn, raised.TriageDueBy, raised.RaisedAt, e.Version, (object?)raised.Reference);
                     break;
                 case InformationRequested:
                     Update(batch, e, "status = $4, paused_on = $5", nameof(RequestStatus.AwaitingInformation), ((InformationRequested)e.Data).PausedOn);

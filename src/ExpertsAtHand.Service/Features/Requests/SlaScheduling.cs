@@ -11,7 +11,7 @@ namespace ExpertsAtHand.Service.Features.Requests;
 public sealed record CheckRequestSla(Guid RequestId, SlaClock Clock, SlaCheckKind Kind);
 
 /// <summary>Tell the area's triage coordinators that a clock is at risk or breached.</summary>
-public sealed record NotifyCoordinators(Guid RequestId, SlaClock Clock, SlaCheckKind Kind, DateOnly DueBy);
+public sealed record NotifyCoordinators(Guid RequestId, SlaClock Clock, SlaCheckKind Kind, DateOnly DueBy, string? RequestReference = null);
 
 public static class SlaScheduling
 {
@@ -59,7 +59,7 @@ public sealed class CheckRequestSlaHandler(RequestRulesCatalog rules, TimeProvid
             };
             if (dueBy is { } due)
             {
-                context.Outbox.Send(new NotifyCoordinators(message.RequestId, message.Clock, message.Kind, due));
+                context.Outbox.Send(new NotifyCoordinators(message.RequestId, message.Clock, message.Kind, due, events[0].Data is RequestRaised raised ? raised.Reference : null));
             }
         }
     }
@@ -83,7 +83,8 @@ public sealed class NotifyCoordinatorsHandler(NotifyEmailSender sender, Coordina
                 template,
                 new Dictionary<string, string>
                 {
-                    ["request_reference"] = message.RequestId.ToString()[..8].ToUpperInvariant(),
+                    // Requests raised before references existed (and messages queued then) fall back to the id's start.
+                    ["request_reference"] = message.RequestReference ?? message.RequestId.ToString()[..8].ToUpperInvariant(),
                     ["clock"] = message.Clock == SlaClock.Triage ? "time to triage" : "time to first contact",
                     ["due_by"] = LongDate(message.DueBy),
                 },
