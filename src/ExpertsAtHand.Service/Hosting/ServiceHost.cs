@@ -101,6 +101,18 @@ public static class ServiceHost
                 ["application/problem+json"] = new() { Schema = new Microsoft.OpenApi.OpenApiSchemaReference("ProblemDetails", context.Document) },
             };
             operation.Responses.TryAdd("429", new Microsoft.OpenApi.OpenApiResponse { Description = "Too many requests: retry after the seconds in Retry-After.", Content = problem });
+            if (context.Description.ActionDescriptor.EndpointMetadata.OfType<AcceptsIdempotencyKey>().Any())
+            {
+                operation.Parameters ??= [];
+                operation.Parameters.Add(new Microsoft.OpenApi.OpenApiParameter
+                {
+                    Name = IdempotentCreates.Header,
+                    In = Microsoft.OpenApi.ParameterLocation.Header,
+                    Description = "Optional: a key of your own (a UUID) for this create. Sent again with the same body, the first answer comes back (Idempotent-Replayed: true) and nothing is created twice; with another body, 422. Kept 24 hours.",
+                    Schema = new Microsoft.OpenApi.OpenApiSchema { Type = Microsoft.OpenApi.JsonSchemaType.String, MaxLength = 100 },
+                });
+            }
+
             if (operation.RequestBody is not null)
             {
                 operation.Responses.TryAdd("413", new Microsoft.OpenApi.OpenApiResponse { Description = $"The body is larger than this kind of request carries ({HardenedEdges.JsonBodyLimit / 1024} KB of JSON, {HardenedEdges.ImportBodyLimit / 1024 / 1024} MB of CSV).", Content = problem });
@@ -173,6 +185,7 @@ public static class ServiceHost
         app.UseAuthentication();
         app.UseRateLimiter(); // after authentication: the subject's own bucket
         app.UseAuthorization();
+        app.UseIdempotentCreates(); // after authorization: keys are the caller's own
         app.MapOpenApi();
         app.MapHealth();
         app.MapSettings();
@@ -231,6 +244,7 @@ public static class ServiceHost
         services.AddSingleton<RequestCommandHandler>();
         services.AddSingleton<ChildReferenceRules>();
         services.AddSingleton<RequestReferences>();
+        services.AddSingleton<IdempotencyKeys>();
         services.AddSingleton<Features.Reports.IReportProjection, Features.Reports.TimelinessProjection>();
         services.AddSingleton<Features.Reports.IReportProjection, Features.Reports.OutcomesProjection>();
         services.AddSingleton<Features.Reports.IReportProjection, Features.Reports.CoverageProjection>();

@@ -53,7 +53,7 @@ public static class ClinicEndpoints
         var clinics = endpoints.MapGroup("/api/clinics").WithTags("Clinics").RequireAuthorization("member").ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
         clinics.MapPost("/", ScheduleAsync).WithName("ScheduleClinic").WithSummary("A coordinator schedules a consultation clinic or training with a number of places.")
-            .Produces<ClinicView>(StatusCodes.Status201Created).ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict);
+            .Produces<ClinicView>(StatusCodes.Status201Created).ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict).AcceptingIdempotencyKey();
         clinics.MapGet("/", ListAsync).WithName("ListClinics").WithSummary("Clinics from a date (default today), soonest first.").Produces<IReadOnlyList<ClinicView>>();
         clinics.MapPost("/{id:guid}/bookings", BookAsync).WithName("BookClinicPlace").WithSummary("A SENCO books a place for their setting (a coordinator for any setting).")
             .Produces<ClinicView>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
@@ -102,7 +102,7 @@ public static class ClinicEndpoints
             return TypedResults.ValidationProblem(errors, title: "Some of what was sent is not valid");
         }
 
-        var id = Guid.CreateVersion7();
+        var id = IdempotentCreates.IdFor(http, "clinic") ?? Guid.CreateVersion7();
         var now = clock.GetUtcNow();
         var command = new ScheduleClinic(id, body.Kind!.Value, body.Title!, body.Discipline!.Value, body.PractitionerId!, body.Date!.Value, body.Hours!.Value, body.Places!.Value, locality!, caller.Actor, now);
         var outcome = await DecideAsync(store, caller, id, command, rules.For(caller.Tenant).LocalDate(now), cancellationToken).ConfigureAwait(false);

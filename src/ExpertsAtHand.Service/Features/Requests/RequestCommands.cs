@@ -36,6 +36,13 @@ public sealed class RequestCommandHandler(EventStore.EventStore store, MessageBu
         var result = decision.IsRejected
             ? new CommandResult.Refused(decision.Rejection!)
             : await CommitAsync(session, raise.RequestId, 0, RequestState.Initial, decision, caller, cancellationToken).ConfigureAwait(false);
+        if (result is CommandResult.Stale)
+        {
+            // The id was taken from an Idempotency-Key whose first attempt created the request but never
+            // answered (the node died): that request, not a second one, is the answer.
+            result = await ExistingAsync(raise.RequestId, caller, cancellationToken).ConfigureAwait(false);
+        }
+
         return Record(nameof(RaiseRequest), result);
     }
 
@@ -68,6 +75,16 @@ public sealed class RequestCommandHandler(EventStore.EventStore store, MessageBu
         return decision.IsRejected
             ? new CommandResult.Refused(decision.Rejection!)
             : await CommitAsync(session, requestId, version, state, decision, caller, cancellationToken, events.Select(e => e.Data)).ConfigureAwait(false);
+    }
+
+    private async Task<CommandResult> ExistingAsync(Guid requestId, Caller caller, CancellationToken cancellationToken)
+    {
+        await using var session = store.OpenSession(caller.Tenant);
+        var events = await session.ReadStreamAsync(StreamFor(requestId), cancellationToken: cancellationToken).ConfigureAwait(false);
+        var state = RequestDecider.Fold(events.Select(e => e.Data));
+        return state.Exists && RequestScope.CanSee(caller, state)
+            ? new CommandResult.Done(RequestViews.Build(requestId, events[^1].Version, [.. events.Select(e => e.Data)]))
+            : new CommandResult.Refused("A request with this id exists already.");
     }
 
     private async Task<CommandResult> CommitAsync(EventSession session, Guid requestId, long version, RequestState before, Decision decision, Caller caller, CancellationToken cancellationToken, IEnumerable<object>? history = null)

@@ -16,7 +16,7 @@ public static class RequestEndpoints
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
 
         requests.MapPost("/", RaiseAsync).WithName("RaiseRequest").WithSummary("A SENCO (or a coordinator for them) raises a request for support.")
-            .Produces<RequestView>(StatusCodes.Status201Created).ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict);
+            .Produces<RequestView>(StatusCodes.Status201Created).ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict).AcceptingIdempotencyKey();
         requests.MapGet("/", ListAsync).WithName("ListRequests").WithSummary("Requests the caller may see, newest first, filtered and paged.")
             .Produces<Paged<RequestSummary>>().ProducesValidationProblem();
         requests.MapGet("/{id:guid}", GetAsync).WithName("GetRequest").WithSummary("One request, with its ETag for the next command.")
@@ -92,7 +92,7 @@ public static class RequestEndpoints
         }
 
         var child = body.Child is { } c ? new ChildDetails(c.Reference!, c.YearGroup!.Value, c.SenStatus!.Value, c.ParentalConsent!.Value) : null;
-        var command = new RaiseRequest(Guid.CreateVersion7(), body.SettingUrn!, body.Level!.Value, body.Disciplines!, body.AreasOfNeed!, body.NeedsSummary!, body.ActionTaken!, child, body.Urgency!.Value, caller.Actor, clock.GetUtcNow());
+        var command = new RaiseRequest(IdempotentCreates.IdFor(http, "request") ?? Guid.CreateVersion7(), body.SettingUrn!, body.Level!.Value, body.Disciplines!, body.AreasOfNeed!, body.NeedsSummary!, body.ActionTaken!, child, body.Urgency!.Value, caller.Actor, clock.GetUtcNow());
         var result = await handler.RaiseAsync(command, caller, cancellationToken).ConfigureAwait(false);
         if (result is CommandResult.Done done)
         {
