@@ -77,6 +77,14 @@ importPractitioners.SetAction((parse, cancellationToken) => Commands.ImportPract
 import.Subcommands.Add(importPractitioners);
 root.Subcommands.Add(import);
 
+var accessLog = new Command("access-log", "The record of who viewed children's records.");
+var verifyTenant = new Option<string?>("--tenant") { Description = "Only this local area's chain." }.RefuseOptionLikeValue();
+var verify = new Command("verify", "Recompute every entry's hash from the one before; name any entry changed, removed or inserted. Exit 1 if any.") { verifyTenant };
+verify.TreatUnmatchedTokensAsErrors = false;
+verify.SetAction((parse, cancellationToken) => Commands.VerifyAccessLogAsync(parse.UnmatchedTokens.ToArray(), parse.GetValue(verifyTenant), cancellationToken));
+accessLog.Subcommands.Add(verify);
+root.Subcommands.Add(accessLog);
+
 var projection = new Argument<string>("projection") { Description = "A projection's name, or all." };
 var rebuild = new Command("rebuild", "Empty an async projection's read model and replay the whole event log into it, with progress.") { projection };
 rebuild.TreatUnmatchedTokensAsErrors = false;

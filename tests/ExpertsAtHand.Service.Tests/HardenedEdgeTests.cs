@@ -82,10 +82,10 @@ public sealed class HardenedEdgeTests : SeededServiceTest
     [Fact]
     public async Task A_csv_export_is_an_attachment_whose_cells_cannot_run_as_spreadsheet_formulas()
     {
-        Assert.Equal("'=HYPERLINK(\"x\")", ExpertsAtHand.Service.Features.Reports.QuarterlyReturnEndpoints.Field("=HYPERLINK(\"x\")").Trim('"').Replace("\"\"", "\"", StringComparison.Ordinal));
+        Assert.Equal("'=HYPERLINK(\"x\")", ExpertsAtHand.Service.Hosting.CsvCells.Field("=HYPERLINK(\"x\")").Trim('"').Replace("\"\"", "\"", StringComparison.Ordinal));
         foreach (var risky in new[] { "+1", "-1", "@SUM(A1)", "\t=1", "\r=1" })
         {
-            Assert.StartsWith("'", ExpertsAtHand.Service.Features.Reports.QuarterlyReturnEndpoints.Field(risky).TrimStart('"'), StringComparison.Ordinal);
+            Assert.StartsWith("'", ExpertsAtHand.Service.Hosting.CsvCells.Field(risky).TrimStart('"'), StringComparison.Ordinal);
         }
 
         using var administrator = App.As("administrator");

@@ -100,6 +100,27 @@ internal static partial class Commands
             }
         }, cancellationToken, shareRunning: true);
 
+    public static Task<int> VerifyAccessLogAsync(string[] args, string? tenant, CancellationToken cancellationToken) =>
+        WithDatabaseAsync(BootstrapConfiguration(args), "ExpertsAtHand.AccessLog", async (database, _, _) =>
+        {
+            await using var dataSource = Npgsql.NpgsqlDataSource.Create(database.ConnectionString);
+            var result = await new Features.AccessLog.AccessLogBook(dataSource, TimeProvider.System).VerifyAsync(tenant, cancellationToken).ConfigureAwait(false);
+            foreach (var broken in result.Broken)
+            {
+                AnsiConsole.MarkupLine($"[red]Entry {broken.Id}[/] of area '{Markup.Escape(broken.Tenant)}' does not follow from the entry before it: it was changed, or an entry before it was removed or inserted.");
+            }
+
+            foreach (var (area, hash) in result.LastHashByArea)
+            {
+                AnsiConsole.MarkupLine($"Area '{Markup.Escape(area)}': last hash {hash}");
+            }
+
+            AnsiConsole.MarkupLine(result.Broken.Count == 0
+                ? $"[green]{result.Checked}[/] entries checked; every chain is intact."
+                : $"[red]{result.Broken.Count}[/] of {result.Checked} entries break their chain.");
+            return result.Broken.Count == 0 ? 0 : 1;
+        }, cancellationToken, shareRunning: true);
+
     public static async Task<int> ImportSettingsAsync(string[] args, FileInfo file, string tenant, string[] laCodes, string[] localities, CancellationToken cancellationToken)
     {
         if (!file.Exists)

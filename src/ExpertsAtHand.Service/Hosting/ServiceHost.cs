@@ -182,6 +182,7 @@ public static class ServiceHost
         app.UseStatusCodePages();
         app.UseControlCharacterGuard();
         app.UseSecurityEventLog();
+        Features.AccessLog.AccessLogBook.UseAccessLog(app); // before authentication: refused attempts are recorded too
         app.UseAuthentication();
         app.UseRateLimiter(); // after authentication: the subject's own bucket
         app.UseAuthorization();
@@ -191,6 +192,7 @@ public static class ServiceHost
         app.MapSettings();
         app.MapPractitioners();
         app.MapRequests();
+        Features.AccessLog.AccessLogEndpoints.MapAccessLog(app);
         app.MapAllocations();
         app.MapOutreach();
         Features.Clinics.ClinicEndpoints.MapClinics(app);
@@ -245,6 +247,7 @@ public static class ServiceHost
         services.AddSingleton<ChildReferenceRules>();
         services.AddSingleton<RequestReferences>();
         services.AddSingleton<IdempotencyKeys>();
+        services.AddSingleton<Features.AccessLog.AccessLogBook>();
         services.AddSingleton<Features.Reports.IReportProjection, Features.Reports.TimelinessProjection>();
         services.AddSingleton<Features.Reports.IReportProjection, Features.Reports.OutcomesProjection>();
         services.AddSingleton<Features.Reports.IReportProjection, Features.Reports.CoverageProjection>();

@@ -33,7 +33,7 @@ public static class AllocationEndpoints
             .WithSummary("Why an allocation was made, in words, with the inputs that ranked it.")
             .Produces<AllocationExplanation>().ProducesProblem(StatusCodes.Status404NotFound);
 
-        endpoints.MapPost("/api/requests/{id:guid}/allocations", AllocateAsync).WithTags("Requests").RequireAuthorization("member").ProducesProblem(StatusCodes.Status401Unauthorized)
+        endpoints.MapPost("/api/requests/{id:guid}/allocations", AllocateAsync).WithTags("Requests").RequireAuthorization("member").WithMetadata(new AccessLog.ReadsChildRecords("request")).ProducesProblem(StatusCodes.Status401Unauthorized)
             .WithName("AllocatePractitioner")
             .WithSummary("A coordinator allocates a practitioner of an accepted discipline; choosing other than the engine's suggestion needs an overrideReason.")
             .Produces<RequestView>().ProducesValidationProblem()

@@ -144,26 +144,10 @@ public static class QuarterlyReturnEndpoints
         var csv = new StringBuilder("quarter,locality,phase,measure,value\n");
         foreach (var line in lines)
         {
-            csv.Append(Field(line.Quarter)).Append(',').Append(Field(line.Locality)).Append(',').Append(Field(line.Phase)).Append(',').Append(line.Measure).Append(',').Append(Field(line.Value)).Append('\n');
+            csv.Append(CsvCells.Field(line.Quarter)).Append(',').Append(CsvCells.Field(line.Locality)).Append(',').Append(CsvCells.Field(line.Phase)).Append(',').Append(line.Measure).Append(',').Append(CsvCells.Field(line.Value)).Append('\n');
         }
 
         http.Response.Headers.ContentDisposition = $"attachment; filename=\"quarterly-return-{quarter}.csv\"";
         return TypedResults.Text(csv.ToString(), "text/csv", Encoding.UTF8);
-    }
-
-    /// <summary>
-    /// A cell as CSV: quoted when it must be, and neutralised when a spreadsheet would run it as a
-    /// formula (a leading =, +, -, @, tab or carriage return gets a leading apostrophe).
-    /// </summary>
-    public static string Field(string value)
-    {
-        if (value.Length > 0 && value[0] is '=' or '+' or '-' or '@' or '\t' or '\r')
-        {
-            value = "'" + value;
-        }
-
-        return value.Contains(',', StringComparison.Ordinal) || value.Contains('"', StringComparison.Ordinal) || value.Contains('\n', StringComparison.Ordinal) || value.Contains('\r', StringComparison.Ordinal)
-            ? $"\"{value.Replace("\"", "\"\"", StringComparison.Ordinal)}\""
-            : value;
     }
 }

@@ -12,7 +12,7 @@ public static class RequestEndpoints
 {
     public static IEndpointRouteBuilder MapRequests(this IEndpointRouteBuilder endpoints)
     {
-        var requests = endpoints.MapGroup("/api/requests").WithTags("Requests").RequireAuthorization("member").ProducesValidationProblem()
+        var requests = endpoints.MapGroup("/api/requests").WithTags("Requests").RequireAuthorization("member").WithMetadata(new AccessLog.ReadsChildRecords("request")).ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
 
         requests.MapPost("/", RaiseAsync).WithName("RaiseRequest").WithSummary("A SENCO (or a coordinator for them) raises a request for support.")
@@ -46,7 +46,7 @@ public static class RequestEndpoints
         Command<ReasonBody>(requests, "/{id:guid}/withdrawal", "WithdrawRequest", "The setting withdraws its request at any open stage.",
             (body, caller, at) => new WithdrawRequest(body.Reason!, caller.Actor, at), Roles.Senco, Roles.Coordinator);
 
-        endpoints.MapGet("/api/triage-queue", QueueAsync).WithTags("Requests").RequireAuthorization("member")
+        endpoints.MapGet("/api/triage-queue", QueueAsync).WithTags("Requests").RequireAuthorization("member").WithMetadata(new AccessLog.ReadsChildRecords("request"))
             .WithName("TriageQueue").WithSummary("Everything awaiting triage: urgent first, then least time left against the standard.")
             .Produces<IReadOnlyList<QueueEntry>>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
         return endpoints;
