@@ -1,6 +1,12 @@
 using System.CommandLine;
 using ExpertsAtHand.Service.Hosting;
 
+// Marten's and Wolverine's own verbs go to JasperFx's command line, over the same composition.
+if (args.Length > 0 && Commands.CritterStackVerbs.Contains(args[0]))
+{
+    return await Commands.CritterStackAsync(args, CancellationToken.None);
+}
+
 var root = new RootCommand("Experts at Hand: triage and case management for a local area's Experts at Hand offer.");
 
 var serve = new Command("serve", "Run the service (the default). With no ConnectionStrings__Postgres it starts an embedded PostgreSQL.");

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using ExpertsAtHand.EventStore.Postgres;
+using ExpertsAtHand.Infrastructure.Postgres;
 using Npgsql;
 
 namespace ExpertsAtHand.Benchmarks;

@@ -1,16 +1,22 @@
 using System.Diagnostics;
-using ExpertsAtHand.EventStore;
-using ExpertsAtHand.EventStore.Postgres;
+using ExpertsAtHand.Infrastructure;
+using JasperFx.Events;
+using JasperFx.Events.Projections;
+using JasperFx.MultiTenancy;
+using Marten;
+using Marten.Events.Projections;
 using Npgsql;
 using NpgsqlTypes;
+using Weasel.Core;
 
 namespace ExpertsAtHand.Benchmarks;
 
 internal sealed record WorkLogged(int Minutes);
 
 /// <summary>
-/// Commands through the event store against single-row inserts, and async catch-up against a raw
-/// sequential read, on one durable cluster in one process.
+/// The service's command path on Marten (read the stream, decide, append, an inline read-model row)
+/// against single-row inserts, and Marten's async daemon rebuilding a projection against a raw
+/// sequential read of the same events, on one durable cluster in one process.
 /// </summary>
 internal static class EventStoreSuite
 {
@@ -24,17 +30,31 @@ internal static class EventStoreSuite
         var seeded = quick ? 1_000_000 : 2_000_000;
 
         await using var cluster = await BenchmarkCluster.StartAsync();
-        await new MigrationRunner(cluster.DataSource).ApplyAsync(EventStore.EventStore.Migrations);
         await cluster.ExecuteAsync(
             "CREATE TABLE baseline_rows (id bigserial PRIMARY KEY, stream_id uuid NOT NULL, data jsonb NOT NULL);"
             + "CREATE TABLE bench_status (tenant_id text, stream_id uuid, events int NOT NULL, PRIMARY KEY (tenant_id, stream_id));"
-            + "CREATE TABLE bench_totals (tenant_id text, stream_id uuid, events bigint NOT NULL, minutes bigint NOT NULL, PRIMARY KEY (tenant_id, stream_id));"
-            + "CREATE TABLE bench_daily (tenant_id text, day date, events bigint NOT NULL, minutes bigint NOT NULL, PRIMARY KEY (tenant_id, day));"
-            + "CREATE TABLE bench_daily_full (LIKE bench_daily INCLUDING ALL);");
-
-        var options = new EventStoreOptions { Types = new TypeRegistry().Register<WorkLogged>("work-logged") };
-        options.InlineProjections.Add(new StatusRow());
-        var store = new EventStore.EventStore(cluster.DataSource, options);
+            + "CREATE TABLE bench_daily (tenant_id text, day date, events bigint NOT NULL, minutes bigint NOT NULL, PRIMARY KEY (tenant_id, day));");
+        await using var store = DocumentStore.For(options =>
+        {
+            // As the service configures its store (MartenAndWolverine): conjoined tenancy, rich appends, our clock, metadata.
+            options.Connection(cluster.DataSource);
+            options.Events.TenancyStyle = TenancyStyle.Conjoined;
+            options.Events.StreamIdentity = StreamIdentity.AsGuid;
+            // The service appends in rich mode (each event stamped by our clock); EAH_BENCH_APPEND=quick
+            // measures Marten's quick append for comparison, the lever the service cannot use.
+            options.Events.AppendMode = Environment.GetEnvironmentVariable("EAH_BENCH_APPEND") == "quick" ? EventAppendMode.Quick : EventAppendMode.Rich;
+            options.Events.MetadataConfig.CorrelationIdEnabled = true;
+            options.Events.MetadataConfig.UserNameEnabled = true;
+            options.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase);
+            options.Events.MapEventType<WorkLogged>("work-logged");
+            options.Projections.Add(new StatusRow(), ProjectionLifecycle.Inline, "bench-status");
+            var daily = new ProjectionWrapper<IDocumentOperations, IQuerySession>(new DailyMinutes(), ProjectionLifecycle.Async) { Name = "bench-daily" };
+            daily.IncludeType<WorkLogged>();
+            daily.Options.BatchSize = 5_000;
+            daily.Options.DeleteDataInTableOnTeardown("bench_daily");
+            options.Projections.Add(daily, ProjectionLifecycle.Async);
+        });
+        await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
 
         // Appends: alternate baseline and store so drift on a shared machine hits both alike.
         var round = 0;
@@ -51,11 +71,16 @@ internal static class EventStoreSuite
             return Measure.ThroughputAsync(Writers, d, async (writer, i) =>
             {
                 var stream = StreamId.For("bench", $"{thisRound}-{writer}-{i / EventsPerStream}");
-                await using var session = store.OpenSession(Tenant, new EventMetadata(Guid.NewGuid().ToString(), null, "bench"));
-                var current = await session.AggregateStreamAsync(stream, 0, (total, e) => e is WorkLogged w ? total + w.Minutes : total);
-                if (current.State < 10_000) // the decision: a stream takes work until its budget is used
+                await using var session = store.LightweightSession(Tenant);
+                session.CorrelationId = Guid.NewGuid().ToString();
+                session.LastModifiedBy = "bench";
+                var events = await session.Events.FetchStreamAsync(stream);
+                var total = events.Sum(e => e.Data is WorkLogged w ? w.Minutes : 0);
+                if (total < 10_000) // the decision: a stream takes work until its budget is used
                 {
-                    session.Append("bench", stream, current.Version, new WorkLogged((int)(i % 90) + 1));
+                    var logged = new WorkLogged((int)(i % 90) + 1);
+                    var action = events.Count == 0 ? session.Events.StartStream(stream, logged) : session.Events.Append(stream, events.Count + 1, logged);
+                    action.Events[0].Timestamp = DateTimeOffset.UtcNow; // the service stamps every event by its own clock
                 }
 
                 await session.SaveChangesAsync();
@@ -72,49 +97,40 @@ internal static class EventStoreSuite
             var raw = await Baseline(duration / 3);
             var commands = await Commands(duration / 3);
             appendRounds.Add((raw, commands));
-            Console.WriteLine($"append round {i + 1}: store {Measure.Whole(commands)}/s vs raw insert {Measure.Whole(raw)}/s, ratio {Measure.Ratio(commands / raw)}");
+            Console.WriteLine($"append round {i + 1}: Marten {Measure.Whole(commands)}/s vs raw insert {Measure.Whole(raw)}/s, ratio {Measure.Ratio(commands / raw)}");
         }
 
         var (baselinePerSecond, appendPerSecond) = appendRounds.OrderBy(r => r.Store / r.Raw).ElementAt(appendRounds.Count / 2);
-        Console.WriteLine($"append: median round store {Measure.Whole(appendPerSecond)}/s vs raw insert {Measure.Whole(baselinePerSecond)}/s ({Writers} writers, durable commits)");
+        Console.WriteLine($"append ({store.Options.Events.AppendMode} mode): median round Marten {Measure.Whole(appendPerSecond)}/s vs raw insert {Measure.Whole(baselinePerSecond)}/s ({Writers} writers, durable commits)");
 
-        // Catch-up: a raw read of every row's data as text against the daemon rebuilding a projection
-        // from them. Both sides run once untimed first (page cache, JIT tiers), then take turns five
-        // times; each round's ratio pairs the two runs made moments apart, and the median round counts.
-        await SeedAsync(cluster, seeded);
-        await cluster.ExecuteAsync("VACUUM ANALYZE eah_events");
-        var total = await store.HighWaterMarkAsync();
+        // Catch-up: a raw read of every event's data against Marten's daemon rebuilding a daily-totals
+        // projection from them. Both run once untimed first (page cache, JIT tiers), then take turns
+        // five times; each round's ratio pairs two runs made moments apart, and the median round counts.
+        var seeder = await LogSeeder.StartAsync(cluster.DataSource, store, _ => "work-logged");
+        await using (seeder)
+        {
+            var recordedAt = DateTimeOffset.UtcNow;
+            for (var n = 0; n < seeded; n++)
+            {
+                await seeder.WriteAsync(Tenant, StreamId.For("seed", (n / EventsPerStream).ToString(System.Globalization.CultureInfo.InvariantCulture)), (n % EventsPerStream) + 1, new WorkLogged((n % 90) + 1), recordedAt.AddSeconds(n * 30));
+            }
+        }
 
-        // The headline: a simple projection (minutes logged per day), so the figure is the daemon's own
-        // reading, decoding and checkpointing. Then, for comparison, a projection writing one row per
-        // stream, where PostgreSQL's upserts (about 8 µs a row here) become the larger cost.
-        var daily = new MinutesBy<DateOnly>("bench-daily", "bench_daily", "day", "date", e => DateOnly.FromDateTime(e.RecordedAt.UtcDateTime));
-        var daemon = new ProjectionDaemon(store, [daily], new ProjectionDaemonOptions());
+        var total = await ScalarAsync(cluster, "SELECT count(*) FROM mt_events");
+        var daemon = await store.BuildProjectionDaemonAsync();
         await RawReadAsync(cluster);
-        await daemon.RebuildAsync(daily.Name);
+        await RebuildRateAsync(daemon, cluster);
         var rounds = new List<(double Raw, double Daemon)>();
         for (var i = 0; i < 5; i++)
         {
             var raw = await TimedAsync(() => RawReadAsync(cluster));
-            var rebuilt = await RebuildRateAsync(daemon, daily, cluster);
+            var rebuilt = await RebuildRateAsync(daemon, cluster);
             rounds.Add((raw, rebuilt));
-            Console.WriteLine($"catch-up round {i + 1}: daemon {Measure.Whole(rebuilt)}/s vs raw read {Measure.Whole(raw)}/s, ratio {Measure.Ratio(rebuilt / raw)}");
+            Console.WriteLine($"catch-up round {i + 1}: Marten daemon {Measure.Whole(rebuilt)}/s vs raw read {Measure.Whole(raw)}/s, ratio {Measure.Ratio(rebuilt / raw)}");
         }
 
         var median = rounds.OrderBy(r => r.Daemon / r.Raw).ElementAt(rounds.Count / 2);
         Console.WriteLine($"catch-up: {total:N0} events rebuilt into daily totals, median round daemon {Measure.Whole(median.Daemon)}/s vs raw read {Measure.Whole(median.Raw)}/s");
-
-        // The same projection asking for every envelope part (stream type, correlation, causation, actor).
-        var dailyFull = new MinutesBy<DateOnly>("bench-daily-full", "bench_daily_full", "day", "date", e => DateOnly.FromDateTime(e.RecordedAt.UtcDateTime), EnvelopeParts.All);
-        var dailyFullDaemon = new ProjectionDaemon(store, [dailyFull], new ProjectionDaemonOptions());
-        await dailyFullDaemon.RebuildAsync(dailyFull.Name);
-        var fullPerSecond = await RebuildRateAsync(dailyFullDaemon, dailyFull, cluster);
-        Console.WriteLine($"catch-up into daily totals reading the whole envelope: {Measure.Whole(fullPerSecond)}/s, ratio {Measure.Ratio(fullPerSecond / median.Raw)}");
-
-        var perStream = new MinutesBy<Guid>("bench-totals", "bench_totals", "stream_id", "uuid", e => e.StreamId);
-        var perStreamDaemon = new ProjectionDaemon(store, [perStream], new ProjectionDaemonOptions());
-        var perStreamPerSecond = await RebuildRateAsync(perStreamDaemon, perStream, cluster);
-        Console.WriteLine($"catch-up into one row per stream ({total / EventsPerStream:N0} rows): {Measure.Whole(perStreamPerSecond)}/s, ratio {Measure.Ratio(perStreamPerSecond / median.Raw)}");
 
         return $"eventstore append_ratio={Measure.Ratio(appendPerSecond / baselinePerSecond)} rebuild_ratio={Measure.Ratio(median.Daemon / median.Raw)} "
                + $"append_per_s={Measure.Whole(appendPerSecond)} rebuild_per_s={Measure.Whole(median.Daemon)}";
@@ -128,49 +144,23 @@ internal static class EventStoreSuite
         return items / stopwatch.Elapsed.TotalSeconds;
     }
 
-    /// <summary>
-    /// Events per second of a rebuild of <paramref name="projection"/>, counted from the rebuilt table:
-    /// a rebuild that skipped any would show here.
-    /// </summary>
-    private static async Task<double> RebuildRateAsync<TKey>(ProjectionDaemon daemon, MinutesBy<TKey> projection, BenchmarkCluster cluster)
-        where TKey : notnull =>
+    /// <summary>Events per second of Marten's rebuild, counted from the rebuilt table: a rebuild that skipped any would show here.</summary>
+    private static async Task<double> RebuildRateAsync(JasperFx.Events.Daemon.IProjectionDaemon daemon, BenchmarkCluster cluster) =>
         await TimedAsync(async () =>
         {
-            await daemon.RebuildAsync(projection.Name);
-            await using var command = cluster.DataSource.CreateCommand($"SELECT coalesce(sum(events), 0)::bigint FROM {projection.Table}");
-            return (long)(await command.ExecuteScalarAsync())!;
+            await daemon.RebuildProjectionAsync("bench-daily", TimeSpan.FromMinutes(30), CancellationToken.None);
+            return await ScalarAsync(cluster, "SELECT coalesce(sum(events), 0)::bigint FROM bench_daily");
         });
 
-    private static async Task SeedAsync(BenchmarkCluster cluster, int events)
+    private static async Task<long> ScalarAsync(BenchmarkCluster cluster, string sql)
     {
-        const int PerTransaction = 100_000;
-        var recordedAt = DateTimeOffset.UtcNow;
-        for (var start = 0; start < events; start += PerTransaction)
-        {
-            await using var connection = await cluster.DataSource.OpenConnectionAsync();
-            await using var importer = await connection.BeginBinaryImportAsync(
-                "COPY eah_events (tenant_id, stream_id, version, stream_type, event_type, data, correlation_id, actor, recorded_at) FROM STDIN (FORMAT BINARY)");
-            for (var n = start; n < Math.Min(events, start + PerTransaction); n++)
-            {
-                await importer.StartRowAsync();
-                await importer.WriteAsync(Tenant, NpgsqlDbType.Text);
-                await importer.WriteAsync(StreamId.For("seed", (n / EventsPerStream).ToString(System.Globalization.CultureInfo.InvariantCulture)), NpgsqlDbType.Uuid);
-                await importer.WriteAsync((long)(n % EventsPerStream) + 1, NpgsqlDbType.Bigint);
-                await importer.WriteAsync("bench", NpgsqlDbType.Text);
-                await importer.WriteAsync("work-logged", NpgsqlDbType.Text);
-                await importer.WriteAsync($"{{\"minutes\":{(n % 90) + 1}}}", NpgsqlDbType.Jsonb);
-                await importer.WriteAsync($"{n / EventsPerStream:x8}-request", NpgsqlDbType.Text); // as the service writes them: a correlation id and who acted
-                await importer.WriteAsync($"practitioner-{n % 400}", NpgsqlDbType.Text);
-                await importer.WriteAsync(recordedAt.AddSeconds(n * 30), NpgsqlDbType.TimestampTz);
-            }
-
-            await importer.CompleteAsync();
-        }
+        await using var command = cluster.DataSource.CreateCommand(sql);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private static async Task<long> RawReadAsync(BenchmarkCluster cluster)
     {
-        await using var command = cluster.DataSource.CreateCommand("SELECT seq, data::text FROM eah_events ORDER BY seq");
+        await using var command = cluster.DataSource.CreateCommand("SELECT seq_id, data::text FROM mt_events ORDER BY seq_id");
         command.CommandTimeout = 0;
         await using var reader = await command.ExecuteReaderAsync();
         long rows = 0;
@@ -184,53 +174,44 @@ internal static class EventStoreSuite
         return characters > 0 ? rows : 0;
     }
 
-    private sealed class StatusRow : IInlineProjection
+    /// <summary>The inline read-model row a command keeps, as the service's request view does.</summary>
+    private sealed class StatusRow : IProjection
     {
-        public void Project(IReadOnlyList<UncommittedEvent> events, CommandBatch batch)
+        public Task ApplyAsync(IDocumentOperations operations, IReadOnlyList<IEvent> events, CancellationToken cancellation)
         {
             foreach (var e in events)
             {
-                batch.Add(
-                    "INSERT INTO bench_status VALUES ($1, $2, 1) ON CONFLICT (tenant_id, stream_id) DO UPDATE SET events = bench_status.events + 1",
+                operations.QueueSqlCommand(
+                    "INSERT INTO bench_status VALUES (?, ?, 1) ON CONFLICT (tenant_id, stream_id) DO UPDATE SET events = bench_status.events + 1",
                     e.TenantId,
                     e.StreamId);
             }
+
+            return Task.CompletedTask;
         }
     }
 
-    /// <summary>Events and minutes logged per tenant and key, folded in memory and written with one set-based upsert a batch.</summary>
-    private sealed class MinutesBy<TKey>(string name, string table, string keyColumn, string keyType, Func<StoredEvent, TKey> keyOf, EnvelopeParts envelope = EnvelopeParts.None) : IAsyncProjection
-        where TKey : notnull
+    /// <summary>Events and minutes logged per area and day, folded in memory and written with one set-based upsert a batch.</summary>
+    private sealed class DailyMinutes : IProjection
     {
-        public string Name => name;
-        public string Table => table;
-        public IReadOnlySet<Type> EventTypes { get; } = new HashSet<Type> { typeof(WorkLogged) };
-        public EnvelopeParts Envelope => envelope;
-
-        public ValueTask ApplyAsync(IReadOnlyList<StoredEvent> events, ProjectionContext context, CancellationToken cancellationToken)
+        public Task ApplyAsync(IDocumentOperations operations, IReadOnlyList<IEvent> events, CancellationToken cancellation)
         {
-            var folded = new Dictionary<(string Tenant, TKey Key), (long Events, long Minutes)>();
+            var folded = new Dictionary<(string Tenant, DateOnly Day), (long Events, long Minutes)>();
             foreach (var e in events)
             {
-                var key = (e.TenantId, keyOf(e));
+                var key = (e.TenantId, DateOnly.FromDateTime(e.Timestamp.UtcDateTime));
                 var current = folded.GetValueOrDefault(key);
                 folded[key] = (current.Events + 1, current.Minutes + ((WorkLogged)e.Data).Minutes);
             }
 
-            context.Batch.Add(
-                $"INSERT INTO {table} SELECT * FROM unnest($1::text[], $2::{keyType}[], $3::bigint[], $4::bigint[]) "
-                + $"ON CONFLICT (tenant_id, {keyColumn}) DO UPDATE SET events = {table}.events + EXCLUDED.events, minutes = {table}.minutes + EXCLUDED.minutes",
+            operations.QueueSqlCommand(
+                "INSERT INTO bench_daily SELECT * FROM unnest(?::text[], ?::date[], ?::bigint[], ?::bigint[]) "
+                + "ON CONFLICT (tenant_id, day) DO UPDATE SET events = bench_daily.events + EXCLUDED.events, minutes = bench_daily.minutes + EXCLUDED.minutes",
                 folded.Keys.Select(k => k.Tenant).ToArray(),
-                folded.Keys.Select(k => k.Key).ToArray(),
+                folded.Keys.Select(k => k.Day).ToArray(),
                 folded.Values.Select(v => v.Events).ToArray(),
                 folded.Values.Select(v => v.Minutes).ToArray());
-            return ValueTask.CompletedTask;
-        }
-
-        public ValueTask ResetAsync(ProjectionContext context, CancellationToken cancellationToken)
-        {
-            context.Batch.Add($"TRUNCATE {table}");
-            return ValueTask.CompletedTask;
+            return Task.CompletedTask;
         }
     }
 }

@@ -3,13 +3,13 @@ using System.Globalization;
 using ExpertsAtHand.Domain.Practitioners;
 using ExpertsAtHand.Domain.Requests;
 using ExpertsAtHand.Domain.Settings;
-using ExpertsAtHand.EventStore;
-using ExpertsAtHand.EventStore.Postgres;
+using ExpertsAtHand.Infrastructure;
+using ExpertsAtHand.Service.EventLog;
 using ExpertsAtHand.Service.Features.Allocations;
 using ExpertsAtHand.Service.Features.Reports;
 using ExpertsAtHand.Service.Features.Requests;
 using ExpertsAtHand.Service.Hosting;
-using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -34,25 +34,32 @@ internal static class ReportsSuite
         var requestCount = 2_000_000 / scale;
 
         await using var cluster = await BenchmarkCluster.StartAsync();
-        await new MigrationRunner(cluster.DataSource).ApplyAsync(Schema.Migrations);
-        var configuration = new ConfigurationBuilder().Build();
-        var types = ServiceHost.EventTypes();
-        var store = new EventStore.EventStore(cluster.DataSource, new EventStoreOptions { Types = types });
-        var rules = RequestRulesCatalog.FromConfiguration(configuration);
-        IReportProjection[] projections = [new TimelinessProjection(), new OutcomesProjection(rules), new CoverageProjection(new EntitlementCatalog(configuration)), new CapacityProjection(rules)];
+        // The service itself on the benchmark's cluster: its Marten store, projections and report source.
+        await using var app = ServiceHost.Build(ServiceHost.CreateBuilder(
+            ["--Projections:RunDaemon=false", "--Messaging:RunWorkers=false", "--Logging:LogLevel:Default=Warning", "--urls=http://127.0.0.1:0"], cluster.DataSource.ConnectionString));
+        await ServiceHost.MigrateAsync(app, default);
+        await app.StartAsync();
+        var store = app.Services.GetRequiredService<Marten.IDocumentStore>();
+        var rules = app.Services.GetRequiredService<RequestRulesCatalog>();
+        var projections = app.Services.GetServices<IReportProjection>().ToList();
 
         var stopwatch = Stopwatch.StartNew();
-        var seeded = await new LogWriter(cluster, types).WriteAsync(settingCount, requestCount);
-        await cluster.ExecuteAsync("VACUUM ANALYZE eah_events");
+        long seeded;
+        var seeder = await LogSeeder.StartAsync(cluster.DataSource, store, EventNames.NameOf);
+        await using (seeder)
+        {
+            seeded = await new LogWriter(seeder).WriteAsync(settingCount, requestCount);
+        }
+
         Console.WriteLine($"seeded {seeded:N0} events ({settingCount:N0} settings, {requestCount:N0} requests, {Areas} areas) with COPY in {stopwatch.Elapsed.TotalSeconds:0} s");
 
-        // Rebuild: every projection replays the whole log; they run side by side, as the daemon would.
-        var daemon = new ProjectionDaemon(store, projections, new ProjectionDaemonOptions());
+        // Rebuild: Marten's daemon replays the whole log through all four projections side by side.
+        var daemon = await store.BuildProjectionDaemonAsync();
         stopwatch.Restart();
-        await Task.WhenAll(projections.Select(p => daemon.CatchUpAsync(p.Name)));
+        await Task.WhenAll(projections.Select(p => daemon.RebuildProjectionAsync(p.Name, TimeSpan.FromHours(2), CancellationToken.None)));
         var rebuildSeconds = stopwatch.Elapsed.TotalSeconds;
         var rebuildPerSecond = seeded / rebuildSeconds;
-        Console.WriteLine($"rebuilt {projections.Length} report projections over {seeded:N0} events in {rebuildSeconds:0} s: {Measure.Whole(rebuildPerSecond)} events/s through all four");
+        Console.WriteLine($"rebuilt {projections.Count} report projections over {seeded:N0} events in {rebuildSeconds:0} s: {Measure.Whole(rebuildPerSecond)} events/s through all four");
         await cluster.ExecuteAsync("VACUUM ANALYZE");
 
         var largest = LogWriter.AreaName(Areas - 1); // areas grow with their index: the last is the largest
@@ -95,23 +102,23 @@ internal static class ReportsSuite
         }
 
         // As of a date the projections replay the area's log: much slower than a live answer, so shown apart.
-        await using var asOfConnections = ServiceHost.CreateAsOfConnections(cluster.DataSource.ConnectionString);
-        var source = new ReportSource(cluster.DataSource, asOfConnections, daemon, projections, rules);
+        var source = app.Services.GetRequiredService<ReportSource>();
         var asOfStarted = Stopwatch.GetTimestamp();
         await using (var view = await source.OpenAsync(largest, new DateOnly(2026, 9, 30), [CoverageProjection.ProjectionName], default))
         {
             await CoverageEndpoints.QueryAsync(view, quarter with { AsOf = new DateOnly(2026, 9, 30) }, default);
         }
 
-        Console.WriteLine($"report coverage asOf=2026-09-30 (replaying the largest area's log) {Stopwatch.GetElapsedTime(asOfStarted).TotalMilliseconds:0} ms");
+        var asOfMs = Stopwatch.GetElapsedTime(asOfStarted).TotalMilliseconds;
+        Console.WriteLine($"report coverage asOf=2026-09-30 (replaying the largest area's log) {asOfMs:0} ms");
+        await app.StopAsync();
 
-        return $"reports events={seeded} worst_median_ms={worst.ToString("0.0", CultureInfo.InvariantCulture)} rebuild_per_s={Measure.Whole(rebuildPerSecond)}";
+        return $"reports events={seeded} worst_median_ms={worst.ToString("0.0", CultureInfo.InvariantCulture)} rebuild_per_s={Measure.Whole(rebuildPerSecond)} asof_ms={asOfMs.ToString("0", CultureInfo.InvariantCulture)}";
     }
 
     /// <summary>Writes realistic request histories straight into the log with binary COPY, serialised as the service would.</summary>
-    private sealed class LogWriter(BenchmarkCluster cluster, TypeRegistry types)
+    private sealed class LogWriter(LogSeeder seeder)
     {
-        private const int RowsPerCopy = 200_000;
         private static readonly Discipline[] Disciplines = [Discipline.EducationalPsychology, Discipline.EducationalPsychology, Discipline.SpeechAndLanguageTherapy, Discipline.SpeechAndLanguageTherapy, Discipline.OccupationalTherapy];
         private static readonly Phase[] Phases = [Phase.EarlyYears, Phase.Primary, Phase.Primary, Phase.Primary, Phase.Primary, Phase.Secondary, Phase.Secondary, Phase.FurtherEducation, Phase.AllThrough, Phase.AlternativeProvision];
         private static readonly ClosureOutcome[] Outcomes =
@@ -121,10 +128,6 @@ internal static class ReportsSuite
         ];
 
         private readonly Random _random = new(20261123);
-        private NpgsqlConnection? _connection;
-        private NpgsqlBinaryImporter? _importer;
-        private long _rows;
-        private long _inCopy;
 
         public static string AreaName(int index) => $"area-{index:D3}";
 
@@ -170,8 +173,7 @@ internal static class ReportsSuite
                 }
             }
 
-            await CompleteCopyAsync();
-            return _rows;
+            return seeder.Rows;
         }
 
         private async Task WriteRequestAsync(string tenant, string urn, Dictionary<Discipline, string[]> practitioners)
@@ -231,40 +233,8 @@ internal static class ReportsSuite
             await Write(new RequestClosed(Outcomes[_random.Next(Outcomes.Length)], "Done.", "practitioner", At(closed, 16)), At(closed, 16));
         }
 
-        private async Task WriteAsync(string tenant, string streamType, Guid stream, long version, object data, DateTimeOffset recordedAt)
-        {
-            if (_importer is null)
-            {
-                _connection = await cluster.DataSource.OpenConnectionAsync();
-                _importer = await _connection.BeginBinaryImportAsync(
-                    "COPY eah_events (tenant_id, stream_id, version, stream_type, event_type, data, recorded_at) FROM STDIN (FORMAT BINARY)");
-            }
-
-            await _importer.StartRowAsync();
-            await _importer.WriteAsync(tenant, NpgsqlDbType.Text);
-            await _importer.WriteAsync(stream, NpgsqlDbType.Uuid);
-            await _importer.WriteAsync(version, NpgsqlDbType.Bigint);
-            await _importer.WriteAsync(streamType, NpgsqlDbType.Text);
-            await _importer.WriteAsync(types.NameOf(data.GetType()), NpgsqlDbType.Text);
-            await _importer.WriteAsync(types.Serialize(data), NpgsqlDbType.Jsonb);
-            await _importer.WriteAsync(recordedAt, NpgsqlDbType.TimestampTz);
-            _rows++;
-            if (++_inCopy == RowsPerCopy)
-            {
-                await CompleteCopyAsync();
-            }
-        }
-
-        private async Task CompleteCopyAsync()
-        {
-            if (_importer is not null)
-            {
-                await _importer.CompleteAsync();
-                await _importer.DisposeAsync();
-                await _connection!.DisposeAsync();
-                _importer = null;
-                _inCopy = 0;
-            }
-        }
+        // The stream type is not stored: Marten's streams carry none for the service's untyped streams.
+        private Task WriteAsync(string tenant, string streamType, Guid stream, long version, object data, DateTimeOffset recordedAt) =>
+            seeder.WriteAsync(tenant, stream, version, data, recordedAt);
     }
 }

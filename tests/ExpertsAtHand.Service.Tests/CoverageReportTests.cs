@@ -35,12 +35,12 @@ public sealed class CoverageReportTests
 
         // Delivered hours folded straight from the events.
         var delivered = new Dictionary<string, decimal>();
-        await using (var session = app.Services.GetRequiredService<EventStore.EventStore>().OpenSession(ServiceApp.Tenant))
+        await using (var session = app.Services.GetRequiredService<Marten.IDocumentStore>().QuerySession(ServiceApp.Tenant))
         {
-            var request = await session.ReadStreamAsync(id);
+            var request = await session.Events.FetchStreamAsync(id);
             var urn = request.Select(e => e.Data).OfType<RequestRaised>().Single().SettingUrn;
             delivered[urn] = request.Select(e => e.Data).OfType<ContactRecorded>().Sum(c => c.DurationMinutes / 60m);
-            var clinicEvents = (await session.ReadStreamAsync(clinicId)).Select(e => e.Data).ToList();
+            var clinicEvents = (await session.Events.FetchStreamAsync(clinicId)).Select(e => e.Data).ToList();
             var hours = clinicEvents.OfType<ClinicScheduled>().Single().Hours;
             foreach (var attended in clinicEvents.OfType<AttendanceRecorded>().SelectMany(a => a.Attended.Select(u => (u, share: hours / a.Attended.Count))))
             {

@@ -61,12 +61,12 @@ public sealed class DeEscalationReportTests
 
         // The same measures folded straight from the events of every request stream.
         var outcomes = new List<ClosureOutcome>();
-        await using (var session = app.Services.GetRequiredService<EventStore.EventStore>().OpenSession(ServiceApp.Tenant))
+        await using (var session = app.Services.GetRequiredService<Marten.IDocumentStore>().QuerySession(ServiceApp.Tenant))
         {
-            var ids = await app.Database.ScalarAsync<Guid[]>("SELECT array_agg(DISTINCT stream_id) FROM eah_events WHERE stream_type = 'request'");
+            var ids = await app.Database.ScalarAsync<Guid[]>("SELECT array_agg(DISTINCT stream_id) FROM mt_events WHERE type = 'request-raised'");
             foreach (var id in ids)
             {
-                outcomes.AddRange((await session.ReadStreamAsync(id)).Select(s => s.Data switch
+                outcomes.AddRange((await session.Events.FetchStreamAsync(id)).Select(s => s.Data switch
                 {
                     RequestClosed closed => closed.Outcome,
                     RequestWithdrawn => ClosureOutcome.Withdrawn,

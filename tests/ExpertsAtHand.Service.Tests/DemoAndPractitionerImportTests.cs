@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
-using ExpertsAtHand.Messaging;
 using ExpertsAtHand.Service.Features.Demo;
 using ExpertsAtHand.Service.Features.Requests;
 using ExpertsAtHand.Service.Features.Settings;
@@ -38,7 +37,7 @@ public sealed class DemoAndPractitionerImportTests
         var outcomes = await app.Database.ScalarAsync<string[]>("SELECT array_agg(DISTINCT outcome ORDER BY outcome) FROM rm_requests WHERE tenant_id = 'demo' AND outcome IS NOT NULL");
         Assert.Contains("ReferredToSpecialistPathway", outcomes);
         Assert.Contains("NeedsMetInSetting", outcomes);
-        Assert.True(await app.Database.ScalarAsync<long>("SELECT count(*) FROM eah_messages WHERE tenant_id = 'demo'") > 0, "open requests have SLA checks scheduled");
+        Assert.True(await app.Database.ScalarAsync<long>("SELECT count(*) FROM wolverine_incoming_envelopes WHERE status = 'Scheduled'") > 0, "open requests have SLA checks scheduled");
         Assert.Equal(2, (await coordinator.GetFromJsonAsync<JsonArray>("/api/clinics"))!.Count); // two to come
         Assert.Equal(4L, await app.Database.ScalarAsync<long>("SELECT count(*) FROM rm_clinic_attendance WHERE tenant_id = 'demo'"));
     }
@@ -52,13 +51,13 @@ public sealed class DemoAndPractitionerImportTests
         await app.CatchUpProjectionsAsync();
 
         // Recorded across the term, never after now, and in the order the log commits them.
-        var first = await app.Database.ScalarAsync<DateTime>("SELECT min(recorded_at) FROM eah_events WHERE tenant_id = 'demo'");
-        var last = await app.Database.ScalarAsync<DateTime>("SELECT max(recorded_at) FROM eah_events WHERE tenant_id = 'demo'");
+        var first = await app.Database.ScalarAsync<DateTime>("SELECT min(timestamp) FROM mt_events WHERE tenant_id = 'demo'");
+        var last = await app.Database.ScalarAsync<DateTime>("SELECT max(timestamp) FROM mt_events WHERE tenant_id = 'demo'");
         Assert.True(now.UtcDateTime - first > TimeSpan.FromDays(80), $"first event recorded {first:u}");
         Assert.True(last <= now.UtcDateTime, $"last event recorded {last:u}");
         Assert.Equal(0L, await app.Database.ScalarAsync<long>(
-            "SELECT count(*) FROM (SELECT recorded_at < lag(recorded_at) OVER (ORDER BY seq) AS backwards FROM eah_events WHERE tenant_id = 'demo') x WHERE backwards"));
-        Assert.True(await app.Database.ScalarAsync<long>("SELECT count(*) FROM eah_events WHERE tenant_id = 'demo' AND event_type IN ('sla-at-risk', 'sla-breached') AND recorded_at < $1", now.AddDays(-7)) > 0,
+            "SELECT count(*) FROM (SELECT timestamp < lag(timestamp) OVER (ORDER BY seq_id) AS backwards FROM mt_events WHERE tenant_id = 'demo') x WHERE backwards"));
+        Assert.True(await app.Database.ScalarAsync<long>("SELECT count(*) FROM mt_events WHERE tenant_id = 'demo' AND type IN ('sla-at-risk', 'sla-breached') AND timestamp < $1", now.AddDays(-7)) > 0,
             "clocks that ran out during the term were recorded when they did");
 
         // Every demo request has Northmoor's reference, numbered in the order the term raised them.

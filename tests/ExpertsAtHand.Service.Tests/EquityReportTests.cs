@@ -3,7 +3,6 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using ExpertsAtHand.Domain.Clinics;
 using ExpertsAtHand.Domain.Requests;
-using ExpertsAtHand.Messaging;
 using ExpertsAtHand.Service.Features.Demo;
 using ExpertsAtHand.Service.Features.Requests;
 using Microsoft.Extensions.DependencyInjection;
@@ -17,7 +16,7 @@ public sealed class EquityReportTests
     public async Task Equity_figures_equal_a_direct_fold_over_the_demo_areas_events()
     {
         await using var app = await ServiceApp.StartAsync(new DateTimeOffset(2026, 12, 10, 12, 0, 0, TimeSpan.Zero));
-        var store = app.Services.GetRequiredService<EventStore.EventStore>();
+        var store = app.Services.GetRequiredService<Marten.IDocumentStore>();
         await app.SeedDemoAsync();
         await app.CatchUpProjectionsAsync();
 
@@ -26,12 +25,12 @@ public sealed class EquityReportTests
         // Hours per setting straight from the events: contact minutes, and each attendee's share of a clinic.
         var inScope = report["settings"]!.AsArray().Select(s => s!["urn"]!.GetValue<string>()).ToHashSet();
         var hours = new Dictionary<string, decimal>();
-        await using (var session = store.OpenSession(DemoArea.Tenant))
+        await using (var session = store.QuerySession(DemoArea.Tenant))
         {
-            var streams = await app.Database.ScalarAsync<Guid[]>("SELECT array_agg(DISTINCT stream_id) FROM eah_events WHERE tenant_id = 'demo' AND stream_type IN ('request', 'clinic')");
+            var streams = await app.Database.ScalarAsync<Guid[]>("SELECT array_agg(DISTINCT stream_id) FROM mt_events WHERE tenant_id = 'demo' AND type IN ('request-raised', 'clinic-scheduled')");
             foreach (var id in streams)
             {
-                var data = (await session.ReadStreamAsync(id)).Select(e => e.Data).ToList();
+                var data = (await session.Events.FetchStreamAsync(id)).Select(e => e.Data).ToList();
                 if (data.OfType<RequestRaised>().SingleOrDefault() is { } raised)
                 {
                     var delivered = data.OfType<ContactRecorded>().Where(c => c.Date >= new DateOnly(2026, 9, 1) && c.Date <= new DateOnly(2026, 12, 10)).Sum(c => Math.Round(c.DurationMinutes / 60m, 2));

@@ -1,20 +1,25 @@
+using Xunit.Abstractions;
 using System.Diagnostics;
 using System.Net;
+using System.Net.Http.Json;
 using System.Net.Sockets;
 
 namespace ExpertsAtHand.Service.Tests;
 
 /// <summary>The built service executable, run as a user would, on the embedded default.</summary>
 [Collection("Executable")]
-public sealed class ExecutableTests : IDisposable
+public sealed class ExecutableTests(ITestOutputHelper output) : IDisposable
 {
     private readonly string _dataFolder = Path.Combine(Path.GetTempPath(), "eah-exe-" + Guid.NewGuid().ToString("N")[..12]);
+
+    // Every service a test started: one a failing assertion left running is stopped when the test ends.
+    private readonly List<Process> _started = [];
 
     [Fact]
     public async Task The_service_survives_kill_9_and_the_next_run_starts_cleanly_on_the_same_data()
     {
         var port = FreePort();
-        using (var first = StartService(port))
+        var first = StartService(port);
         {
             await WaitUntilReadyAsync(first, port);
             var serverPid = EmbeddedServerPid();
@@ -23,7 +28,7 @@ public sealed class ExecutableTests : IDisposable
             await WaitUntilGoneAsync(serverPid); // the watchdog takes the database down
         }
 
-        using var second = StartService(port);
+        var second = StartService(port);
         await WaitUntilReadyAsync(second, port);
         var secondServer = EmbeddedServerPid();
 
@@ -37,7 +42,7 @@ public sealed class ExecutableTests : IDisposable
     public async Task When_its_embedded_database_dies_the_service_says_so_in_readiness_brings_it_back_and_serves_again()
     {
         var port = FreePort();
-        using var service = StartService(port, ("Postgres__FirstRestartDelay", "00:00:03"));
+        var service = StartService(port, ("Postgres__FirstRestartDelay", "00:00:03"));
         await WaitUntilReadyAsync(service, port);
         var (_, token, _) = await RunVerbAsync("token", "--role", "coordinator", "--tenant", "demo");
         using var client = new HttpClient();
@@ -70,6 +75,67 @@ public sealed class ExecutableTests : IDisposable
     }
 
     [Fact]
+    public async Task When_the_node_running_the_projections_is_killed_the_other_node_on_the_database_takes_them_over_within_15_seconds()
+    {
+        await using var database = await Testing.TestPostgres.CreateDatabaseAsync();
+        var key = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("a test signing key of thirty-two bytes!!"));
+        (string, string)[] shared = [("ConnectionStrings__Postgres", database.ConnectionString), ("Auth__SigningKey", key), ("Demo__Seed", "false")];
+        var ports = new[] { FreePort(), FreePort() };
+        var first = StartService(ports[0], shared);
+        await WaitUntilReadyAsync(first, ports[0]); // one at a time: each applies the schema as it starts
+        var second = StartService(ports[1], shared);
+        await WaitUntilReadyAsync(second, ports[1]);
+        var (_, token, _) = await RunVerbAsync("token", "--role", "administrator", "--tenant", "north", $"--Auth:SigningKey={key}");
+        using var client = new HttpClient();
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token.Trim());
+        async Task<System.Text.Json.Nodes.JsonArray> StatusAsync(int port) =>
+            (await client.GetFromJsonAsync<System.Text.Json.Nodes.JsonArray>($"http://127.0.0.1:{port}/api/admin/projections"))!;
+        async Task RegisterAsync(int port, string urn) => Assert.Equal(HttpStatusCode.Created, (await client.PutAsJsonAsync($"http://127.0.0.1:{port}/api/settings/{urn}", new
+        {
+            name = $"School {urn}", phase = "Primary", locality = "North", inArea = true, numberOnRoll = 200, percentFsm = 10, percentSenSupport = 12, percentEhcp = 2, open = true,
+        })).StatusCode);
+
+        // One node holds the daemon (hot), the other waits (cold).
+        int? hot = null;
+        for (var i = 0; i < 100 && hot is null; i++)
+        {
+            foreach (var port in ports)
+            {
+                if ((await StatusAsync(port)).All(p => p!["runningHere"]!.GetValue<bool>()))
+                {
+                    hot = port;
+                }
+            }
+
+            await Task.Delay(200);
+        }
+
+        Assert.NotNull(hot);
+        var (leader, survivorPort) = hot == ports[0] ? (first, ports[1]) : (second, ports[0]);
+        Assert.All(await StatusAsync(survivorPort), p => Assert.False(p!["runningHere"]!.GetValue<bool>()));
+        await RegisterAsync(survivorPort, "100000");
+
+        leader.Kill(); // SIGKILL, mid-work as far as the survivor knows
+        var killed = Stopwatch.StartNew();
+        await RegisterAsync(survivorPort, "100001");
+        while (killed.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            var status = await StatusAsync(survivorPort);
+            if (status.All(p => p!["runningHere"]!.GetValue<bool>() && p["lag"]!.GetValue<long>() == 0))
+            {
+                break;
+            }
+
+            await Task.Delay(200);
+        }
+
+        var tookOver = killed.Elapsed;
+        output.WriteLine($"the surviving node ran the projections and caught up {tookOver.TotalSeconds:0.0} s after the kill");
+        Assert.True(tookOver < TimeSpan.FromSeconds(15), $"the surviving node took {tookOver.TotalSeconds:0.0} s to run the projections and catch up");
+        Assert.Equal(2L, await database.ScalarAsync<long>("SELECT count(*) FROM rpt_settings")); // both settings, each once
+    }
+
+    [Fact]
     public async Task A_configuration_override_after_a_repeatable_option_is_configuration_not_a_claim()
     {
         var key = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("a test signing key of thirty-two bytes!!"));
@@ -93,7 +159,7 @@ public sealed class ExecutableTests : IDisposable
     public async Task Practitioners_import_from_the_command_line_while_the_service_runs_on_the_embedded_database()
     {
         var port = FreePort();
-        using var service = StartService(port);
+        var service = StartService(port);
         await WaitUntilReadyAsync(service, port);
         var csv = Path.Combine(_dataFolder + "-files", "team.csv");
         Directory.CreateDirectory(Path.GetDirectoryName(csv)!);
@@ -158,6 +224,7 @@ public sealed class ExecutableTests : IDisposable
         }
 
         var process = Process.Start(start)!;
+        _started.Add(process);
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
@@ -222,6 +289,23 @@ public sealed class ExecutableTests : IDisposable
 
     public void Dispose()
     {
+        foreach (var process in _started)
+        {
+            try
+            {
+                if (!process.HasExited)
+                {
+                    process.Kill(entireProcessTree: true);
+                    process.WaitForExit(10_000);
+                }
+            }
+            catch (InvalidOperationException)
+            {
+            }
+
+            process.Dispose();
+        }
+
         foreach (var folder in new[] { _dataFolder, _dataFolder + "-files" })
         {
             try
@@ -233,6 +317,6 @@ public sealed class ExecutableTests : IDisposable
             }
         }
 
-        File.Delete(EventStore.Postgres.EmbeddedPostgres.PasswordFileFor(_dataFolder));
+        File.Delete(Infrastructure.Postgres.EmbeddedPostgres.PasswordFileFor(_dataFolder));
     }
 }

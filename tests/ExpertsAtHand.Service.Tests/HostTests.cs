@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Alba;
 using ExpertsAtHand.Service.Features.Health;
+using ExpertsAtHand.Service.Hosting;
 using Microsoft.AspNetCore.Mvc;
 
 namespace ExpertsAtHand.Service.Tests;
@@ -32,10 +33,23 @@ public sealed class HostTests
     }
 
     [Fact]
+    public async Task A_database_from_the_version_before_marten_is_refused_saying_what_to_do()
+    {
+        await using var database = await Testing.TestPostgres.CreateDatabaseAsync();
+        await database.ExecuteAsync("CREATE TABLE eah_events (seq bigint)"); // what our own event store left
+
+        var refused = await Assert.ThrowsAsync<EarlierVersionDatabaseException>(() => EarlierVersion.RefuseAsync(database.DataSource, CancellationToken.None));
+
+        Assert.Contains("delete the data folder", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("new, empty database", refused.Message, StringComparison.Ordinal);
+        await EarlierVersion.RefuseAsync((await Testing.TestPostgres.CreateDatabaseAsync()).DataSource, CancellationToken.None); // a new one is welcome
+    }
+
+    [Fact]
     public async Task Ready_is_503_problem_details_while_a_migration_is_missing()
     {
         await using var service = await ServiceApp.StartAsync();
-        await service.Database.ExecuteAsync("DELETE FROM schema_migrations WHERE id = 'eventstore/0001_events'");
+        await service.Database.ExecuteAsync("DELETE FROM schema_migrations WHERE id = 'service/0001_read_models'");
 
         await service.Host.Scenario(s =>
         {

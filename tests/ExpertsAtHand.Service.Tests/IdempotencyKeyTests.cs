@@ -89,7 +89,7 @@ public sealed class IdempotencyKeyTests
 
         Assert.Equal(HttpStatusCode.Created, later.StatusCode);
         Assert.NotEqual(first.Headers.Location, later.Headers.Location);
-        Assert.Equal(2L, await app.Database.ScalarAsync<long>("SELECT count(*) FROM eah_events WHERE event_type = 'clinic-scheduled'"));
+        Assert.Equal(2L, await app.Database.ScalarAsync<long>("SELECT count(*) FROM mt_events WHERE type = 'clinic-scheduled'"));
         Assert.Equal(1L, await app.Database.ScalarAsync<long>("SELECT count(*) FROM idempotency_keys"));
     }
 
@@ -121,5 +121,5 @@ public sealed class IdempotencyKeyTests
         return await client.SendAsync(request);
     }
 
-    private static Task<long> RaisedAsync(ServiceApp app) => app.Database.ScalarAsync<long>("SELECT count(*) FROM eah_events WHERE event_type = 'request-raised'");
+    private static Task<long> RaisedAsync(ServiceApp app) => app.Database.ScalarAsync<long>("SELECT count(*) FROM mt_events WHERE type = 'request-raised'");
 }

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using ExpertsAtHand.Messaging;
 using ExpertsAtHand.Service.Features.Demo;
 using ExpertsAtHand.Service.Features.Requests;
 using Microsoft.Extensions.DependencyInjection;
@@ -36,7 +35,7 @@ public sealed class QuarterlyReturnTests
         var text = await csv.Content.ReadAsStringAsync();
         Assert.StartsWith("quarter,locality,phase,measure,value\n", text, StringComparison.Ordinal);
         Assert.Equal(lines.Count + 1, text.TrimEnd('\n').Split('\n').Length);
-        var references = await app.Database.ScalarAsync<string[]>("SELECT array_agg(DISTINCT data->'child'->>'reference') FROM eah_events WHERE event_type = 'request-raised' AND data->'child' <> 'null'::jsonb");
+        var references = await app.Database.ScalarAsync<string[]>("SELECT array_agg(DISTINCT data->'child'->>'reference') FROM mt_events WHERE type = 'request-raised' AND data->'child' <> 'null'::jsonb");
         Assert.NotEmpty(references);
         Assert.All(references, reference => Assert.DoesNotContain(reference, text, StringComparison.Ordinal));
 

@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using ExpertsAtHand.Domain.Requests;
-using ExpertsAtHand.EventStore;
 using ExpertsAtHand.Service.Features.Reports;
 using Microsoft.Extensions.DependencyInjection;
 using static ExpertsAtHand.Service.Tests.ApiBuilders;
@@ -30,11 +29,11 @@ public sealed class ReportAsOfAndCapacityTests
         // The same measure folded straight from the events recorded by the end of 9 October (London).
         var cut = new DateTimeOffset(2026, 10, 10, 0, 0, 0, TimeSpan.FromHours(1));
         var hours = new Dictionary<string, decimal> { [Urn] = 0, [OtherUrn] = 0 };
-        await using (var session = app.Services.GetRequiredService<EventStore.EventStore>().OpenSession(ServiceApp.Tenant))
+        await using (var session = app.Services.GetRequiredService<Marten.IDocumentStore>().QuerySession(ServiceApp.Tenant))
         {
             foreach (var id in new[] { first, second })
             {
-                var events = (await session.ReadStreamAsync(id)).Where(e => e.RecordedAt < cut).ToList();
+                var events = (await session.Events.FetchStreamAsync(id)).Where(e => e.Timestamp < cut).ToList();
                 if (events.Select(e => e.Data).OfType<RequestRaised>().SingleOrDefault() is { } raised)
                 {
                     hours[raised.SettingUrn] += events.Select(e => e.Data).OfType<ContactRecorded>().Sum(c => c.DurationMinutes / 60m);
@@ -163,12 +162,12 @@ public sealed class ReportAsOfAndCapacityTests
 
         // The fold: each request's dates straight from its events.
         var requests = new List<(DateOnly Received, DateOnly? Triaged, DateOnly? FirstContact, DateOnly? Ended)>();
-        await using (var session = app.Services.GetRequiredService<EventStore.EventStore>().OpenSession(ServiceApp.Tenant))
+        await using (var session = app.Services.GetRequiredService<Marten.IDocumentStore>().QuerySession(ServiceApp.Tenant))
         {
             foreach (var id in new[] { supported, waiting, accepted, withdrawn })
             {
-                var events = await session.ReadStreamAsync(id);
-                DateOnly Local(StoredEvent e) => DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(e.RecordedAt, London).DateTime);
+                var events = await session.Events.FetchStreamAsync(id);
+                DateOnly Local(JasperFx.Events.IEvent e) => DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(e.Timestamp, London).DateTime);
                 requests.Add((
                     events.Select(e => e.Data).OfType<RequestRaised>().Single().ReceivedOn,
                     events.Where(e => e.Data is TriageClockStopped).Select(e => (DateOnly?)Local(e)).FirstOrDefault(),
@@ -199,7 +198,7 @@ public sealed class ReportAsOfAndCapacityTests
         Assert.Equal(30m, before["weeks"]![0]!["capacityHours"]!.GetValue<decimal>());
         Assert.Equal(0, before["weeks"]![0]!["backlog"]!.GetValue<long>());
 
-        await app.Services.GetRequiredService<ProjectionDaemon>().RebuildAsync(CapacityProjection.ProjectionName);
+        await app.RebuildAsync(CapacityProjection.ProjectionName);
         var rebuilt = (await coordinator.GetFromJsonAsync<JsonObject>("/api/reports/capacity?from=2026-10-05&to=2026-10-18&discipline=EducationalPsychology"))!;
         Assert.Equal(weeks.ToJsonString(), rebuilt["weeks"]!.ToJsonString());
     }

@@ -81,7 +81,7 @@ public sealed class RequestApiTests
 
         await ExpectAsync(await PostAsync(coordinator, $"/api/requests/{id}/triage", Accept(), null), HttpStatusCode.PreconditionRequired);
         await ExpectAsync(await PostAsync(coordinator, $"/api/requests/{id}/triage", Accept(), "\"7\""), HttpStatusCode.PreconditionFailed);
-        Assert.Equal(1L, await app.Database.ScalarAsync<long>("SELECT count(*) FROM eah_events WHERE stream_type = 'request'"));
+        Assert.Equal(1L, await app.Database.ScalarAsync<long>("SELECT count(*) FROM mt_events WHERE type = 'request-raised'"));
 
         await ExpectAsync(await PostAsync(coordinator, $"/api/requests/{id}/triage", Accept(), etag), HttpStatusCode.OK);
         await ExpectAsync(await PostAsync(coordinator, $"/api/requests/{id}/triage", Accept(), etag), HttpStatusCode.PreconditionFailed);

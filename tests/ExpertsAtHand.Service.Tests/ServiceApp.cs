@@ -1,6 +1,5 @@
 using System.Net.Http.Headers;
-using ExpertsAtHand.Messaging;
-using ExpertsAtHand.Messaging.Notifications;
+using ExpertsAtHand.Infrastructure.Notifications;
 using ExpertsAtHand.Service.Hosting;
 using ExpertsAtHand.Testing;
 using Microsoft.AspNetCore.Builder;
@@ -44,16 +43,14 @@ public sealed class ServiceApp : IAsyncDisposable
     {
         var database = await TestPostgres.CreateDatabaseAsync(Schema.Migrations);
         var clock = new ManualClock(now ?? new DateTimeOffset(2026, 10, 5, 9, 0, 0, TimeSpan.FromHours(1)));
-        var builder = ServiceHost.CreateBuilder(["--Logging:LogLevel:Default=Warning", .. arguments ?? []], database.ConnectionString);
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Auth:SigningKey"] = SigningKey,
-            ["Messaging:RunWorkers"] = "false",
-            ["Projections:RunDaemon"] = "false",
-        });
+        // Read while the host is composed: the daemon and Wolverine's scheduler are the test's to drive.
+        var builder = ServiceHost.CreateBuilder(["--Logging:LogLevel:Default=Warning", "--Messaging:RunWorkers=false", "--Projections:RunDaemon=false", .. arguments ?? []], database.ConnectionString);
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Auth:SigningKey"] = SigningKey });
         builder.Services.AddSingleton<TimeProvider>(clock);
         configure?.Invoke(builder);
-        return new ServiceApp(await AlbaHost.For(builder, ServiceHost.Configure), database, clock);
+        var host = await AlbaHost.For(builder, ServiceHost.Configure);
+        await host.Services.GetRequiredService<Marten.IDocumentStore>().Storage.ApplyAllConfiguredChangesToDatabaseAsync(); // as the service does before it serves
+        return new ServiceApp(host, database, clock);
     }
 
     /// <summary>A client carrying a development token for this caller. Tokens use the real clock: JWT validation does.</summary>
@@ -67,30 +64,28 @@ public sealed class ServiceApp : IAsyncDisposable
     }
 
     /// <summary>Seeds the demo area as the service does on first start, on the test clock; false when it was there already.</summary>
-    public Task<bool> SeedDemoAsync() => Features.Demo.DemoArea.SeedIfEmptyAsync(
-        Services.GetRequiredService<EventStore.EventStore>(),
-        Services.GetRequiredService<MessageBus>(),
-        Services.GetRequiredService<Npgsql.NpgsqlDataSource>(),
-        Services.GetRequiredService<Features.Requests.RequestRulesCatalog>(),
-        Services.GetRequiredService<Features.Allocations.EntitlementCatalog>(),
-        Services.GetRequiredService<Features.Requests.RequestReferences>(),
-        Clock,
-        CancellationToken.None);
+    public Task<bool> SeedDemoAsync() => Features.Demo.DemoArea.SeedIfEmptyAsync(Services, Clock, CancellationToken.None);
 
-    /// <summary>Delivers every message due at the test clock's now.</summary>
-    public Task<int> DeliverDueMessagesAsync() => Services.GetRequiredService<MessageWorker>().RunUntilIdleAsync();
+    /// <summary>
+    /// Delivers the scheduled messages due at the test clock's now, and whatever they send in turn,
+    /// and says how many were handled. Wolverine schedules by the wall clock, so its own scheduler is
+    /// off in tests (Messaging:RunWorkers=false) and this takes its place.
+    /// </summary>
+    public Task<int> DeliverDueMessagesAsync() => DueMessages.DeliverAsync(Host, Database, Clock.GetUtcNow());
 
-    /// <summary>Brings every async projection up to everything committed so far.</summary>
-    public async Task CatchUpProjectionsAsync()
-    {
-        var daemon = Services.GetRequiredService<EventStore.ProjectionDaemon>();
-        foreach (var name in daemon.ProjectionNames)
-        {
-            await daemon.CatchUpAsync(name);
-        }
-    }
+    /// <summary>Brings every async projection up to everything committed so far, with Marten's daemon in catch-up mode.</summary>
+    public async Task CatchUpProjectionsAsync() => await (await DaemonAsync()).CatchUpAsync(TimeSpan.FromSeconds(60), CancellationToken.None);
 
-    public Task<long> EventCountAsync() => Database.ScalarAsync<long>("SELECT count(*) FROM eah_events");
+    /// <summary>Empties a report projection's tables and replays the log into them, as the rebuild verb does.</summary>
+    public async Task RebuildAsync(string projection) => await (await DaemonAsync()).RebuildProjectionAsync(projection, TimeSpan.FromSeconds(60), CancellationToken.None);
+
+    // One daemon for the test's host, as a node has: each keeps what it knows of the projections' progress.
+    private JasperFx.Events.Daemon.IProjectionDaemon? _daemon;
+
+    private async Task<JasperFx.Events.Daemon.IProjectionDaemon> DaemonAsync() =>
+        _daemon ??= await Services.GetRequiredService<Marten.IDocumentStore>().BuildProjectionDaemonAsync();
+
+    public Task<long> EventCountAsync() => Database.ScalarAsync<long>("SELECT count(*) FROM mt_events");
 
     public async ValueTask DisposeAsync()
     {

@@ -109,7 +109,7 @@ public sealed class SettingsImportTests
         var grown = Encoding.Latin1.GetString(camden).Replace(",Thomas Coram Centre,", ",Thomas Coram Centre and Nursery,", StringComparison.Ordinal);
         var changed = await administrator.PostAsync("/api/settings/import?la=202", new ByteArrayContent(Encoding.Latin1.GetBytes(grown)) { Headers = { ContentType = new("text/csv") } });
         Assert.Equal(new ImportReport(41, 0, 1, 40), await changed.Content.ReadFromJsonAsync<ImportReport>());
-        Assert.Equal("[\"Name\"]", await app.Database.ScalarAsync<string>("SELECT (data->'changed')::text FROM eah_events WHERE event_type = 'setting-details-changed'"));
+        Assert.Equal("[\"Name\"]", await app.Database.ScalarAsync<string>("SELECT (data->'changed')::text FROM mt_events WHERE type = 'setting-details-changed'"));
         Assert.Equal("Thomas Coram Centre and Nursery", (await administrator.GetFromJsonAsync<JsonObject>("/api/settings/100005"))!["name"]!.GetValue<string>());
         Assert.Equal(HttpStatusCode.Forbidden, (await app.As("coordinator").PostAsync("/api/settings/import", new ByteArrayContent(camden))).StatusCode);
     }

@@ -1,3 +1,6 @@
+using Microsoft.Extensions.DependencyInjection;
+using ExpertsAtHand.Domain.Requests;
+using ExpertsAtHand.Service.Features.Requests;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
@@ -73,27 +76,37 @@ public sealed class SlaTests
     }
 
     [Fact]
-    public async Task An_administrator_lists_replays_and_discards_dead_letters_of_their_own_area_only()
+    public async Task An_email_notify_refuses_ends_in_dead_letters_which_an_administrator_of_that_area_alone_replays_or_discards()
     {
         await using var app = await ServiceApp.StartAsync();
-        var mine = Guid.NewGuid();
-        var theirs = Guid.NewGuid();
-        await app.Database.ExecuteAsync(
-            "INSERT INTO eah_dead_letters (id, tenant_id, message_type, body, attempts, error, exception_type, created_at, failed_at) VALUES "
-            + $"('{mine}', 'test-area', 'notify-coordinators', '{{}}', 5, 'HttpRequestException: 503', 'System.Net.Http.HttpRequestException', now(), now()), "
-            + $"('{theirs}', 'another-area', 'notify-coordinators', '{{}}', 5, 'boom', 'System.Exception', now(), now())");
+        app.Notify.FailWith = HttpStatusCode.BadRequest; // Notify refuses: sending again cannot help
+        using (var scope = app.Services.CreateScope())
+        {
+            var bus = scope.ServiceProvider.GetRequiredService<Wolverine.IMessageBus>();
+            foreach (var area in new[] { ServiceApp.Tenant, "another-area" })
+            {
+                await bus.PublishAsync(new NotifyCoordinators(Guid.NewGuid(), SlaClock.Triage, SlaCheckKind.Breach, new DateOnly(2026, 10, 9), "TESTAR-2026-00001"), new Wolverine.DeliveryOptions { TenantId = area });
+            }
+        }
+
+        for (var i = 0; i < 300 && await app.Database.ScalarAsync<long>("SELECT count(*) FROM wolverine_dead_letters") < 2; i++)
+        {
+            await Task.Delay(100);
+        }
+
         using var administrator = app.As("administrator");
         using var coordinator = app.As("coordinator");
-
         var listed = (await administrator.GetFromJsonAsync<JsonArray>("/api/admin/dead-letters"))!;
-        Assert.Equal([mine], listed.Select(l => l!["id"]!.GetValue<Guid>()));
+        var mine = Assert.Single(listed)!["id"]!.GetValue<Guid>();
+        Assert.Contains("Notify rejected the e-mail (400)", listed[0]!["error"]!.GetValue<string>(), StringComparison.Ordinal);
+        var theirs = await app.Database.ScalarAsync<Guid>($"SELECT id FROM wolverine_dead_letters WHERE id <> '{mine}'");
         Assert.Equal(HttpStatusCode.Forbidden, (await coordinator.GetAsync("/api/admin/dead-letters")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await administrator.PostAsync($"/api/admin/dead-letters/{theirs}/replay", null)).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await administrator.DeleteAsync($"/api/admin/dead-letters/{theirs}")).StatusCode);
 
         Assert.Equal(HttpStatusCode.Accepted, (await administrator.PostAsync($"/api/admin/dead-letters/{mine}/replay", null)).StatusCode);
-        Assert.Equal(1L, await app.Database.ScalarAsync<long>($"SELECT count(*) FROM eah_messages WHERE id = '{mine}'"));
-        Assert.Equal(HttpStatusCode.NotFound, (await administrator.DeleteAsync($"/api/admin/dead-letters/{mine}")).StatusCode);
-        Assert.Equal(1L, await app.Database.ScalarAsync<long>("SELECT count(*) FROM eah_dead_letters"));
+        Assert.True(await app.Database.ScalarAsync<bool>($"SELECT replayable FROM wolverine_dead_letters WHERE id = '{mine}'")); // Wolverine's agent puts it back in its queue
+        Assert.Equal(HttpStatusCode.NoContent, (await administrator.DeleteAsync($"/api/admin/dead-letters/{mine}")).StatusCode);
+        Assert.Equal([theirs], await app.Database.ScalarAsync<Guid[]>("SELECT array_agg(id) FROM wolverine_dead_letters"));
     }
 }

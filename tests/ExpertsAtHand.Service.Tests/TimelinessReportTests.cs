@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using ExpertsAtHand.Domain.Requests;
-using ExpertsAtHand.EventStore;
 using Microsoft.Extensions.DependencyInjection;
 using static ExpertsAtHand.Service.Tests.ApiBuilders;
 
@@ -55,11 +54,11 @@ public sealed class TimelinessReportTests
         var triageDays = new List<double>();
         var triageMet = 0;
         var contactDays = new List<double>();
-        await using (var session = app.Services.GetRequiredService<EventStore.EventStore>().OpenSession(ServiceApp.Tenant))
+        await using (var session = app.Services.GetRequiredService<Marten.IDocumentStore>().QuerySession(ServiceApp.Tenant))
         {
             foreach (var (id, _) in requests)
             {
-                foreach (var stored in await session.ReadStreamAsync(id))
+                foreach (var stored in await session.Events.FetchStreamAsync(id))
                 {
                     switch (stored.Data)
                     {
@@ -81,13 +80,13 @@ public sealed class TimelinessReportTests
         Assert.Equal(Percentile(triageDays, 0.9), all["timeToTriage"]!["p90"]!.GetValue<double>(), 3);
         Assert.Equal(Math.Round((double)triageMet / triageDays.Count, 3), all["timeToTriage"]!["shareWithinStandard"]!.GetValue<double>(), 3);
         Assert.Equal(Percentile(contactDays, 0.5), all["timeToFirstContact"]!["median"]!.GetValue<double>(), 3);
-        Assert.True(report["lastEventPosition"]!.GetValue<long>() >= await app.Database.ScalarAsync<long>("SELECT max(seq) FROM eah_events WHERE event_type = 'first-contact-recorded'"));
+        Assert.True(report["lastEventPosition"]!.GetValue<long>() >= await app.Database.ScalarAsync<long>("SELECT max(seq_id) FROM mt_events WHERE type = 'first-contact-recorded'"));
 
         var byProvider = (await coordinator.GetFromJsonAsync<JsonObject>("/api/reports/timeliness?from=2026-10-01&to=2026-10-31&groupBy=provider"))!;
         Assert.Equal(["LocalAuthorityTeam", "Not yet allocated"], byProvider["groups"]!.AsArray().Select(g => g!["group"]!.GetValue<string>()));
 
         var live = await app.Database.ScalarAsync<string>("SELECT string_agg(request_id || ':' || episode || ':' || coalesce(triage_days, -1) || ':' || coalesce(provider, '-'), ',' ORDER BY request_id) FROM rpt_request_clocks");
-        await app.Services.GetRequiredService<ProjectionDaemon>().RebuildAsync("timeliness");
+        await app.RebuildAsync("timeliness");
         Assert.Equal(live, await app.Database.ScalarAsync<string>("SELECT string_agg(request_id || ':' || episode || ':' || coalesce(triage_days, -1) || ':' || coalesce(provider, '-'), ',' ORDER BY request_id) FROM rpt_request_clocks"));
 
         var status = (await app.As("administrator").GetFromJsonAsync<JsonArray>("/api/admin/projections"))!.Single(p => p!["name"]!.GetValue<string>() == "timeliness")!;

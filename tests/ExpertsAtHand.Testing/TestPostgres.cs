@@ -1,4 +1,4 @@
-using ExpertsAtHand.EventStore.Postgres;
+using ExpertsAtHand.Infrastructure.Postgres;
 using Npgsql;
 
 namespace ExpertsAtHand.Testing;

@@ -1,4 +1,6 @@
-using ExpertsAtHand.EventStore;
+using ExpertsAtHand.Infrastructure;
+using ExpertsAtHand.Service.EventLog;
+using Marten;
 
 namespace ExpertsAtHand.Service.Features;
 
@@ -8,8 +10,9 @@ namespace ExpertsAtHand.Service.Features;
 /// </summary>
 public static class ReferenceData
 {
+    /// <exception cref="StaleStreamException">The stream is not at <paramref name="expectedVersion"/>, or moved on before the save.</exception>
     public static async Task<IReadOnlyList<object>> RegisterAsync<TState>(
-        EventStore.EventStore store,
+        IDocumentStore store,
         string tenant,
         string actor,
         string streamType,
@@ -20,17 +23,30 @@ public static class ReferenceData
         long? expectedVersion,
         CancellationToken cancellationToken)
     {
-        await using var session = store.OpenSession(tenant, new EventMetadata(null, null, actor));
+        await using var session = store.OpenFor(tenant, actor);
         var stream = StreamId.For(streamType, key);
-        var current = await session.AggregateStreamAsync(stream, initial, evolve, cancellationToken).ConfigureAwait(false);
-        if (expectedVersion is { } version && version != current.Version)
+        var (events, version) = await session.ReadStreamAsync(stream, cancellationToken).ConfigureAwait(false);
+        if (expectedVersion is { } expected && expected != version)
         {
-            throw new StreamVersionConflictException(stream, version);
+            throw new StaleStreamException(stream);
         }
 
-        var events = decide(current.State);
-        session.Append(streamType, stream, current.Version, [.. events]);
-        await session.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-        return events;
+        var decided = decide(events.Select(e => e.Data).Aggregate(initial, evolve));
+        if (decided.Count == 0)
+        {
+            return decided;
+        }
+
+        session.AppendAfter(stream, version, decided);
+        try
+        {
+            await session.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception conflict) when (AreaSessions.IsConflict(conflict))
+        {
+            throw new StaleStreamException(stream, conflict);
+        }
+
+        return decided;
     }
 }

@@ -1,4 +1,4 @@
-using ExpertsAtHand.EventStore.Postgres;
+using ExpertsAtHand.Infrastructure.Postgres;
 using Spectre.Console;
 
 namespace ExpertsAtHand.Service.Hosting;
@@ -9,42 +9,73 @@ internal static partial class Commands
     [LoggerMessage(Level = LogLevel.Information, Message = "Seeded the demo local area '{Tenant}'. Mint a token with: dotnet run --project src/ExpertsAtHand.Service -- token --role coordinator --tenant {Tenant}")]
     private static partial void LogSeeded(ILogger logger, string tenant);
 
+    [LoggerMessage(Level = LogLevel.Error, Message = "Seeding the demo area stopped: the database could not be reached")]
+    private static partial void LogSeedFailed(ILogger logger, Exception exception);
+
     public static Task<int> ServeAsync(string[] args, CancellationToken cancellationToken) =>
         WithDatabaseAsync(BootstrapConfiguration(args), "ExpertsAtHand.Startup", async (database, _, logger) =>
         {
             var app = await OpenServiceAsync(args, database, cancellationToken).ConfigureAwait(false);
             await using (app.ConfigureAwait(false))
             {
-                if (app.Configuration.GetValue("Demo:Seed", true) && await SeedDemoAreaAsync(app, cancellationToken).ConfigureAwait(false))
+                // Started first: the demo's scheduled SLA checks go through Wolverine, which runs only in a
+                // started host. Readiness says 503 until the demo is in place.
+                var startup = app.Services.GetRequiredService<StartupState>();
+                startup.Preparing = "The demo area is being seeded.";
+                await app.StartAsync(cancellationToken).ConfigureAwait(false);
+                try
                 {
-                    LogSeeded(logger, Features.Demo.DemoArea.Tenant);
+                    if (app.Configuration.GetValue("Demo:Seed", true) && await SeedDemoAreaAsync(app, cancellationToken).ConfigureAwait(false))
+                    {
+                        LogSeeded(logger, Features.Demo.DemoArea.Tenant);
+                    }
+                }
+                catch (Exception ex) when (ex is Npgsql.NpgsqlException or Marten.Exceptions.MartenCommandException)
+                {
+                    LogSeedFailed(logger, ex); // the database went away meanwhile; the next start seeds an area still empty
+                }
+                finally
+                {
+                    startup.Preparing = null;
                 }
 
-                await app.RunAsync().ConfigureAwait(false);
+                await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
             }
 
             return 0;
         }, cancellationToken);
 
     private static Task<bool> SeedDemoAreaAsync(WebApplication app, CancellationToken cancellationToken) =>
-        Features.Demo.DemoArea.SeedIfEmptyAsync(
-            app.Services.GetRequiredService<EventStore.EventStore>(),
-            app.Services.GetRequiredService<Messaging.MessageBus>(),
-            app.Services.GetRequiredService<Npgsql.NpgsqlDataSource>(),
-            app.Services.GetRequiredService<Features.Requests.RequestRulesCatalog>(),
-            app.Services.GetRequiredService<Features.Allocations.EntitlementCatalog>(),
-            app.Services.GetRequiredService<Features.Requests.RequestReferences>(),
-            app.Services.GetRequiredService<TimeProvider>(),
-            cancellationToken);
+        Features.Demo.DemoArea.SeedIfEmptyAsync(app.Services, app.Services.GetRequiredService<TimeProvider>(), cancellationToken);
 
     public static Task<int> MigrateAsync(string[] args, CancellationToken cancellationToken) =>
-        WithDatabaseAsync(BootstrapConfiguration(args), "ExpertsAtHand.Migrate", async (database, loggers, _) =>
+        WithDatabaseAsync(BootstrapConfiguration(args), "ExpertsAtHand.Migrate", async (database, _, _) =>
         {
-            await using var dataSource = Npgsql.NpgsqlDataSource.Create(database.ConnectionString);
-            var report = await new MigrationRunner(dataSource, loggers.CreateLogger<MigrationRunner>()).ApplyAsync(Schema.Migrations, cancellationToken).ConfigureAwait(false);
-            AnsiConsole.MarkupLine($"[green]{report.Applied.Count}[/] migration(s) applied, {report.AlreadyApplied.Count} already in place.");
+            // Marten's and Wolverine's tables first, then ours (what the service does as it starts).
+            var app = await OpenServiceAsync(args, database, cancellationToken).ConfigureAwait(false);
+            await using var service = app.ConfigureAwait(false);
+            await app.Services.GetRequiredService<Wolverine.Runtime.IWolverineRuntime>().Storage.Admin.MigrateAsync().ConfigureAwait(false);
+            AnsiConsole.MarkupLine($"Marten's and Wolverine's tables are in place; [green]{Schema.Migrations.Count}[/] migration(s) of our own in place.");
             return 0;
         }, cancellationToken);
+
+    /// <summary>
+    /// The Critter Stack's own verbs (db-apply, db-assert, db-dump, db-patch, projections, codegen,
+    /// resources, describe) run by JasperFx's command line over the service's composition, with the
+    /// database (configured or embedded) the service would use.
+    /// </summary>
+    public static Task<int> CritterStackAsync(string[] args, CancellationToken cancellationToken) =>
+        WithDatabaseAsync(BootstrapConfiguration(args), "ExpertsAtHand.CritterStack", async (database, _, _) =>
+        {
+            var builder = ServiceHost.CreateBuilder([.. args.Where(a => a.StartsWith("--", StringComparison.Ordinal) && a.Contains('=', StringComparison.Ordinal)), "--Projections:RunDaemon=false", "--Demo:Seed=false"], database.ConnectionString);
+            builder.Services.AddSingleton(database);
+            var app = ServiceHost.Build(builder);
+            await using var _ = app.ConfigureAwait(false);
+            return await JasperFx.CommandLineHostingExtensions.RunJasperFxCommands(app, [.. args.Where(a => !(a.StartsWith("--", StringComparison.Ordinal) && a.Contains('=', StringComparison.Ordinal)))]).ConfigureAwait(false);
+        }, cancellationToken);
+
+    /// <summary>The verbs JasperFx's command line answers for Marten and Wolverine.</summary>
+    public static IReadOnlySet<string> CritterStackVerbs { get; } = new HashSet<string>(["db-apply", "db-assert", "db-dump", "db-patch", "db-list", "projections", "codegen", "resources", "describe"], StringComparer.Ordinal);
 
     public static int Token(string[] args, Caller caller, TimeSpan lifetime)
     {
@@ -80,8 +111,9 @@ internal static partial class Commands
     public static Task<int> DeadLettersAsync(string[] args, string verb, Guid? id, string? tenant, CancellationToken cancellationToken) =>
         WithDatabaseAsync(BootstrapConfiguration(args), "ExpertsAtHand.DeadLetters", async (database, _, _) =>
         {
-            await using var dataSource = Npgsql.NpgsqlDataSource.Create(database.ConnectionString);
-            var letters = new Messaging.DeadLetters(dataSource, TimeProvider.System);
+            var app = await OpenServiceAsync([.. args, "--Projections:RunDaemon=false", "--Messaging:RunWorkers=false"], database, cancellationToken).ConfigureAwait(false);
+            await using var _ = app.ConfigureAwait(false);
+            var letters = app.Services.GetRequiredService<Features.Admin.DeadLetterBox>();
             switch (verb)
             {
                 case "list":
@@ -94,7 +126,7 @@ internal static partial class Commands
                     AnsiConsole.Write(table);
                     return 0;
                 case "replay":
-                    return Report(await letters.ReplayAsync(id!.Value, null, cancellationToken).ConfigureAwait(false), $"Replayed {id}: it is due now.", id!.Value);
+                    return Report(await letters.ReplayAsync(id!.Value, null, cancellationToken).ConfigureAwait(false), $"Marked {id} for replay: the running service puts it back in its queue within seconds.", id!.Value);
                 default:
                     return Report(await letters.DiscardAsync(id!.Value, null, cancellationToken).ConfigureAwait(false), $"Discarded {id}.", id!.Value);
             }
@@ -169,7 +201,7 @@ internal static partial class Commands
         IReadOnlyList<Features.Settings.ImportRowError> errors,
         string title,
         int rows,
-        Func<EventStore.EventStore, IProgress<int>, Task<Features.Settings.ImportReport>> write,
+        Func<Marten.IDocumentStore, IProgress<int>, Task<Features.Settings.ImportReport>> write,
         CancellationToken cancellationToken)
     {
         if (errors.Count > 0)
@@ -187,7 +219,7 @@ internal static partial class Commands
         {
             var app = await OpenServiceAsync(args, database, cancellationToken).ConfigureAwait(false);
             await using var _ = app.ConfigureAwait(false);
-            var store = app.Services.GetRequiredService<EventStore.EventStore>();
+            var store = app.Services.GetRequiredService<Marten.IDocumentStore>();
             Features.Settings.ImportReport? report = null;
             await AnsiConsole.Progress().StartAsync(async progress =>
             {
@@ -203,7 +235,7 @@ internal static partial class Commands
     public static async Task<int> RebuildAsync(string[] args, string name, CancellationToken cancellationToken)
     {
         // Check the name before starting a database for it.
-        var known = ServiceHost.AsyncProjectionNames;
+        var known = MartenAndWolverine.ReportProjectionNames;
         if (name != "all" && !known.Contains(name, StringComparer.Ordinal))
         {
             await Console.Error.WriteLineAsync($"No projection '{name}'. Known: {string.Join(", ", known)}, or all.").ConfigureAwait(false);
@@ -212,26 +244,45 @@ internal static partial class Commands
 
         return await WithDatabaseAsync(BootstrapConfiguration(args), "ExpertsAtHand.Rebuild", async (database, _, _) =>
         {
-            var app = await OpenServiceAsync(args, database, cancellationToken).ConfigureAwait(false);
+            var app = await OpenServiceAsync([.. args, "--Projections:RunDaemon=false"], database, cancellationToken).ConfigureAwait(false);
             await using var _ = app.ConfigureAwait(false);
-            var daemon = app.Services.GetRequiredService<EventStore.ProjectionDaemon>();
-            var names = name == "all" ? [.. daemon.ProjectionNames] : new List<string> { name };
+            var store = app.Services.GetRequiredService<Marten.IDocumentStore>();
+            var dataSource = app.Services.GetRequiredService<Npgsql.NpgsqlDataSource>();
+            var names = name == "all" ? [.. known] : new List<string> { name };
+            var daemon = await store.BuildProjectionDaemonAsync().ConfigureAwait(false);
             await AnsiConsole.Progress().StartAsync(async progress =>
             {
                 foreach (var projection in names)
                 {
                     var task = progress.AddTask($"Rebuilding {projection}");
-                    await daemon.RebuildAsync(projection, new Progress<EventStore.ProjectionProgress>(p =>
+                    // Marten's rebuild empties the projection's tables and replays the log; its progression row shows how far it is.
+                    var rebuild = daemon.RebuildProjectionAsync(projection, TimeSpan.FromHours(2), cancellationToken);
+                    while (!rebuild.IsCompleted)
                     {
-                        task.MaxValue = Math.Max(1, p.Total);
-                        task.Value = p.Processed;
-                    }), cancellationToken).ConfigureAwait(false);
+                        var (done, total) = await ProgressAsync(dataSource, projection, cancellationToken).ConfigureAwait(false);
+                        task.MaxValue = Math.Max(1, total);
+                        task.Value = done;
+                        await Task.WhenAny(rebuild, Task.Delay(250, cancellationToken)).ConfigureAwait(false);
+                    }
+
+                    await rebuild.ConfigureAwait(false);
                     task.Value = task.MaxValue;
                 }
             }).ConfigureAwait(false);
+            await daemon.StopAllAsync().ConfigureAwait(false);
             AnsiConsole.MarkupLine($"Rebuilt {string.Join(", ", names)}.");
             return 0;
         }, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<(long Done, long Total)> ProgressAsync(Npgsql.NpgsqlDataSource dataSource, string projection, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            "SELECT coalesce((SELECT last_seq_id FROM mt_event_progression WHERE name = $1), 0), coalesce((SELECT max(seq_id) FROM mt_events), 0)");
+        command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = projection + ":All" });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        return (reader.GetInt64(0), reader.GetInt64(1));
     }
 
     public static int Simulate(Domain.Allocation.SimulationOptions options)
@@ -282,7 +333,7 @@ internal static partial class Commands
             await using var database = await DatabaseLease.AcquireAsync(configuration, logger, cancellationToken, shareRunning).ConfigureAwait(false);
             return await work(database, loggers, logger).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is PostgresBinariesNotFoundException or EmbeddedPostgresStartException or MigrationChangedException)
+        catch (Exception ex) when (ex is PostgresBinariesNotFoundException or EmbeddedPostgresStartException or MigrationChangedException or EarlierVersionDatabaseException)
         {
             await Console.Error.WriteLineAsync(ex.Message).ConfigureAwait(false);
             return 2;
@@ -297,8 +348,15 @@ internal static partial class Commands
         var app = ServiceHost.Build(builder);
         database.WhenRestarted(() =>
         {
-            app.Services.GetRequiredService<Npgsql.NpgsqlDataSource>().Clear();
-            app.Services.GetRequiredService<Features.Reports.AsOfConnections>().DataSource.Clear();
+            try
+            {
+                app.Services.GetRequiredService<Npgsql.NpgsqlDataSource>().Clear();
+                app.Services.GetRequiredService<Features.Reports.AsOfConnections>().DataSource.Clear();
+            }
+            catch (ObjectDisposedException)
+            {
+                // the service stopped meanwhile: nothing holds a pool any more
+            }
         });
         try
         {

@@ -30,7 +30,7 @@ public static partial class IdempotentCreates
     /// </summary>
     public static Guid? IdFor(HttpContext http, string kind) =>
         http.Items[typeof(AcceptsIdempotencyKey)] is DateTimeOffset claimedAt && http.Request.Headers[Header] is [{ } key] && Caller.From(http.User) is { } caller
-            ? EventStore.StreamId.For($"idempotent-{kind}", $"{caller.Tenant}/{caller.Subject}/{key}/{claimedAt.UtcTicks}")
+            ? Infrastructure.StreamId.For($"idempotent-{kind}", $"{caller.Tenant}/{caller.Subject}/{key}/{claimedAt.UtcTicks}")
             : null;
 
     public static IApplicationBuilder UseIdempotentCreates(this IApplicationBuilder app) => app.Use(async (context, next) =>

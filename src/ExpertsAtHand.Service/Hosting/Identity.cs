@@ -138,7 +138,7 @@ public static class Identity
 
         var file = configuration["Auth:SigningKeyFile"] is { Length: > 0 } path
             ? path
-            : Path.Combine(Path.GetDirectoryName(configuration["Postgres:DataDirectory"] is { Length: > 0 } data ? Path.GetFullPath(data) : EventStore.Postgres.EmbeddedPostgresOptions.DefaultDataDirectory())!, "development-signing-key");
+            : Path.Combine(Path.GetDirectoryName(configuration["Postgres:DataDirectory"] is { Length: > 0 } data ? Path.GetFullPath(data) : Infrastructure.Postgres.EmbeddedPostgresOptions.DefaultDataDirectory())!, "development-signing-key");
         if (!File.Exists(file))
         {
             Directory.CreateDirectory(Path.GetDirectoryName(file)!);

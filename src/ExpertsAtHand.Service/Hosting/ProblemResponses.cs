@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using ExpertsAtHand.EventStore;
+using ExpertsAtHand.Service.EventLog;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 using Npgsql;
@@ -27,7 +27,7 @@ internal sealed partial class ProblemResponses(IProblemDetailsService problems, 
             BadHttpRequestException bad when RequiredMissing().Match(bad.Message) is { Success: true } missing =>
                 Invalid(missing.Groups["name"].Value, "This is required."),
             BadHttpRequestException bad => new ProblemDetails { Status = bad.StatusCode, Title = "The request could not be read", Detail = bad.Message },
-            StreamVersionConflictException conflict => new ProblemDetails { Status = StatusCodes.Status409Conflict, Title = "The record was changed by someone else", Detail = conflict.Message },
+            StaleStreamException conflict => new ProblemDetails { Status = StatusCodes.Status409Conflict, Title = "The record was changed by someone else", Detail = conflict.Message },
             _ when DatabaseUnreachable(exception) => new ProblemDetails
             {
                 Status = StatusCodes.Status503ServiceUnavailable,

@@ -2,10 +2,8 @@ using System.Text.Json.Serialization;
 using ExpertsAtHand.Domain.Practitioners;
 using ExpertsAtHand.Domain.Requests;
 using ExpertsAtHand.Domain.Settings;
-using ExpertsAtHand.EventStore;
-using ExpertsAtHand.EventStore.Postgres;
-using ExpertsAtHand.Messaging;
-using ExpertsAtHand.Messaging.Notifications;
+using ExpertsAtHand.Infrastructure.Postgres;
+using ExpertsAtHand.Infrastructure.Notifications;
 using ExpertsAtHand.Service.Features.Admin;
 using ExpertsAtHand.Service.Features.Allocations;
 using ExpertsAtHand.Service.Features.Health;
@@ -149,7 +147,8 @@ public static class ServiceHost
         Telemetry.Add(builder);
 
         AddDomain(services, builder.Configuration);
-        AddMessaging(services, builder.Configuration);
+        AddNotify(services, builder.Configuration);
+        builder.AddMartenAndWolverine();
         return builder;
     }
 
@@ -203,67 +202,34 @@ public static class ServiceHost
         Features.Reports.EquityEndpoints.MapEquity(app);
         Features.Reports.CapacityEndpoints.MapCapacity(app);
         app.MapDeadLetters();
+        app.MapProjectionStatus();
     }
 
-    /// <summary>Brings the schema up to date before the node takes traffic.</summary>
+    /// <summary>
+    /// Brings the schema up to date before the node takes traffic: Marten's event store tables first
+    /// (Wolverine builds its own as it starts), then our report and read-model tables.
+    /// </summary>
     public static async Task MigrateAsync(WebApplication app, CancellationToken cancellationToken)
     {
-        var runner = new MigrationRunner(app.Services.GetRequiredService<NpgsqlDataSource>(), app.Services.GetRequiredService<ILogger<MigrationRunner>>());
+        var dataSource = app.Services.GetRequiredService<NpgsqlDataSource>();
+        await EarlierVersion.RefuseAsync(dataSource, cancellationToken).ConfigureAwait(false);
+        await app.Services.GetRequiredService<Marten.IDocumentStore>().Storage.ApplyAllConfiguredChangesToDatabaseAsync().ConfigureAwait(false);
+        var runner = new MigrationRunner(dataSource, app.Services.GetRequiredService<ILogger<MigrationRunner>>());
         await runner.ApplyAsync(Schema.Migrations, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>The read models built behind the log by the daemon.</summary>
-    private static IAsyncProjection[] AsyncProjections(IServiceProvider provider) => [.. provider.GetServices<Features.Reports.IReportProjection>()];
-
-    /// <summary>Their names, known without a database (the rebuild verb checks its argument first).</summary>
-    public static IReadOnlyList<string> AsyncProjectionNames { get; } =
-        [Features.Reports.TimelinessProjection.ProjectionName, Features.Reports.OutcomesProjection.ProjectionName, Features.Reports.CoverageProjection.ProjectionName, Features.Reports.CapacityProjection.ProjectionName];
-
-    /// <summary>Every event type the service stores, under its stable name.</summary>
-    public static TypeRegistry EventTypes()
-    {
-        var types = new TypeRegistry();
-        foreach (var (type, name) in RequestEventTypes.All.Concat(SettingDecider.EventTypes).Concat(PractitionerDecider.EventTypes).Concat(Domain.Clinics.ClinicDecider.EventTypes))
-        {
-            types.Register(type, name);
-        }
-
-        return types;
     }
 
     private static void AddDomain(IServiceCollection services, ConfigurationManager configuration)
     {
         services.AddSingleton(_ => RequestRulesCatalog.FromConfiguration(configuration));
-        services.AddSingleton(provider =>
-        {
-            var options = new EventStoreOptions { Types = EventTypes(), Clock = provider.GetRequiredService<TimeProvider>() };
-            options.InlineProjections.Add(new SettingsProjection(provider.GetRequiredService<EntitlementCatalog>()));
-            options.InlineProjections.Add(new PractitionersProjection());
-            options.InlineProjections.Add(new RequestsProjection());
-            options.InlineProjections.Add(new Features.Clinics.ClinicsProjection());
-            return new EventStore.EventStore(provider.GetRequiredService<NpgsqlDataSource>(), options);
-        });
-        services.AddSingleton<RequestCommandHandler>();
+        services.AddScoped<RequestCommandHandler>(); // scoped: it holds the request's Wolverine outbox
         services.AddSingleton<ChildReferenceRules>();
         services.AddSingleton<RequestReferences>();
         services.AddSingleton<IdempotencyKeys>();
         services.AddSingleton<Features.AccessLog.AccessLogBook>();
-        services.AddSingleton<Features.Reports.IReportProjection, Features.Reports.TimelinessProjection>();
-        services.AddSingleton<Features.Reports.IReportProjection, Features.Reports.OutcomesProjection>();
-        services.AddSingleton<Features.Reports.IReportProjection, Features.Reports.CoverageProjection>();
-        services.AddSingleton<Features.Reports.IReportProjection, Features.Reports.CapacityProjection>();
         services.AddSingleton<Features.Reports.ReportSource>();
-        services.AddSingleton(provider => new ProjectionDaemon(
-            provider.GetRequiredService<EventStore.EventStore>(),
-            AsyncProjections(provider),
-            new ProjectionDaemonOptions(),
-            provider.GetRequiredService<ILogger<ProjectionDaemon>>()));
-        // Projections:RunDaemon=false leaves them to other nodes (each runs on one node at a time anyway).
-        services.AddSingleton<IHostedService>(provider =>
-        {
-            var daemon = provider.GetRequiredService<ProjectionDaemon>();
-            return new BackgroundPart(configuration.GetValue("Projections:RunDaemon", true), daemon.Start, daemon.StopAsync);
-        });
+        services.AddSingleton<DeadLetterBox>();
+        services.AddSingleton<StartupState>();
+        services.AddHostedService<GapWatch>();
         services.AddSingleton<AllocationPlanner>();
         services.AddSingleton(_ => new EntitlementCatalog(configuration));
         services.AddSingleton<IValidator<RaiseRequestBody>, RaiseRequestValidator>();
@@ -282,31 +248,8 @@ public static class ServiceHost
         services.AddSingleton<IValidator<Features.Clinics.AttendanceBody>, Features.Clinics.AttendanceValidator>();
     }
 
-    private static void AddMessaging(IServiceCollection services, ConfigurationManager configuration)
+    private static void AddNotify(IServiceCollection services, ConfigurationManager configuration)
     {
-        services.AddSingleton(provider =>
-        {
-            var types = new TypeRegistry()
-                .Register<CheckRequestSla>("check-request-sla")
-                .Register<NotifyCoordinators>("notify-coordinators");
-            var bus = new MessageBus(provider.GetRequiredService<EventStore.EventStore>(), new MessagingOptions
-            {
-                Types = types,
-                Clock = provider.GetRequiredService<TimeProvider>(),
-                Parallelism = configuration.GetValue("Messaging:Parallelism", 4),
-                PollInterval = TimeSpan.FromMilliseconds(configuration.GetValue("Messaging:PollIntervalMs", 2000)),
-            });
-            bus.Handle(new CheckRequestSlaHandler(provider.GetRequiredService<RequestRulesCatalog>(), provider.GetRequiredService<TimeProvider>()));
-            bus.Handle(new NotifyCoordinatorsHandler(provider.GetRequiredService<NotifyEmailSender>(), provider.GetRequiredService<CoordinatorAlerts>()));
-            return bus;
-        });
-        services.AddSingleton(provider => new MessageWorker(provider.GetRequiredService<MessageBus>(), provider.GetRequiredService<ILogger<MessageWorker>>()));
-        services.AddSingleton<IHostedService>(provider =>
-        {
-            var worker = provider.GetRequiredService<MessageWorker>();
-            return new BackgroundPart(configuration.GetValue("Messaging:RunWorkers", true), worker.Start, worker.StopAsync);
-        });
-
         // Real GOV.UK Notify when a key is configured; otherwise a local stand-in that records what was sent.
         if (configuration["Notify:ApiKey"] is not { Length: > 0 })
         {
@@ -327,23 +270,4 @@ public static class ServiceHost
             configuration["Notify:Templates:SlaAtRisk"] ?? "5b1b3c8e-0a43-4d2e-9a53-7f3f1f0d4a01",
             configuration["Notify:Templates:SlaBreached"] ?? "5b1b3c8e-0a43-4d2e-9a53-7f3f1f0d4a02"));
     }
-}
-
-/// <summary>
-/// A background part of this node (message workers, async projections) started and stopped with the
-/// host, unless its switch in configuration is off.
-/// </summary>
-internal sealed class BackgroundPart(bool enabled, Action start, Func<Task> stop) : IHostedService
-{
-    public Task StartAsync(CancellationToken cancellationToken)
-    {
-        if (enabled)
-        {
-            start();
-        }
-
-        return Task.CompletedTask;
-    }
-
-    public Task StopAsync(CancellationToken cancellationToken) => enabled ? stop() : Task.CompletedTask;
 }

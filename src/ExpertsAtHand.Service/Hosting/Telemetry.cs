@@ -38,7 +38,7 @@ public static class Telemetry
             {
                 tracing
                     .AddSource(Name)
-                    .AddSource(Messaging.MessagingTelemetry.Name)
+                    .AddSource("Marten").AddSource("Wolverine")
                     .AddSource("Npgsql")
                     .AddAspNetCoreInstrumentation(options => options.RecordException = false); // exception messages may quote input
                 if (export)
@@ -50,7 +50,7 @@ public static class Telemetry
             {
                 metrics
                     .AddMeter(Name)
-                    .AddMeter(Messaging.MessagingTelemetry.Name)
+                    .AddMeter("Marten").AddMeter("Wolverine")
                     .AddMeter("Npgsql")
                     .AddAspNetCoreInstrumentation()
                     .AddMeter("Microsoft.AspNetCore.Server.Kestrel")

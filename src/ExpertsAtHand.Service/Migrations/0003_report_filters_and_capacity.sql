@@ -85,5 +85,5 @@ CREATE TABLE rpt_capacity_demand (
 
 CREATE INDEX rpt_capacity_demand_by_waiting ON rpt_capacity_demand (tenant_id, waiting_until, received_on);
 
-TRUNCATE rpt_deliveries, rpt_coverage_settings, rpt_coverage_requests, rpt_coverage_clinics, rpt_episodes;
-UPDATE eah_projection_progress SET last_tx = '0'::xid8, last_seq = 0, updated_at = now() WHERE name IN ('coverage', 'outcomes');
+-- (The version on our own event store rebuilt coverage and outcomes here; a database from it is now
+-- refused at start, so a new one starts from empty tables and needs no rebuild.)

@@ -133,5 +133,5 @@ public sealed class AllocationPlanner(NpgsqlDataSource dataSource, RequestRulesC
     }
 
     /// <summary>A stable id for one discipline of one request (the engine ranks demand, not requests).</summary>
-    public static Guid DemandId(Guid requestId, Discipline discipline) => EventStore.StreamId.For("demand", $"{requestId}/{discipline}");
+    public static Guid DemandId(Guid requestId, Discipline discipline) => Infrastructure.StreamId.For("demand", $"{requestId}/{discipline}");
 }

@@ -1,6 +1,6 @@
 using ExpertsAtHand.Domain.Clinics;
 using ExpertsAtHand.Domain.Requests;
-using ExpertsAtHand.EventStore;
+using ExpertsAtHand.Service.EventLog;
 using ExpertsAtHand.Service.Features.Requests;
 using ExpertsAtHand.Service.Hosting;
 using FluentValidation;
@@ -64,7 +64,7 @@ public static class ClinicEndpoints
         return endpoints;
     }
 
-    private static async Task<IResult> ScheduleAsync([FromBody] ScheduleClinicBody? body, HttpContext http, IValidator<ScheduleClinicBody> validator, EventStore.EventStore store, NpgsqlDataSource dataSource, RequestRulesCatalog rules, TimeProvider clock, CancellationToken cancellationToken)
+    private static async Task<IResult> ScheduleAsync([FromBody] ScheduleClinicBody? body, HttpContext http, IValidator<ScheduleClinicBody> validator, Marten.IDocumentStore store, NpgsqlDataSource dataSource, RequestRulesCatalog rules, TimeProvider clock, CancellationToken cancellationToken)
     {
         var caller = Caller.From(http.User)!;
         if (!caller.Is(Roles.Coordinator))
@@ -109,7 +109,7 @@ public static class ClinicEndpoints
         return outcome is { } refused ? refused : TypedResults.Created($"/api/clinics/{id}", await ReadAsync(dataSource, caller, id, cancellationToken).ConfigureAwait(false));
     }
 
-    private static async Task<IResult> BookAsync(Guid id, [FromBody] BookingBody? body, HttpContext http, IValidator<BookingBody> validator, EventStore.EventStore store, NpgsqlDataSource dataSource, RequestRulesCatalog rules, TimeProvider clock, CancellationToken cancellationToken)
+    private static async Task<IResult> BookAsync(Guid id, [FromBody] BookingBody? body, HttpContext http, IValidator<BookingBody> validator, Marten.IDocumentStore store, NpgsqlDataSource dataSource, RequestRulesCatalog rules, TimeProvider clock, CancellationToken cancellationToken)
     {
         var caller = Caller.From(http.User)!;
         if (await ValidateAsync(validator, body, cancellationToken).ConfigureAwait(false) is { } invalid)
@@ -127,7 +127,7 @@ public static class ClinicEndpoints
                ?? TypedResults.Ok(await ReadAsync(dataSource, caller, id, cancellationToken).ConfigureAwait(false));
     }
 
-    private static async Task<IResult> CancelAsync(Guid id, string urn, HttpContext http, EventStore.EventStore store, NpgsqlDataSource dataSource, RequestRulesCatalog rules, TimeProvider clock, CancellationToken cancellationToken)
+    private static async Task<IResult> CancelAsync(Guid id, string urn, HttpContext http, Marten.IDocumentStore store, NpgsqlDataSource dataSource, RequestRulesCatalog rules, TimeProvider clock, CancellationToken cancellationToken)
     {
         var caller = Caller.From(http.User)!;
         if (!(caller.Is(Roles.Coordinator) || (caller.Is(Roles.Senco) && caller.SettingUrns.Contains(urn, StringComparer.Ordinal))))
@@ -140,7 +140,7 @@ public static class ClinicEndpoints
                ?? TypedResults.Ok(await ReadAsync(dataSource, caller, id, cancellationToken).ConfigureAwait(false));
     }
 
-    private static async Task<IResult> AttendAsync(Guid id, [FromBody] AttendanceBody? body, HttpContext http, IValidator<AttendanceBody> validator, EventStore.EventStore store, NpgsqlDataSource dataSource, RequestRulesCatalog rules, TimeProvider clock, CancellationToken cancellationToken)
+    private static async Task<IResult> AttendAsync(Guid id, [FromBody] AttendanceBody? body, HttpContext http, IValidator<AttendanceBody> validator, Marten.IDocumentStore store, NpgsqlDataSource dataSource, RequestRulesCatalog rules, TimeProvider clock, CancellationToken cancellationToken)
     {
         var caller = Caller.From(http.User)!;
         if (await ValidateAsync(validator, body, cancellationToken).ConfigureAwait(false) is { } invalid)
@@ -168,30 +168,35 @@ public static class ClinicEndpoints
     /// Decides against the clinic's current state and appends; two bookings racing for the last place
     /// both read it free, one append wins, and the other decides again against the new state.
     /// </summary>
-    private static async Task<IResult?> DecideAsync(EventStore.EventStore store, Caller caller, Guid id, ClinicCommand command, DateOnly today, CancellationToken cancellationToken)
+    private static async Task<IResult?> DecideAsync(Marten.IDocumentStore store, Caller caller, Guid id, ClinicCommand command, DateOnly today, CancellationToken cancellationToken)
     {
         for (var attempt = 0; ; attempt++)
         {
-            await using var session = store.OpenSession(caller.Tenant, new EventMetadata(System.Diagnostics.Activity.Current?.TraceId.ToString(), null, caller.Actor));
-            var current = await session.AggregateStreamAsync(id, ClinicState.Initial, ClinicDecider.Evolve, cancellationToken).ConfigureAwait(false);
-            if (!current.Exists && command is not ScheduleClinic)
+            await using var session = store.OpenFor(caller.Tenant, caller.Actor);
+            var (events, version) = await session.ReadStreamAsync(id, cancellationToken).ConfigureAwait(false);
+            if (version == 0 && command is not ScheduleClinic)
             {
                 return Problems.NotFound("clinic");
             }
 
-            var decision = ClinicDecider.Decide(command, current.State, today);
+            var decision = ClinicDecider.Decide(command, events.Select(e => e.Data).Aggregate(ClinicState.Initial, ClinicDecider.Evolve), today);
             if (decision.IsRejected)
             {
                 return TypedResults.Problem(title: "That cannot be done to this clinic now", detail: decision.Rejection, statusCode: StatusCodes.Status409Conflict);
             }
 
-            session.Append(ClinicDecider.StreamType, id, current.Version, [.. decision.Events]);
+            if (decision.Events.Count == 0)
+            {
+                return null;
+            }
+
+            session.AppendAfter(id, version, decision.Events);
             try
             {
                 await session.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
                 return null;
             }
-            catch (StreamVersionConflictException) when (attempt < 4)
+            catch (Exception conflict) when (AreaSessions.IsConflict(conflict) && attempt < 4)
             {
                 // someone else changed the clinic first: decide again
             }
@@ -250,11 +255,11 @@ public static class ClinicEndpoints
 }
 
 /// <summary>Keeps rm_clinics and rm_clinic_attendance in step with clinic events.</summary>
-public sealed class ClinicsProjection : IInlineProjection
+public sealed class ClinicsProjection : IReadModelProjection
 {
-    public void Project(IReadOnlyList<UncommittedEvent> events, CommandBatch batch)
+    public void Project(IReadOnlyList<LoggedEvent> events, SqlBatch batch)
     {
-        foreach (var e in events.Where(e => e.StreamType == ClinicDecider.StreamType))
+        foreach (var e in events)
         {
             switch (e.Data)
             {

@@ -1,8 +1,7 @@
 using ExpertsAtHand.Domain.Practitioners;
 using ExpertsAtHand.Domain.Requests;
 using ExpertsAtHand.Domain.Settings;
-using ExpertsAtHand.EventStore;
-using ExpertsAtHand.Messaging;
+using ExpertsAtHand.Service.EventLog;
 using ExpertsAtHand.Service.Features.Allocations;
 using ExpertsAtHand.Service.Features.Practitioners;
 using ExpertsAtHand.Service.Features.Requests;
@@ -22,8 +21,11 @@ public static class DemoArea
     private static readonly string[] Localities = ["Northmoor Town", "Riverside", "Eastfields", "Highmoor", "Westbrook"];
 
     /// <summary>Seeds the demo area unless it already has settings. Returns whether it seeded.</summary>
-    public static async Task<bool> SeedIfEmptyAsync(EventStore.EventStore store, MessageBus bus, NpgsqlDataSource dataSource, RequestRulesCatalog rules, Allocations.EntitlementCatalog entitlements, RequestReferences references, TimeProvider clock, CancellationToken cancellationToken)
+    public static async Task<bool> SeedIfEmptyAsync(IServiceProvider services, TimeProvider clock, CancellationToken cancellationToken)
     {
+        var dataSource = services.GetRequiredService<NpgsqlDataSource>();
+        var rules = services.GetRequiredService<RequestRulesCatalog>();
+        var store = services.GetRequiredService<Marten.IDocumentStore>();
         await using (var exists = dataSource.CreateCommand("SELECT EXISTS (SELECT 1 FROM rm_settings WHERE tenant_id = $1)"))
         {
             exists.Parameters.Add(new NpgsqlParameter { Value = Tenant });
@@ -41,20 +43,20 @@ public static class DemoArea
         // Every event is recorded when it happened in the story, in the order it happened across all
         // streams, so an as-of answer for any day of the term shows the area as it stood that day.
         var storyClock = new StoryClock(termStart);
-        var story = new Story(store.WithClock(storyClock), bus, references, area, new AllocationPlanner(dataSource, rules, entitlements, storyClock), storyClock, now);
+        var story = new Story(services, services.GetRequiredService<RequestReferences>(), area, new AllocationPlanner(dataSource, rules, services.GetRequiredService<EntitlementCatalog>(), storyClock), storyClock, now);
         var registeredAt = area.StartOf(area.LocalDate(termStart).AddDays(-1)).AddHours(9);
         var settings = Settings(random);
         var practitioners = Practitioners();
-        story.At(registeredAt, async s =>
+        story.At(registeredAt, async () =>
         {
             foreach (var (urn, details) in settings)
             {
-                await SettingEndpoints.RegisterAsync(s, Tenant, "system:demo", urn, details, registeredAt, null, cancellationToken).ConfigureAwait(false);
+                await SettingEndpoints.RegisterAsync(store, Tenant, "system:demo", urn, details, registeredAt, null, cancellationToken).ConfigureAwait(false);
             }
 
             foreach (var (id, details) in practitioners)
             {
-                await PractitionerEndpoints.RegisterAsync(s, Tenant, "system:demo", id, details, registeredAt, null, cancellationToken).ConfigureAwait(false);
+                await PractitionerEndpoints.RegisterAsync(store, Tenant, "system:demo", id, details, registeredAt, null, cancellationToken).ConfigureAwait(false);
             }
         });
 
@@ -269,19 +271,20 @@ public static class DemoArea
     /// refuses ends that thread of the story). An SLA check that fell due during the term is decided
     /// at its moment too; one still to come is scheduled on the durable queue, as a real command does.
     /// </summary>
-    private sealed class Story(EventStore.EventStore store, MessageBus bus, RequestReferences references, RequestRules rules, AllocationPlanner planner, StoryClock clock, DateTimeOffset now)
+    private sealed class Story(IServiceProvider services, RequestReferences references, RequestRules rules, AllocationPlanner planner, StoryClock clock, DateTimeOffset now)
     {
-        private readonly PriorityQueue<Func<EventStore.EventStore, Task>, (DateTimeOffset At, long Order)> _steps = new();
+        private readonly Marten.IDocumentStore _store = services.GetRequiredService<Marten.IDocumentStore>();
+        private readonly PriorityQueue<Func<Task>, (DateTimeOffset At, long Order)> _steps = new();
         private long _order;
 
-        public void At(DateTimeOffset at, Func<EventStore.EventStore, Task> step) => _steps.Enqueue(step, (at, _order++));
+        public void At(DateTimeOffset at, Func<Task> step) => _steps.Enqueue(step, (at, _order++));
 
         public void Request(IReadOnlyList<RequestCommand> commands)
         {
             var request = new RequestThread(((RaiseRequest)commands[0]).RequestId);
             foreach (var command in commands)
             {
-                At(command.At, _ => DecideAsync(request, command));
+                At(command.At, () => DecideAsync(request, command));
             }
         }
 
@@ -291,7 +294,7 @@ public static class DemoArea
             long version = 0;
             foreach (var command in commands)
             {
-                At(command.At, async s =>
+                At(command.At, async () =>
                 {
                     var decision = Domain.Clinics.ClinicDecider.Decide(command, state, rules.LocalDate(command.At));
                     if (decision.Events.Count == 0)
@@ -299,8 +302,8 @@ public static class DemoArea
                         return;
                     }
 
-                    await using var session = s.OpenSession(Tenant, new EventMetadata(null, null, command.Actor));
-                    session.Append(Domain.Clinics.ClinicDecider.StreamType, id, version, [.. decision.Events]);
+                    await using var session = _store.OpenFor(Tenant, command.Actor);
+                    session.AppendAfter(id, version, decision.Events);
                     await session.SaveChangesAsync().ConfigureAwait(false);
                     state = decision.Events.Aggregate(state, Domain.Clinics.ClinicDecider.Evolve);
                     version += decision.Events.Count;
@@ -310,11 +313,12 @@ public static class DemoArea
 
         public async Task PlayAsync(CancellationToken cancellationToken)
         {
+            using var storyTime = EventClock.Use(clock); // each event is stamped with its moment in the story
             while (_steps.TryDequeue(out var step, out var when))
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 clock.Now = when.At;
-                await step(store).ConfigureAwait(false);
+                await step().ConfigureAwait(false);
             }
         }
 
@@ -378,19 +382,20 @@ public static class DemoArea
 
             var before = request.State;
             var after = decision.Events.Aggregate(before, RequestDecider.Evolve);
-            await using var session = store.OpenSession(Tenant, new EventMetadata(null, null, command.Actor));
-            session.Append(RequestEventTypes.StreamType, request.Id, request.Version, [.. decision.Events]);
-            var outbox = bus.OutboxFor(session);
-            var earlier = before.Exists ? RequestDecider.ScheduledChecks(before, rules).ToHashSet() : [];
-            foreach (var check in RequestDecider.ScheduledChecks(after, rules).Where(c => !earlier.Contains(c)))
+            await using var session = _store.OpenFor(Tenant, command.Actor);
+            session.AppendAfter(request.Id, request.Version, decision.Events);
+            using var scope = services.CreateScope();
+            var outbox = scope.ServiceProvider.GetRequiredService<Wolverine.Marten.IMartenOutbox>();
+            outbox.Enroll(session);
+            foreach (var check in SlaScheduling.NewChecks(before, after, rules))
             {
                 if (check.DueAt <= now)
                 {
-                    At(check.DueAt, _ => DecideAsync(request, new CheckSla(check.Clock, check.Kind, "system:sla", check.DueAt)));
+                    At(check.DueAt, () => DecideAsync(request, new CheckSla(check.Clock, check.Kind, "system:sla", check.DueAt)));
                 }
                 else
                 {
-                    outbox.Schedule(new CheckRequestSla(request.Id, check.Clock, check.Kind), check.DueAt);
+                    await outbox.PublishAsync(new CheckRequestSla(request.Id, check.Clock, check.Kind), new Wolverine.DeliveryOptions { TenantId = Tenant, ScheduledTime = check.DueAt }).ConfigureAwait(false);
                 }
             }
 

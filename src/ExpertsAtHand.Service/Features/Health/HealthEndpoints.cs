@@ -1,4 +1,4 @@
-using ExpertsAtHand.EventStore.Postgres;
+using ExpertsAtHand.Infrastructure.Postgres;
 using ExpertsAtHand.Service.Hosting;
 using Npgsql;
 
@@ -30,6 +30,11 @@ public static partial class HealthEndpoints
 
     private static async Task<IResult> ReadyAsync(NpgsqlDataSource dataSource, IServiceProvider services, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
+        if (services.GetRequiredService<StartupState>().Preparing is { } preparing)
+        {
+            return TypedResults.Problem(title: "Not ready", detail: preparing, statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+
         if (services.GetService<DatabaseLease>()?.EmbeddedHealth is { IsRunning: false } embedded)
         {
             return TypedResults.Problem(

@@ -1,6 +1,6 @@
 using ExpertsAtHand.Domain.Practitioners;
 using ExpertsAtHand.Domain.Requests;
-using ExpertsAtHand.EventStore;
+using ExpertsAtHand.Service.EventLog;
 using ExpertsAtHand.Service.Hosting;
 using FluentValidation;
 using Microsoft.AspNetCore.Mvc;
@@ -66,10 +66,10 @@ public static class PractitionerEndpoints
         return endpoints;
     }
 
-    public static Task<IReadOnlyList<object>> RegisterAsync(EventStore.EventStore store, string tenant, string actor, string id, PractitionerDetails details, DateTimeOffset at, long? expected, CancellationToken cancellationToken) =>
+    public static Task<IReadOnlyList<object>> RegisterAsync(Marten.IDocumentStore store, string tenant, string actor, string id, PractitionerDetails details, DateTimeOffset at, long? expected, CancellationToken cancellationToken) =>
         ReferenceData.RegisterAsync(store, tenant, actor, PractitionerDecider.StreamType, id, PractitionerState.Initial, PractitionerDecider.Evolve, state => PractitionerDecider.Decide(new RegisterPractitioner(id, details, actor, at), state), expected, cancellationToken);
 
-    private static async Task<IResult> AbsentAsync(string id, [FromBody] AbsenceBody? body, HttpContext http, IValidator<AbsenceBody> validator, EventStore.EventStore store, NpgsqlDataSource dataSource, TimeProvider clock, CancellationToken cancellationToken)
+    private static async Task<IResult> AbsentAsync(string id, [FromBody] AbsenceBody? body, HttpContext http, IValidator<AbsenceBody> validator, Marten.IDocumentStore store, NpgsqlDataSource dataSource, TimeProvider clock, CancellationToken cancellationToken)
     {
         var caller = Caller.From(http.User)!;
         if (!caller.Is(Roles.Coordinator, Roles.Administrator))
@@ -88,10 +88,10 @@ public static class PractitionerEndpoints
         }
 
         var absence = new PractitionerAbsenceRecorded(id, Guid.CreateVersion7(), body!.From!.Value, body.To!.Value, body.Reason!, caller.Actor, clock.GetUtcNow());
-        await using var session = store.OpenSession(caller.Tenant, new EventMetadata(null, null, caller.Actor));
-        var stream = StreamId.For(PractitionerDecider.StreamType, id);
-        var current = await session.AggregateStreamAsync(stream, PractitionerState.Initial, PractitionerDecider.Evolve, cancellationToken).ConfigureAwait(false);
-        session.Append(PractitionerDecider.StreamType, stream, current.Version, absence);
+        await using var session = store.OpenFor(caller.Tenant, caller.Actor);
+        var stream = Infrastructure.StreamId.For(PractitionerDecider.StreamType, id);
+        // An absence only adds to the practitioner's stream: appended whatever its version, it never conflicts.
+        session.AppendAnyway(stream, absence);
         await session.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         return TypedResults.Created($"/api/practitioners/{id}", new AbsenceView(absence.AbsenceId, absence.From, absence.To));
     }
@@ -101,7 +101,7 @@ public static class PractitionerEndpoints
         ? null
         : Problems.Forbidden("Practitioners are maintained by coordinators and administrators.");
 
-    private static async Task<IResult> ImportAsync(HttpContext http, EventStore.EventStore store, TimeProvider clock, CancellationToken cancellationToken)
+    private static async Task<IResult> ImportAsync(HttpContext http, Marten.IDocumentStore store, TimeProvider clock, CancellationToken cancellationToken)
     {
         var caller = Caller.From(http.User)!;
         if (NotAMaintainer(caller) is { } forbidden)
@@ -121,7 +121,7 @@ public static class PractitionerEndpoints
         return TypedResults.Ok(await PractitionersImport.ImportAsync(store, caller.Tenant, caller.Actor, parsed, clock.GetUtcNow(), cancellationToken).ConfigureAwait(false));
     }
 
-    private static async Task<IResult> PutAsync(string id, [FromBody] PractitionerBody? body, HttpContext http, IValidator<PractitionerBody> validator, EventStore.EventStore store, NpgsqlDataSource dataSource, TimeProvider clock, CancellationToken cancellationToken)
+    private static async Task<IResult> PutAsync(string id, [FromBody] PractitionerBody? body, HttpContext http, IValidator<PractitionerBody> validator, Marten.IDocumentStore store, NpgsqlDataSource dataSource, TimeProvider clock, CancellationToken cancellationToken)
     {
         var caller = Caller.From(http.User)!;
         if (NotAMaintainer(caller) is { } forbidden)
@@ -153,7 +153,7 @@ public static class PractitionerEndpoints
             SetVersion(http.Response, view.Version);
             return events.OfType<PractitionerRegistered>().Any() ? TypedResults.Created($"/api/practitioners/{id}", view) : TypedResults.Ok(view);
         }
-        catch (StreamVersionConflictException)
+        catch (StaleStreamException)
         {
             var current = await ReadAsync(dataSource, caller.Tenant, id, cancellationToken).ConfigureAwait(false);
             return PreconditionFailed(http.Response, "The practitioner has changed since you read them", current?.Version ?? 0);
@@ -239,9 +239,9 @@ public static class PractitionerEndpoints
 }
 
 /// <summary>Keeps rm_practitioners in step with practitioner events.</summary>
-public sealed class PractitionersProjection : IInlineProjection
+public sealed class PractitionersProjection : IReadModelProjection
 {
-    public void Project(IReadOnlyList<UncommittedEvent> events, CommandBatch batch)
+    public void Project(IReadOnlyList<LoggedEvent> events, SqlBatch batch)
     {
         foreach (var e in events)
         {

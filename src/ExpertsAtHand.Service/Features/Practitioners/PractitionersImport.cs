@@ -98,7 +98,7 @@ public static class PractitionersImport
         return (practitioners, errors);
     }
 
-    public static async Task<ImportReport> ImportAsync(EventStore.EventStore store, string tenant, string actor, IReadOnlyList<ParsedPractitioner> practitioners, DateTimeOffset at, CancellationToken cancellationToken)
+    public static async Task<ImportReport> ImportAsync(Marten.IDocumentStore store, string tenant, string actor, IReadOnlyList<ParsedPractitioner> practitioners, DateTimeOffset at, CancellationToken cancellationToken)
     {
         int registered = 0, changed = 0, unchanged = 0;
         foreach (var practitioner in practitioners)

@@ -2,7 +2,7 @@ using ExpertsAtHand.Domain.Clinics;
 using ExpertsAtHand.Domain.Practitioners;
 using ExpertsAtHand.Domain.Requests;
 using ExpertsAtHand.Domain.Settings;
-using ExpertsAtHand.EventStore;
+using ExpertsAtHand.Service.EventLog;
 using ExpertsAtHand.Service.Features.Requests;
 
 namespace ExpertsAtHand.Service.Features.Reports;
@@ -25,9 +25,6 @@ public sealed class CapacityProjection(RequestRulesCatalog rules) : IReportProje
     public IReadOnlyList<string> Tables { get; } =
         ["rpt_capacity_settings", "rpt_capacity_practitioners", "rpt_capacity_absences", "rpt_capacity_contacts", "rpt_capacity_demand", "rpt_capacity_clinics"];
 
-    // Reads tenants, streams, times and data only: a rebuild need not send stream types or who did what.
-    public EnvelopeParts Envelope => EnvelopeParts.None;
-
     public IReadOnlySet<Type> EventTypes { get; } = new HashSet<Type>
     {
         typeof(SettingRegistered), typeof(SettingDetailsChanged), typeof(PractitionerRegistered), typeof(PractitionerDetailsChanged), typeof(PractitionerAbsenceRecorded),
@@ -35,9 +32,8 @@ public sealed class CapacityProjection(RequestRulesCatalog rules) : IReportProje
         typeof(RequestClosed), typeof(RequestWithdrawn), typeof(ClinicScheduled), typeof(AttendanceRecorded),
     };
 
-    public ValueTask ApplyAsync(IReadOnlyList<StoredEvent> events, ProjectionContext context, CancellationToken cancellationToken)
+    public void Apply(IReadOnlyList<LoggedEvent> events, SqlBatch batch)
     {
-        var batch = context.Batch;
         foreach (var e in events)
         {
             if (SettingDecider.DetailsIn(e.Data) is var (urn, setting))
@@ -110,16 +106,9 @@ public sealed class CapacityProjection(RequestRulesCatalog rules) : IReportProje
                     break;
             }
         }
-
-        return ValueTask.CompletedTask;
     }
 
     /// <summary>The area's local date an event was recorded on: when triage and closure happened.</summary>
-    private DateOnly LocalDate(StoredEvent e) => rules.For(e.TenantId).LocalDate(e.RecordedAt);
+    private DateOnly LocalDate(LoggedEvent e) => rules.For(e.TenantId).LocalDate(e.RecordedAt);
 
-    public ValueTask ResetAsync(ProjectionContext context, CancellationToken cancellationToken)
-    {
-        context.Batch.Add("TRUNCATE rpt_capacity_settings, rpt_capacity_practitioners, rpt_capacity_absences, rpt_capacity_contacts, rpt_capacity_demand, rpt_capacity_clinics");
-        return ValueTask.CompletedTask;
-    }
 }

@@ -1,7 +1,7 @@
 using ExpertsAtHand.Domain.Clinics;
 using ExpertsAtHand.Domain.Requests;
 using ExpertsAtHand.Domain.Settings;
-using ExpertsAtHand.EventStore;
+using ExpertsAtHand.Service.EventLog;
 using ExpertsAtHand.Service.Features.Allocations;
 
 namespace ExpertsAtHand.Service.Features.Reports;
@@ -18,17 +18,13 @@ public sealed class CoverageProjection(EntitlementCatalog entitlements) : IRepor
 
     public IReadOnlyList<string> Tables { get; } = ["rpt_coverage_settings", "rpt_coverage_requests", "rpt_coverage_allocations", "rpt_coverage_clinics", "rpt_deliveries"];
 
-    // Reads tenants, streams, times and data only: a rebuild need not send stream types or who did what.
-    public EnvelopeParts Envelope => EnvelopeParts.None;
-
     public IReadOnlySet<Type> EventTypes { get; } = new HashSet<Type>
     {
         typeof(SettingRegistered), typeof(SettingDetailsChanged), typeof(RequestRaised), typeof(PractitionerAllocated), typeof(ContactRecorded), typeof(ClinicScheduled), typeof(AttendanceRecorded),
     };
 
-    public ValueTask ApplyAsync(IReadOnlyList<StoredEvent> events, ProjectionContext context, CancellationToken cancellationToken)
+    public void Apply(IReadOnlyList<LoggedEvent> events, SqlBatch batch)
     {
-        var batch = context.Batch;
         foreach (var e in events)
         {
             if (SettingDecider.DetailsIn(e.Data) is var (urn, setting))
@@ -67,17 +63,10 @@ public sealed class CoverageProjection(EntitlementCatalog entitlements) : IRepor
                     break;
             }
         }
-
-        return ValueTask.CompletedTask;
     }
 
-    public ValueTask ResetAsync(ProjectionContext context, CancellationToken cancellationToken)
-    {
-        context.Batch.Add("TRUNCATE rpt_coverage_settings, rpt_coverage_requests, rpt_coverage_allocations, rpt_coverage_clinics, rpt_deliveries");
-        return ValueTask.CompletedTask;
-    }
 
-    private void Setting(CommandBatch batch, string tenant, string urn, SettingDetails details)
+    private void Setting(SqlBatch batch, string tenant, string urn, SettingDetails details)
     {
         var formula = entitlements.For(tenant);
         batch.Add(

@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using ExpertsAtHand.Domain.Requests;
 using ExpertsAtHand.Domain.Settings;
-using ExpertsAtHand.EventStore;
+using ExpertsAtHand.Service.EventLog;
 using ExpertsAtHand.Service.Features.Requests;
 
 namespace ExpertsAtHand.Service.Features.Reports;
@@ -20,9 +20,6 @@ public sealed class OutcomesProjection(RequestRulesCatalog rules) : IReportProje
 
     public IReadOnlyList<string> Tables { get; } = ["rpt_outcome_settings", "rpt_episodes"];
 
-    // Reads tenants, streams, times and data only: a rebuild need not send stream types or who did what.
-    public EnvelopeParts Envelope => EnvelopeParts.None;
-
     public IReadOnlySet<Type> EventTypes { get; } = new HashSet<Type>
     {
         typeof(SettingRegistered), typeof(SettingDetailsChanged), typeof(RequestRaised), typeof(RequestReopened), typeof(TriageAccepted), typeof(RequestClosed), typeof(RequestWithdrawn), typeof(ContactRecorded),
@@ -32,9 +29,8 @@ public sealed class OutcomesProjection(RequestRulesCatalog rules) : IReportProje
     public static string ChildKey(string tenant, string urn, string reference) =>
         Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes($"{tenant}\n{urn}\n{reference.ToUpperInvariant()}")));
 
-    public ValueTask ApplyAsync(IReadOnlyList<StoredEvent> events, ProjectionContext context, CancellationToken cancellationToken)
+    public void Apply(IReadOnlyList<LoggedEvent> events, SqlBatch batch)
     {
-        var batch = context.Batch;
         foreach (var e in events)
         {
             if (SettingDecider.DetailsIn(e.Data) is var (urn, setting))
@@ -81,16 +77,9 @@ public sealed class OutcomesProjection(RequestRulesCatalog rules) : IReportProje
                     break;
             }
         }
-
-        return ValueTask.CompletedTask;
     }
 
     /// <summary>The area's local date of an instant: a closure at 00:30 in summer belongs to that day, not the one before.</summary>
     private DateOnly LocalDate(DateTimeOffset at) => rules.Default.LocalDate(at);
 
-    public ValueTask ResetAsync(ProjectionContext context, CancellationToken cancellationToken)
-    {
-        context.Batch.Add("TRUNCATE rpt_episodes, rpt_outcome_settings");
-        return ValueTask.CompletedTask;
-    }
 }

@@ -1,4 +1,4 @@
-using ExpertsAtHand.EventStore;
+using ExpertsAtHand.Service.EventLog;
 using ExpertsAtHand.Service.Features.Requests;
 using Npgsql;
 using NpgsqlTypes;
@@ -11,7 +11,7 @@ namespace ExpertsAtHand.Service.Features.Reports;
 /// into temporary tables of the same names, inside a transaction that is rolled back: the same queries
 /// then answer from the log as it stood, and nothing live is touched.
 /// </summary>
-public sealed class ReportSource(NpgsqlDataSource dataSource, AsOfConnections asOfConnections, ProjectionDaemon daemon, IEnumerable<IReportProjection> projections, RequestRulesCatalog rules)
+public sealed class ReportSource(NpgsqlDataSource dataSource, AsOfConnections asOfConnections, AsOfReplay replay, IEnumerable<IReportProjection> projections, RequestRulesCatalog rules)
 {
     private readonly Dictionary<string, IReportProjection> _projections = projections.ToDictionary(p => p.Name, StringComparer.Ordinal);
 
@@ -30,7 +30,7 @@ public sealed class ReportSource(NpgsqlDataSource dataSource, AsOfConnections as
             if (asOf is null)
             {
                 await using var checkpoint = new NpgsqlCommand(
-                    "SELECT coalesce(min(coalesce(p.last_seq, 0)), 0) FROM unnest($1::text[]) AS n LEFT JOIN eah_projection_progress p ON p.name = n", connection);
+                    "SELECT coalesce(min(coalesce(p.last_seq_id, 0)), 0) FROM unnest($1::text[]) AS n LEFT JOIN mt_event_progression p ON p.name = n || ':All'", connection);
                 checkpoint.Parameters.Add(new NpgsqlParameter { Value = projectionNames.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
                 var position = (long)(await checkpoint.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
                 return new ReportView(connection, null, position, null);
@@ -46,7 +46,7 @@ public sealed class ReportSource(NpgsqlDataSource dataSource, AsOfConnections as
                 await shadow.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            var last = (await daemon.ReplayAsync(replayed, connection, transaction, tenant, before, cancellationToken).ConfigureAwait(false)).LastEventPosition;
+            var last = await replay.ReplayAsync(replayed, connection, transaction, tenant, before, cancellationToken).ConfigureAwait(false);
             return new ReportView(connection, transaction, last, asOf);
         }
         catch

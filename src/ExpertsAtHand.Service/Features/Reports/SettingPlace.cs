@@ -1,5 +1,5 @@
 using ExpertsAtHand.Domain.Settings;
-using ExpertsAtHand.EventStore;
+using ExpertsAtHand.Service.EventLog;
 
 namespace ExpertsAtHand.Service.Features.Reports;
 
@@ -9,7 +9,7 @@ namespace ExpertsAtHand.Service.Features.Reports;
 /// </summary>
 internal static class SettingPlace
 {
-    public static void Upsert(CommandBatch batch, string table, string tenant, string urn, SettingDetails details) =>
+    public static void Upsert(SqlBatch batch, string table, string tenant, string urn, SettingDetails details) =>
         batch.Add(
             $"INSERT INTO {table} (tenant_id, urn, locality, phase) VALUES ($1, $2, $3, $4) "
             + "ON CONFLICT (tenant_id, urn) DO UPDATE SET locality = EXCLUDED.locality, phase = EXCLUDED.phase",

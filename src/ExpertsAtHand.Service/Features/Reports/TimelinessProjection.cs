@@ -1,7 +1,7 @@
 using ExpertsAtHand.Domain.Practitioners;
 using ExpertsAtHand.Domain.Requests;
 using ExpertsAtHand.Domain.Settings;
-using ExpertsAtHand.EventStore;
+using ExpertsAtHand.Service.EventLog;
 
 namespace ExpertsAtHand.Service.Features.Reports;
 
@@ -20,18 +20,14 @@ public sealed class TimelinessProjection : IReportProjection
 
     public IReadOnlyList<string> Tables { get; } = ["rpt_settings", "rpt_practitioners", "rpt_request_clocks"];
 
-    // Reads tenants, streams, times and data only: a rebuild need not send stream types or who did what.
-    public EnvelopeParts Envelope => EnvelopeParts.None;
-
     public IReadOnlySet<Type> EventTypes { get; } = new HashSet<Type>
     {
         typeof(SettingRegistered), typeof(SettingDetailsChanged), typeof(PractitionerRegistered), typeof(PractitionerDetailsChanged),
         typeof(RequestRaised), typeof(RequestReopened), typeof(TriageAccepted), typeof(TriageClockStopped), typeof(PractitionerAllocated), typeof(FirstContactRecorded),
     };
 
-    public ValueTask ApplyAsync(IReadOnlyList<StoredEvent> events, ProjectionContext context, CancellationToken cancellationToken)
+    public void Apply(IReadOnlyList<LoggedEvent> events, SqlBatch batch)
     {
-        var batch = context.Batch;
         foreach (var e in events)
         {
             if (SettingDecider.DetailsIn(e.Data) is var (urn, setting))
@@ -81,17 +77,10 @@ public sealed class TimelinessProjection : IReportProjection
                     break;
             }
         }
-
-        return ValueTask.CompletedTask;
     }
 
-    public ValueTask ResetAsync(ProjectionContext context, CancellationToken cancellationToken)
-    {
-        context.Batch.Add("TRUNCATE rpt_request_clocks, rpt_settings, rpt_practitioners");
-        return ValueTask.CompletedTask;
-    }
 
-    private static void Practitioner(CommandBatch batch, string tenant, string id, PractitionerDetails details) =>
+    private static void Practitioner(SqlBatch batch, string tenant, string id, PractitionerDetails details) =>
         batch.Add(
             "INSERT INTO rpt_practitioners VALUES ($1, $2, $3) ON CONFLICT (tenant_id, practitioner_id) DO UPDATE SET provider = $3",
             tenant, id, details.Provider.ToString());

@@ -1,6 +1,6 @@
 using ExpertsAtHand.Domain.Requests;
 using ExpertsAtHand.Service.Hosting;
-using ExpertsAtHand.EventStore;
+using ExpertsAtHand.Service.EventLog;
 
 namespace ExpertsAtHand.Service.Features.Reports;
 
@@ -40,13 +40,6 @@ public static class TimelinessEndpoints
             .WithName("TimelinessReport")
             .WithSummary("Time to triage and to first contact in working days: median, 90th percentile, share within the standard; groupBy locality, phase, discipline, priority or provider; filter by locality, phase, discipline, priority; asOf answers from the log as it stood at the end of that day.")
             .Produces<TimelinessReport>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden);
-        endpoints.MapGet("/api/admin/projections", async (HttpContext http, ProjectionDaemon daemon, CancellationToken cancellationToken) =>
-                Caller.From(http.User) is { } caller && caller.Is(Roles.Administrator)
-                    ? TypedResults.Ok(await daemon.StatusAsync(cancellationToken).ConfigureAwait(false))
-                    : (IResult)Problems.Forbidden("Projection status is for administrators."))
-            .WithTags("Administration").RequireAuthorization("member")
-            .WithName("ProjectionStatus").WithSummary("Each async projection's position in the event log and how far it lags.")
-            .Produces<IReadOnlyList<ProjectionStatus>>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
         return endpoints;
     }
 

@@ -1,6 +1,7 @@
 using ExpertsAtHand.Domain.Requests;
-using ExpertsAtHand.EventStore;
-using ExpertsAtHand.Messaging;
+using ExpertsAtHand.Service.EventLog;
+using Marten;
+using Wolverine.Marten;
 using ExpertsAtHand.Service.Hosting;
 
 namespace ExpertsAtHand.Service.Features.Requests;
@@ -22,14 +23,14 @@ public abstract record CommandResult
 /// check If-Match, decide, then append the events and schedule the SLA checks the new state needs,
 /// in one transaction.
 /// </summary>
-public sealed class RequestCommandHandler(EventStore.EventStore store, MessageBus bus, RequestRulesCatalog rules, RequestReferences references, TimeProvider clock)
+public sealed class RequestCommandHandler(IDocumentStore store, IMartenOutbox outbox, RequestRulesCatalog rules, RequestReferences references, TimeProvider clock)
 {
     public static Guid StreamFor(Guid requestId) => requestId;
 
     public async Task<CommandResult> RaiseAsync(RaiseRequest raise, Caller caller, CancellationToken cancellationToken)
     {
         using var activity = Telemetry.Source.StartActivity("request RaiseRequest");
-        await using var session = store.OpenSession(caller.Tenant, Metadata(caller));
+        await using var session = store.OpenFor(caller.Tenant, caller.Actor);
         // Numbered before deciding: a refused raise leaves a gap in the area's numbers, never a duplicate.
         raise = raise with { Reference = await references.NextAsync(caller.Tenant, rules.For(caller.Tenant).LocalDate(raise.At).Year, cancellationToken).ConfigureAwait(false) };
         var decision = RequestDecider.Decide(raise, RequestState.Initial, rules.For(caller.Tenant));
@@ -57,10 +58,9 @@ public sealed class RequestCommandHandler(EventStore.EventStore store, MessageBu
 
     private async Task<CommandResult> HandleAsync(Guid requestId, long? expectedVersion, Caller caller, RequestCommand command, CancellationToken cancellationToken)
     {
-        await using var session = store.OpenSession(caller.Tenant, Metadata(caller));
-        var events = await session.ReadStreamAsync(StreamFor(requestId), cancellationToken: cancellationToken).ConfigureAwait(false);
+        await using var session = store.OpenFor(caller.Tenant, caller.Actor);
+        var (events, version) = await session.ReadStreamAsync(StreamFor(requestId), cancellationToken).ConfigureAwait(false);
         var state = RequestDecider.Fold(events.Select(e => e.Data));
-        var version = events.Count == 0 ? 0 : events[^1].Version;
         if (!state.Exists || !RequestScope.CanSee(caller, state))
         {
             return new CommandResult.NotFound();
@@ -79,24 +79,26 @@ public sealed class RequestCommandHandler(EventStore.EventStore store, MessageBu
 
     private async Task<CommandResult> ExistingAsync(Guid requestId, Caller caller, CancellationToken cancellationToken)
     {
-        await using var session = store.OpenSession(caller.Tenant);
-        var events = await session.ReadStreamAsync(StreamFor(requestId), cancellationToken: cancellationToken).ConfigureAwait(false);
+        await using var session = store.QuerySession(caller.Tenant);
+        var events = await session.Events.FetchStreamAsync(StreamFor(requestId), token: cancellationToken).ConfigureAwait(false);
         var state = RequestDecider.Fold(events.Select(e => e.Data));
         return state.Exists && RequestScope.CanSee(caller, state)
             ? new CommandResult.Done(RequestViews.Build(requestId, events[^1].Version, [.. events.Select(e => e.Data)]))
             : new CommandResult.Refused("A request with this id exists already.");
     }
 
-    private async Task<CommandResult> CommitAsync(EventSession session, Guid requestId, long version, RequestState before, Decision decision, Caller caller, CancellationToken cancellationToken, IEnumerable<object>? history = null)
+    private async Task<CommandResult> CommitAsync(IDocumentSession session, Guid requestId, long version, RequestState before, Decision decision, Caller caller, CancellationToken cancellationToken, IEnumerable<object>? history = null)
     {
         var after = decision.Events.Aggregate(before, RequestDecider.Evolve);
-        session.Append(RequestEventTypes.StreamType, StreamFor(requestId), version, [.. decision.Events]);
-        SlaScheduling.ScheduleNewChecks(bus.OutboxFor(session), requestId, before, after, rules.For(caller.Tenant));
+        session.AppendAfter(StreamFor(requestId), version, decision.Events);
+        // The checks are Wolverine messages in this session's outbox: they exist if and only if the events do.
+        outbox.Enroll(session);
+        await SlaScheduling.ScheduleNewChecksAsync(outbox, caller.Tenant, requestId, before, after, rules.For(caller.Tenant)).ConfigureAwait(false);
         try
         {
             await session.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (StreamVersionConflictException)
+        catch (Exception conflict) when (AreaSessions.IsConflict(conflict))
         {
             return new CommandResult.Stale(version);
         }
@@ -122,9 +124,6 @@ public sealed class RequestCommandHandler(EventStore.EventStore store, MessageBu
 
     private static readonly System.Diagnostics.Metrics.Counter<long> CommandCount =
         Telemetry.Meter.CreateCounter<long>("eah.requests.commands", description: "Request commands handled, by command and outcome.");
-
-    private static EventMetadata Metadata(Caller caller) =>
-        new(System.Diagnostics.Activity.Current?.TraceId.ToString(), null, caller.Actor);
 }
 
 /// <summary>Who may see a request: the whole area's coordinators, the raising setting's SENCO, and allocated practitioners.</summary>

@@ -154,14 +154,14 @@ public static class RequestEndpoints
         }
     }
 
-    private static async Task<IResult> GetAsync(Guid id, HttpContext http, EventStore.EventStore store, CancellationToken cancellationToken) =>
+    private static async Task<IResult> GetAsync(Guid id, HttpContext http, Marten.IDocumentStore store, CancellationToken cancellationToken) =>
         await LoadVisibleAsync(id, http, store, cancellationToken).ConfigureAwait(false) switch
         {
             ({ } events, _) => TypedResults.Ok(RequestViews.Build(id, events[^1].Version, [.. events.Select(e => e.Data)])),
             (_, var problem) => problem!,
         };
 
-    private static async Task<IResult> HistoryAsync(Guid id, HttpContext http, EventStore.EventStore store, CancellationToken cancellationToken) =>
+    private static async Task<IResult> HistoryAsync(Guid id, HttpContext http, Marten.IDocumentStore store, CancellationToken cancellationToken) =>
         await LoadVisibleAsync(id, http, store, cancellationToken).ConfigureAwait(false) switch
         {
             ({ } events, _) => TypedResults.Ok(RequestViews.Timeline(events)),
@@ -169,7 +169,7 @@ public static class RequestEndpoints
         };
 
     /// <summary>A request's events if the caller may see it (and its ETag set), or the 403/404 to answer instead.</summary>
-    private static async Task<(IReadOnlyList<EventStore.StoredEvent>? Events, IResult? Problem)> LoadVisibleAsync(Guid id, HttpContext http, EventStore.EventStore store, CancellationToken cancellationToken)
+    private static async Task<(IReadOnlyList<JasperFx.Events.IEvent>? Events, IResult? Problem)> LoadVisibleAsync(Guid id, HttpContext http, Marten.IDocumentStore store, CancellationToken cancellationToken)
     {
         var caller = Caller.From(http.User)!;
         if (!caller.Is(Roles.Senco, Roles.Coordinator, Roles.Practitioner))
@@ -177,8 +177,8 @@ public static class RequestEndpoints
             return (null, Problems.Forbidden("Child-level records are not available to your role."));
         }
 
-        await using var session = store.OpenSession(caller.Tenant);
-        var events = await session.ReadStreamAsync(id, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await using var session = store.QuerySession(caller.Tenant);
+        var events = await session.Events.FetchStreamAsync(id, token: cancellationToken).ConfigureAwait(false);
         if (events.Count == 0 || !RequestScope.CanSee(caller, RequestDecider.Fold(events.Select(e => e.Data))))
         {
             return (null, Problems.NotFound("request"));

@@ -1,5 +1,6 @@
 using ExpertsAtHand.Domain.Requests;
-using ExpertsAtHand.EventStore;
+using ExpertsAtHand.Infrastructure;
+using ExpertsAtHand.Service.EventLog;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -99,13 +100,13 @@ public static class RequestViews
     }
 
     /// <summary>The audit trail: every event, who caused it, when, in words.</summary>
-    public static IReadOnlyList<TimelineEntry> Timeline(IReadOnlyList<StoredEvent> events) =>
+    public static IReadOnlyList<TimelineEntry> Timeline(IReadOnlyList<JasperFx.Events.IEvent> events) =>
     [
         .. events.Select(e => new TimelineEntry(
             e.Version,
-            e.EventType,
-            e.RecordedAt,
-            e.Metadata.Actor ?? "system",
+            e.EventTypeName,
+            e.Timestamp,
+            e.UserName ?? "system",
             Describe(e.Data),
             e.Data is PractitionerAllocated allocated ? AllocationId(e.StreamId, e.Version, allocated) : null)),
     ];
@@ -133,11 +134,11 @@ public static class RequestViews
 }
 
 /// <summary>Keeps rm_requests in step with every request event, in the appending transaction.</summary>
-public sealed class RequestsProjection : IInlineProjection
+public sealed class RequestsProjection : IReadModelProjection
 {
-    public void Project(IReadOnlyList<UncommittedEvent> events, CommandBatch batch)
+    public void Project(IReadOnlyList<LoggedEvent> events, SqlBatch batch)
     {
-        foreach (var e in events.Where(e => e.StreamType == RequestEventTypes.StreamType))
+        foreach (var e in events.Where(e => EventNames.RequestEvents.Contains(e.Data.GetType())))
         {
             switch (e.Data)
             {
@@ -166,7 +167,7 @@ public sealed class RequestsProjection : IInlineProjection
                         e.TenantId, e.StreamId, allocated.Discipline.ToString(), e.RecordedAt);
                     batch.Add(
                         "INSERT INTO rm_allocations (tenant_id, allocation_id, request_id, setting_urn, practitioner_id, discipline, hours, allocated_at, ranking, override_reason) "
-                        + "SELECT $1, $3, $2, setting_urn, $4, $5, $6, $7, $8, $9 FROM rm_requests WHERE tenant_id = $1 AND request_id = $2",
+                        + "SELECT $1, $3, $2, setting_urn, $4, $5, $6, $7, $8::jsonb, $9 FROM rm_requests WHERE tenant_id = $1 AND request_id = $2",
                         e.TenantId,
                         e.StreamId,
                         RequestViews.AllocationId(e.StreamId, e.Version, allocated),
@@ -174,7 +175,7 @@ public sealed class RequestsProjection : IInlineProjection
                         allocated.Discipline.ToString(),
                         allocated.Hours,
                         allocated.At,
-                        new NpgsqlParameter { Value = allocated.Ranking is null ? DBNull.Value : System.Text.Json.JsonSerializer.Serialize(allocated.Ranking), NpgsqlDbType = NpgsqlDbType.Jsonb },
+                        allocated.Ranking is null ? null : System.Text.Json.JsonSerializer.Serialize(allocated.Ranking),
                         (object?)allocated.OverrideReason);
                     break;
                 case ContactRecorded contact:
@@ -217,11 +218,11 @@ public sealed class RequestsProjection : IInlineProjection
     /// The request no longer needs its practitioners' time (closed, withdrawn, reopened into triage):
     /// each allocation gives back what it did not use. See <see cref="Allocations.AllocationTime"/>.
     /// </summary>
-    private static void Release(CommandBatch batch, UncommittedEvent e) =>
+    private static void Release(SqlBatch batch, LoggedEvent e) =>
         batch.Add("UPDATE rm_allocations SET active = false, released_at = $3 WHERE tenant_id = $1 AND request_id = $2 AND active", e.TenantId, e.StreamId, e.RecordedAt);
 
     /// <summary>Parameters $1 to $3 are the tenant, request and version; <paramref name="set"/> numbers its own from $4.</summary>
-    private static void Update(CommandBatch batch, UncommittedEvent e, string set, params object?[] values) =>
+    private static void Update(SqlBatch batch, LoggedEvent e, string set, params object?[] values) =>
         batch.Add(
             $"UPDATE rm_requests SET {(set.Length > 0 ? set + ", " : string.Empty)}version = $3, updated_at = ${values.Length + 4} WHERE tenant_id = $1 AND request_id = $2",
             [e.TenantId, e.StreamId, e.Version, .. values, e.RecordedAt]);

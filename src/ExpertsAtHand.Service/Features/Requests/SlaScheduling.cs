@@ -1,9 +1,8 @@
 using System.Collections.Concurrent;
 using ExpertsAtHand.Domain.Calendar;
 using ExpertsAtHand.Domain.Requests;
-using ExpertsAtHand.EventStore;
-using ExpertsAtHand.Messaging;
-using ExpertsAtHand.Messaging.Notifications;
+using ExpertsAtHand.Service.EventLog;
+using ExpertsAtHand.Infrastructure.Notifications;
 
 namespace ExpertsAtHand.Service.Features.Requests;
 
@@ -19,36 +18,49 @@ public static class SlaScheduling
     /// Schedules the checks the new state needs that the old one did not (a clock started, or a pause
     /// moved its dates). Checks left over from earlier states find nothing to do when they fire.
     /// </summary>
-    public static void ScheduleNewChecks(Outbox outbox, Guid requestId, RequestState before, RequestState after, RequestRules rules)
+    public static async Task ScheduleNewChecksAsync(Wolverine.IMessageBus outbox, string tenant, Guid requestId, RequestState before, RequestState after, RequestRules rules)
+    {
+        foreach (var check in NewChecks(before, after, rules))
+        {
+            await outbox.PublishAsync(new CheckRequestSla(requestId, check.Clock, check.Kind), new Wolverine.DeliveryOptions { TenantId = tenant, ScheduledTime = check.DueAt }).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The checks the new state needs that the old one did not.</summary>
+    public static IEnumerable<(SlaClock Clock, SlaCheckKind Kind, DateTimeOffset DueAt)> NewChecks(RequestState before, RequestState after, RequestRules rules)
     {
         var existing = before.Exists ? RequestDecider.ScheduledChecks(before, rules).ToHashSet() : [];
-        foreach (var check in RequestDecider.ScheduledChecks(after, rules).Where(c => !existing.Contains(c)))
-        {
-            outbox.Schedule(new CheckRequestSla(requestId, check.Clock, check.Kind), check.DueAt);
-        }
+        return RequestDecider.ScheduledChecks(after, rules).Where(c => !existing.Contains(c));
     }
 }
 
-/// <summary>Records at-risk or breach if it applies now, and queues the coordinators' e-mail with it.</summary>
-public sealed class CheckRequestSlaHandler(RequestRulesCatalog rules, TimeProvider clock) : IMessageHandler<CheckRequestSla>
+/// <summary>
+/// Records at-risk or breach if it applies now, and sends the coordinators' e-mail with it. A Wolverine
+/// handler: its session is the message's area's, and its events and the e-mail message commit with the
+/// message's completion.
+/// </summary>
+public static class CheckRequestSlaHandler
 {
-    public async Task HandleAsync(CheckRequestSla message, MessageContext context, CancellationToken cancellationToken)
+    public static async Task<Wolverine.OutgoingMessages> Handle(CheckRequestSla message, Marten.IDocumentSession session, RequestRulesCatalog rules, TimeProvider clock, CancellationToken cancellationToken)
     {
-        var events = await context.Session.ReadStreamAsync(message.RequestId, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var outgoing = new Wolverine.OutgoingMessages();
+        var (events, version) = await session.ReadStreamAsync(message.RequestId, cancellationToken).ConfigureAwait(false);
         if (events.Count == 0)
         {
-            return;
+            return outgoing;
         }
 
         var state = RequestDecider.Fold(events.Select(e => e.Data));
         var at = clock.GetUtcNow(); // a check delivered late (after downtime) judges by today
-        var decision = RequestDecider.Decide(new CheckSla(message.Clock, message.Kind, "system:sla", at), state, rules.For(context.TenantId));
+        var decision = RequestDecider.Decide(new CheckSla(message.Clock, message.Kind, SystemActor, at), state, rules.For(session.TenantId));
         if (decision.Events.Count == 0)
         {
-            return; // stopped, paused, or already recorded
+            return outgoing; // stopped, paused, or already recorded
         }
 
-        context.Session.Append(RequestEventTypes.StreamType, message.RequestId, events[^1].Version, [.. decision.Events]);
+        session.LastModifiedBy = SystemActor;
+        session.AppendAfter(message.RequestId, version, decision.Events);
+        var reference = events[0].Data is RequestRaised raised ? raised.Reference : null;
         foreach (var recorded in decision.Events)
         {
             var dueBy = recorded switch
@@ -59,10 +71,14 @@ public sealed class CheckRequestSlaHandler(RequestRulesCatalog rules, TimeProvid
             };
             if (dueBy is { } due)
             {
-                context.Outbox.Send(new NotifyCoordinators(message.RequestId, message.Clock, message.Kind, due, events[0].Data is RequestRaised raised ? raised.Reference : null));
+                outgoing.Add(new NotifyCoordinators(message.RequestId, message.Clock, message.Kind, due, reference));
             }
         }
+
+        return outgoing;
     }
+
+    private const string SystemActor = "system:sla";
 }
 
 /// <summary>Where SLA e-mails go and which Notify templates they use, per local area.</summary>
@@ -71,15 +87,18 @@ public sealed record CoordinatorAlerts(IReadOnlyDictionary<string, string> Mailb
     public string MailboxFor(string tenant) => MailboxByTenant.TryGetValue(tenant, out var mailbox) ? mailbox : DefaultMailbox;
 }
 
-/// <summary>Sends the coordinators' e-mail through Notify, with the message id as the reference. No child data goes in it.</summary>
-public sealed class NotifyCoordinatorsHandler(NotifyEmailSender sender, CoordinatorAlerts alerts) : IMessageHandler<NotifyCoordinators>
+/// <summary>
+/// Sends the coordinators' e-mail through Notify, with the message id as the reference. No child data
+/// goes in it. Failures are retried with back-off and end in Wolverine's dead letters (see MartenAndWolverine).
+/// </summary>
+public static class NotifyCoordinatorsHandler
 {
-    public async Task HandleAsync(NotifyCoordinators message, MessageContext context, CancellationToken cancellationToken)
+    public static async Task Handle(NotifyCoordinators message, Wolverine.Envelope envelope, NotifyEmailSender sender, CoordinatorAlerts alerts, CancellationToken cancellationToken)
     {
         var template = message.Kind == SlaCheckKind.AtRisk ? alerts.AtRiskTemplate : alerts.BreachTemplate;
         await sender.SendAsync(
             new NotifyEmail(
-                alerts.MailboxFor(context.TenantId),
+                alerts.MailboxFor(envelope.TenantId ?? string.Empty),
                 template,
                 new Dictionary<string, string>
                 {
@@ -88,7 +107,7 @@ public sealed class NotifyCoordinatorsHandler(NotifyEmailSender sender, Coordina
                     ["clock"] = message.Clock == SlaClock.Triage ? "time to triage" : "time to first contact",
                     ["due_by"] = LongDate(message.DueBy),
                 },
-                context.MessageId.ToString()),
+                envelope.Id.ToString()),
             cancellationToken).ConfigureAwait(false);
     }
 

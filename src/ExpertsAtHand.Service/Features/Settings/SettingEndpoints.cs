@@ -1,5 +1,5 @@
 using ExpertsAtHand.Domain.Settings;
-using ExpertsAtHand.EventStore;
+using ExpertsAtHand.Service.EventLog;
 using ExpertsAtHand.Service.Hosting;
 using FluentValidation;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -59,10 +59,10 @@ public static class SettingEndpoints
         return endpoints;
     }
 
-    public static Task<IReadOnlyList<object>> RegisterAsync(EventStore.EventStore store, string tenant, string actor, string urn, SettingDetails details, DateTimeOffset at, long? expected, CancellationToken cancellationToken) =>
+    public static Task<IReadOnlyList<object>> RegisterAsync(Marten.IDocumentStore store, string tenant, string actor, string urn, SettingDetails details, DateTimeOffset at, long? expected, CancellationToken cancellationToken) =>
         ReferenceData.RegisterAsync(store, tenant, actor, SettingDecider.StreamType, urn, SettingState.Initial, SettingDecider.Evolve, state => SettingDecider.Decide(new RegisterSetting(urn, details, actor, at), state), expected, cancellationToken);
 
-    private static async Task<IResult> ImportAsync(HttpContext http, EventStore.EventStore store, IConfiguration configuration, TimeProvider clock, [FromQuery(Name = "la")] string[]? laCodes, CancellationToken cancellationToken)
+    private static async Task<IResult> ImportAsync(HttpContext http, Marten.IDocumentStore store, IConfiguration configuration, TimeProvider clock, [FromQuery(Name = "la")] string[]? laCodes, CancellationToken cancellationToken)
     {
         var caller = Caller.From(http.User)!;
         if (!caller.Is(Roles.Administrator))
@@ -82,7 +82,7 @@ public static class SettingEndpoints
         return TypedResults.Ok(await SettingsImporter.ImportAsync(store, caller.Tenant, caller.Actor, parsed, clock.GetUtcNow(), null, cancellationToken).ConfigureAwait(false));
     }
 
-    private static async Task<IResult> PutAsync(string urn, [FromBody] SettingBody? body, HttpContext http, IValidator<SettingBody> validator, EventStore.EventStore store, NpgsqlDataSource dataSource, TimeProvider clock, CancellationToken cancellationToken)
+    private static async Task<IResult> PutAsync(string urn, [FromBody] SettingBody? body, HttpContext http, IValidator<SettingBody> validator, Marten.IDocumentStore store, NpgsqlDataSource dataSource, TimeProvider clock, CancellationToken cancellationToken)
     {
         var caller = Caller.From(http.User)!;
         if (!caller.Is(Roles.Administrator))
@@ -114,7 +114,7 @@ public static class SettingEndpoints
             SetVersion(http.Response, view.Version);
             return events.OfType<SettingRegistered>().Any() ? TypedResults.Created($"/api/settings/{urn}", view) : TypedResults.Ok(view);
         }
-        catch (StreamVersionConflictException)
+        catch (StaleStreamException)
         {
             var current = await ReadAsync(dataSource, caller.Tenant, urn, cancellationToken).ConfigureAwait(false);
             return PreconditionFailed(http.Response, "The setting has changed since you read it", current?.Version ?? 0);
@@ -187,9 +187,9 @@ public static class SettingEndpoints
 }
 
 /// <summary>Keeps rm_settings, and each setting's entitlement for the academic year of the change, in step with setting events.</summary>
-public sealed class SettingsProjection(Allocations.EntitlementCatalog entitlements) : IInlineProjection
+public sealed class SettingsProjection(Allocations.EntitlementCatalog entitlements) : IReadModelProjection
 {
-    public void Project(IReadOnlyList<UncommittedEvent> events, CommandBatch batch)
+    public void Project(IReadOnlyList<LoggedEvent> events, SqlBatch batch)
     {
         foreach (var e in events)
         {

@@ -284,7 +284,7 @@ public static class SettingsImport
 /// <summary>Writes checked settings: each through its own stream, so unchanged rows record nothing.</summary>
 public static class SettingsImporter
 {
-    public static async Task<ImportReport> ImportAsync(EventStore.EventStore store, string tenant, string actor, IReadOnlyList<ParsedSetting> settings, DateTimeOffset at, IProgress<int>? progress, CancellationToken cancellationToken)
+    public static async Task<ImportReport> ImportAsync(Marten.IDocumentStore store, string tenant, string actor, IReadOnlyList<ParsedSetting> settings, DateTimeOffset at, IProgress<int>? progress, CancellationToken cancellationToken)
     {
         int registered = 0, changed = 0, unchanged = 0;
         foreach (var (setting, index) in settings.Select((s, i) => (s, i)))

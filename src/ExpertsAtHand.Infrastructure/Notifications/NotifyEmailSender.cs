@@ -1,0 +1,62 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json.Serialization;
+
+namespace ExpertsAtHand.Infrastructure.Notifications;
+
+public sealed record NotifyOptions
+{
+    public const string LiveBaseUrl = "https://api.notifications.service.gov.uk";
+
+    public required string ApiKey { get; init; }
+    public string BaseUrl { get; init; } = LiveBaseUrl;
+}
+
+/// <summary>An e-mail by template: Notify's own field names on the wire.</summary>
+public sealed record NotifyEmail(
+    [property: JsonPropertyName("email_address")] string EmailAddress,
+    [property: JsonPropertyName("template_id")] string TemplateId,
+    [property: JsonPropertyName("personalisation")] IReadOnlyDictionary<string, string> Personalisation,
+    [property: JsonPropertyName("reference")] string Reference);
+
+public sealed record NotifyReceipt(
+    [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("reference")] string? Reference);
+
+/// <summary>
+/// Sends e-mail through the GOV.UK Notify REST API. Called only from message handlers, never from
+/// an HTTP request; the message id is the <c>reference</c>, so a redelivered message is recognisable.
+/// A rejection Notify will repeat (bad request, bad key) is a poison message; throttling and server
+/// errors are retried by the message's retry policy.
+/// </summary>
+public sealed class NotifyEmailSender(HttpClient http, NotifyOptions options, TimeProvider clock)
+{
+    private readonly NotifyApiKey _key = NotifyApiKey.Parse(options.ApiKey);
+
+    public async Task<NotifyReceipt> SendAsync(NotifyEmail email, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(new Uri(options.BaseUrl.TrimEnd('/') + "/"), "v2/notifications/email"))
+        {
+            Content = JsonContent.Create(email),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _key.CreateToken(clock.GetUtcNow()));
+        using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.Created)
+        {
+            return await response.Content.ReadFromJsonAsync<NotifyReceipt>(cancellationToken).ConfigureAwait(false)
+                   ?? throw new HttpRequestException("Notify answered 201 with no body.");
+        }
+
+        var detail = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.Forbidden)
+        {
+            throw new NotifyRejectedException($"Notify rejected the e-mail ({(int)response.StatusCode}): {detail}");
+        }
+
+        throw new HttpRequestException($"Notify answered {(int)response.StatusCode}: {detail}", null, response.StatusCode);
+    }
+}
+
+/// <summary>Notify refused the e-mail itself (a 4xx other than throttling): sending it again cannot succeed.</summary>
+public sealed class NotifyRejectedException(string message) : Exception(message);

@@ -1,0 +1,48 @@
+using ExpertsAtHand.Service.Hosting;
+using JasperFx.Events.Daemon;
+using Npgsql;
+
+namespace ExpertsAtHand.Service.Features.Admin;
+
+/// <summary>Where each report projection stands in the log (Marten's progression), how far it lags, and whether this node runs it.</summary>
+public sealed record ProjectionStatus(string Name, long LastSequence, long HighWaterMark, DateTimeOffset? UpdatedAt, bool RunningHere)
+{
+    public long Lag => Math.Max(0, HighWaterMark - LastSequence);
+}
+
+public static class ProjectionEndpoints
+{
+    public static IEndpointRouteBuilder MapProjectionStatus(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGet("/api/admin/projections", StatusAsync)
+            .WithTags("Administration").RequireAuthorization("member")
+            .WithName("ProjectionStatus").WithSummary("Each async projection's position in the event log and how far it lags.")
+            .Produces<IReadOnlyList<ProjectionStatus>>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
+        return endpoints;
+    }
+
+    private static async Task<IResult> StatusAsync(HttpContext http, NpgsqlDataSource dataSource, IServiceProvider services, CancellationToken cancellationToken)
+    {
+        if (Caller.From(http.User) is not { } caller || !caller.Is(Roles.Administrator))
+        {
+            return Problems.Forbidden("Projection status is for administrators.");
+        }
+
+        // The daemon's agents on this node (none where Projections:RunDaemon is off, or another node holds the lock).
+        var running = services.GetService<Marten.Events.Daemon.Coordination.IProjectionCoordinator>()?.DaemonForMainDatabase().CurrentAgents()
+            .Select(a => a.Name.Name).ToHashSet(StringComparer.Ordinal) ?? [];
+        await using var command = dataSource.CreateCommand(
+            "SELECT n, coalesce(p.last_seq_id, 0), (SELECT coalesce(max(seq_id), 0) FROM mt_events), p.last_updated "
+            + "FROM unnest($1::text[]) AS n LEFT JOIN mt_event_progression p ON p.name = n || ':All' ORDER BY n");
+        command.Parameters.Add(new NpgsqlParameter { Value = MartenAndWolverine.ReportProjectionNames.ToArray() });
+        var statuses = new List<ProjectionStatus>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var name = reader.GetString(0);
+            statuses.Add(new ProjectionStatus(name, reader.GetInt64(1), reader.GetInt64(2), reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3), running.Contains(name)));
+        }
+
+        return TypedResults.Ok(statuses);
+    }
+}
