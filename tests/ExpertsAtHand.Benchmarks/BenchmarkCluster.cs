@@ -22,6 +22,9 @@ internal sealed class BenchmarkCluster : IAsyncDisposable
 
     public NpgsqlDataSource DataSource { get; }
 
+    /// <summary>With its password (a data source's own connection string leaves the password out).</summary>
+    public required string ConnectionString { get; init; }
+
     public static async Task<BenchmarkCluster> StartAsync()
     {
         var folder = Path.Combine(Path.GetTempPath(), "eah-bench-" + Guid.NewGuid().ToString("N")[..10]);
@@ -32,7 +35,7 @@ internal sealed class BenchmarkCluster : IAsyncDisposable
             ServerSettings = new Dictionary<string, string> { ["shared_buffers"] = "512MB", ["max_wal_size"] = "4GB" },
         });
         var connectionString = new NpgsqlConnectionStringBuilder(postgres.ConnectionString) { MaxPoolSize = 64, MaxAutoPrepare = 64, AutoPrepareMinUsages = 2 }.ConnectionString;
-        return new BenchmarkCluster(postgres, folder, NpgsqlDataSource.Create(connectionString));
+        return new BenchmarkCluster(postgres, folder, NpgsqlDataSource.Create(connectionString)) { ConnectionString = connectionString };
     }
 
     public async Task ExecuteAsync(string sql)

@@ -44,6 +44,27 @@ public sealed class NotifyTests
     }
 
     [Fact]
+    public async Task A_send_whose_answer_was_lost_is_found_by_its_reference_and_not_sent_again()
+    {
+        await using var notify = new LocalNotifyServer { SlowDown = TimeSpan.FromSeconds(2) };
+        using var impatient = new HttpClient { Timeout = TimeSpan.FromMilliseconds(300) };
+        using var http = new HttpClient();
+        var options = new NotifyOptions { ApiKey = LocalNotifyServer.ApiKey, BaseUrl = notify.BaseUrl };
+        var email = new NotifyEmail("coordinator@example.gov.uk", Template, new Dictionary<string, string>(), "message-7");
+
+        // The e-mail goes, but the answer never arrives: the message will be delivered again.
+        await Assert.ThrowsAnyAsync<TaskCanceledException>(() => new NotifyEmailSender(impatient, options, TimeProvider.System).SendOnceAsync(email, CancellationToken.None));
+        notify.SlowDown = null;
+        var again = await new NotifyEmailSender(http, options, TimeProvider.System).SendOnceAsync(email, CancellationToken.None);
+
+        var sent = Assert.Single(notify.Sent);
+        Assert.Equal(sent.Id, again.Id);
+        var other = await new NotifyEmailSender(http, options, TimeProvider.System).SendOnceAsync(email with { Reference = "message-8" }, CancellationToken.None);
+        Assert.NotEqual(sent.Id, other.Id);
+        Assert.Equal(2, notify.Sent.Count);
+    }
+
+    [Fact]
     public async Task A_token_signed_with_another_key_or_too_old_is_refused()
     {
         await using var notify = new LocalNotifyServer();

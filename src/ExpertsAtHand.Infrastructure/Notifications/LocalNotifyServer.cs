@@ -38,6 +38,9 @@ public sealed class LocalNotifyServer : IAsyncDisposable
     /// <summary>When set, every request is answered with this status (to test failure handling).</summary>
     public HttpStatusCode? FailWith { get; set; }
 
+    /// <summary>When set, a send is recorded at once but answered only after this long.</summary>
+    public TimeSpan? SlowDown { get; set; }
+
     private async Task ServeAsync()
     {
         while (_listener.IsListening)
@@ -72,7 +75,8 @@ public sealed class LocalNotifyServer : IAsyncDisposable
             return;
         }
 
-        if (context.Request.HttpMethod != "POST" || context.Request.Url?.AbsolutePath != "/v2/notifications/email")
+        var searching = context.Request.HttpMethod == "GET" && context.Request.Url?.AbsolutePath == "/v2/notifications";
+        if (!searching && (context.Request.HttpMethod != "POST" || context.Request.Url?.AbsolutePath != "/v2/notifications/email"))
         {
             await WriteErrorAsync(response, HttpStatusCode.NotFound, "NotFound", "Not found").ConfigureAwait(false);
             return;
@@ -84,6 +88,21 @@ public sealed class LocalNotifyServer : IAsyncDisposable
             await WriteErrorAsync(response, HttpStatusCode.Forbidden, "AuthError", "Invalid token: signature, api token not found").ConfigureAwait(false);
             return;
         }
+
+        if (searching)
+        {
+            // Notify's GET /v2/notifications: filtered by reference, newest first.
+            var wanted = context.Request.QueryString["reference"];
+            response.StatusCode = (int)HttpStatusCode.OK;
+            response.ContentType = "application/json";
+            await JsonSerializer.SerializeAsync(response.OutputStream, new
+            {
+                notifications = _sent.Where(s => wanted is null || s.Reference == wanted).Reverse().Select(s => new { id = s.Id, reference = s.Reference, type = "email", status = "delivered" }),
+            }).ConfigureAwait(false);
+            response.Close();
+            return;
+        }
+
 
         using var body = await JsonDocument.ParseAsync(context.Request.InputStream).ConfigureAwait(false);
         var root = body.RootElement;
@@ -107,6 +126,10 @@ public sealed class LocalNotifyServer : IAsyncDisposable
         var reference = root.TryGetProperty("reference", out var r) ? r.GetString() ?? string.Empty : string.Empty;
         var sent = new SentEmail(Guid.NewGuid().ToString(), email, template!, personalisation, reference, _clock.GetUtcNow());
         _sent.Enqueue(sent);
+        if (SlowDown is { } slow)
+        {
+            await Task.Delay(slow).ConfigureAwait(false); // a slow Notify: the sender may give up before the answer, though the e-mail went
+        }
 
         response.StatusCode = (int)HttpStatusCode.Created;
         response.ContentType = "application/json";

@@ -34,6 +34,38 @@ public sealed class NotifyEmailSender(HttpClient http, NotifyOptions options, Ti
 {
     private readonly NotifyApiKey _key = NotifyApiKey.Parse(options.ApiKey);
 
+    /// <summary>
+    /// Sends the e-mail unless Notify already holds one with its reference. A message redelivered after
+    /// a crash, a lost answer or a database restart between the send and the message's completion
+    /// finds the first e-mail and sends nothing: effectively once, as Notify's reference alone does not
+    /// stop a repeat.
+    /// </summary>
+    public async Task<NotifyReceipt> SendOnceAsync(NotifyEmail email, CancellationToken cancellationToken) =>
+        await FindAsync(email.Reference, cancellationToken).ConfigureAwait(false) ?? await SendAsync(email, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>The e-mail Notify holds under <paramref name="reference"/>, if any (Notify's search by reference).</summary>
+    public async Task<NotifyReceipt?> FindAsync(string reference, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(new Uri(options.BaseUrl.TrimEnd('/') + "/"), $"v2/notifications?template_type=email&reference={Uri.EscapeDataString(reference)}"));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _key.CreateToken(clock.GetUtcNow()));
+        using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode != HttpStatusCode.OK)
+        {
+            var detail = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+            if (response.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.Forbidden)
+            {
+                throw new NotifyRejectedException($"Notify rejected the search by reference ({(int)response.StatusCode}): {detail}");
+            }
+
+            throw new HttpRequestException($"Notify answered {(int)response.StatusCode} to a search by reference: {detail}", null, response.StatusCode);
+        }
+
+        var found = await response.Content.ReadFromJsonAsync<NotificationList>(cancellationToken).ConfigureAwait(false);
+        return found?.Notifications.FirstOrDefault(n => n.Reference == reference);
+    }
+
+    private sealed record NotificationList([property: JsonPropertyName("notifications")] IReadOnlyList<NotifyReceipt> Notifications);
+
     public async Task<NotifyReceipt> SendAsync(NotifyEmail email, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(new Uri(options.BaseUrl.TrimEnd('/') + "/"), "v2/notifications/email"))

@@ -88,15 +88,17 @@ public sealed record CoordinatorAlerts(IReadOnlyDictionary<string, string> Mailb
 }
 
 /// <summary>
-/// Sends the coordinators' e-mail through Notify, with the message id as the reference. No child data
-/// goes in it. Failures are retried with back-off and end in Wolverine's dead letters (see MartenAndWolverine).
+/// Sends the coordinators' e-mail through Notify, with the message id as the reference, unless Notify
+/// already holds one with that reference (a redelivery after a crash or a lost answer): each alert is
+/// e-mailed once. No child data goes in it. Failures are retried with back-off and end in Wolverine's
+/// dead letters (see MartenAndWolverine).
 /// </summary>
 public static class NotifyCoordinatorsHandler
 {
     public static async Task Handle(NotifyCoordinators message, Wolverine.Envelope envelope, NotifyEmailSender sender, CoordinatorAlerts alerts, CancellationToken cancellationToken)
     {
         var template = message.Kind == SlaCheckKind.AtRisk ? alerts.AtRiskTemplate : alerts.BreachTemplate;
-        await sender.SendAsync(
+        await sender.SendOnceAsync(
             new NotifyEmail(
                 alerts.MailboxFor(envelope.TenantId ?? string.Empty),
                 template,
