@@ -27,8 +27,9 @@ public sealed record NotifyReceipt(
 /// <summary>
 /// Sends e-mail through the GOV.UK Notify REST API. Called only from message handlers, never from
 /// an HTTP request; the message id is the <c>reference</c>, so a redelivered message is recognisable.
-/// A rejection Notify will repeat (bad request, bad key) is a poison message; throttling and server
-/// errors are retried by the message's retry policy.
+/// A rejection Notify will repeat (bad request, bad key) is a <see cref="NotifyRejectedException"/>;
+/// throttling, timeouts and server errors are <see cref="HttpRequestException"/>s the handler's retry
+/// policy tries again.
 /// </summary>
 public sealed class NotifyEmailSender(HttpClient http, NotifyOptions options, TimeProvider clock)
 {
