@@ -25,6 +25,9 @@ public sealed partial class DatabaseLease : IAsyncDisposable
     public string ConnectionString { get; }
     public bool IsEmbedded => _embedded is not null;
 
+    /// <summary>The embedded cluster's folder (null on a configured server).</summary>
+    public string? DataDirectory => _embedded?.DataDirectory;
+
     /// <summary>The embedded server's state (null on a configured server, whose supervision is its operator's).</summary>
     public EmbeddedPostgresHealth? EmbeddedHealth => _embedded?.Health;
 

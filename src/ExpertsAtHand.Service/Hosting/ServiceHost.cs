@@ -203,6 +203,7 @@ public static class ServiceHost
         Features.Reports.CapacityEndpoints.MapCapacity(app);
         app.MapDeadLetters();
         app.MapProjectionStatus();
+        app.MapQueueStatus();
     }
 
     /// <summary>
@@ -230,6 +231,9 @@ public static class ServiceHost
         services.AddSingleton<DeadLetterBox>();
         services.AddSingleton<StartupState>();
         services.AddHostedService<GapWatch>();
+        services.AddSingleton<MessageQueues>();
+        services.AddSingleton<NodeSignals>();
+        services.AddHostedService(provider => provider.GetRequiredService<NodeSignals>());
         services.AddSingleton<AllocationPlanner>();
         services.AddSingleton(_ => new EntitlementCatalog(configuration));
         services.AddSingleton<IValidator<RaiseRequestBody>, RaiseRequestValidator>();

@@ -4,7 +4,8 @@ using Npgsql;
 
 namespace ExpertsAtHand.Service.Features.Health;
 
-public sealed record HealthReport(string Status, IReadOnlyList<string> PendingMigrations);
+/// <param name="Warnings">Signs past their alert thresholds (ops/alerts.md): the node still serves, but an operator should look.</param>
+public sealed record HealthReport(string Status, IReadOnlyList<string> PendingMigrations, IReadOnlyList<string>? Warnings = null);
 
 /// <summary>
 /// Live: the process answers. Ready: the database answers and every migration is applied, so a
@@ -22,7 +23,7 @@ public static partial class HealthEndpoints
             .Produces<HealthReport>();
         health.MapGet("/ready", ReadyAsync)
             .WithName("Ready")
-            .WithSummary("The database is reachable and every schema migration is applied.")
+            .WithSummary("The database is reachable and every schema migration is applied; warnings list any early sign past its alert threshold (projection lag, waiting messages, dead letters, disk space).")
             .Produces<HealthReport>()
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         return endpoints;
@@ -47,7 +48,7 @@ public static partial class HealthEndpoints
         {
             var pending = await new MigrationRunner(dataSource).PendingAsync(Schema.Migrations, cancellationToken).ConfigureAwait(false);
             return pending.Count == 0
-                ? TypedResults.Ok(new HealthReport("ready", []))
+                ? TypedResults.Ok(new HealthReport("ready", [], services.GetRequiredService<NodeSignals>().Warnings()))
                 : TypedResults.Problem(
                     title: "Not ready",
                     detail: $"{pending.Count} schema migration(s) not yet applied.",
