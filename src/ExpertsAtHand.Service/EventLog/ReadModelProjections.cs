@@ -48,8 +48,9 @@ internal sealed class ReportProjectionOnDaemon(IReportProjection projection) : I
 {
     public Task ApplyAsync(IDocumentOperations operations, IReadOnlyList<IEvent> events, CancellationToken cancellation)
     {
+        // The daemon fetches only the projection's event types (IncludeType at registration).
         var batch = new SqlBatch();
-        projection.Apply([.. events.Where(e => projection.EventTypes.Contains(e.EventType)).Select(LoggedEvent.From)], batch);
+        projection.Apply([.. events.Select(LoggedEvent.From)], batch);
         batch.QueueInto(operations);
         return Task.CompletedTask;
     }

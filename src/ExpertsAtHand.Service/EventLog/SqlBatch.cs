@@ -36,6 +36,7 @@ public sealed partial class SqlBatch
                 ordered.Add(values[int.Parse(match.Groups[1].ValueSpan, System.Globalization.CultureInfo.InvariantCulture) - 1]);
                 return Placeholder.ToString();
             });
+            // A null value is fine: Marten binds it as DBNull, though its signature does not say so.
             operations.QueueSqlCommand(Placeholder, text, [.. ordered.Select(v => v!)]);
         }
 
