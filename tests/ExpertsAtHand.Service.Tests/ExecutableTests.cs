@@ -136,6 +136,64 @@ public sealed class ExecutableTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task Every_request_acknowledged_before_a_kill_9_under_load_is_there_after_the_restart()
+    {
+        var port = FreePort();
+        var first = StartService(port, ("RateLimits__PerSubject__Burst", "100000"), ("RateLimits__PerSubject__PerSecond", "100000"));
+        await WaitUntilReadyAsync(first, port);
+        var (_, token, _) = await RunVerbAsync("token", "--role", "senco", "--tenant", "demo", "--urn", "990001");
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token.Trim());
+        var acknowledged = new System.Collections.Concurrent.ConcurrentBag<Guid>();
+        using var stop = new CancellationTokenSource();
+        var writers = Enumerable.Range(0, 8).Select(_ => Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                try
+                {
+                    var response = await client.PostAsJsonAsync($"http://127.0.0.1:{port}/api/requests", ApiBuilders.RaiseBody("990001"));
+                    if (response.StatusCode == HttpStatusCode.Created)
+                    {
+                        acknowledged.Add((await response.Content.ReadFromJsonAsync<System.Text.Json.Nodes.JsonObject>())!["id"]!.GetValue<Guid>());
+                    }
+                }
+                catch (HttpRequestException)
+                {
+                    return; // the service is gone: what it answered before is what counts
+                }
+                catch (TaskCanceledException)
+                {
+                    return;
+                }
+            }
+        })).ToList();
+        while (acknowledged.Count < 50)
+        {
+            await Task.Delay(50);
+        }
+
+        first.Kill(); // SIGKILL mid-load: commands in flight were never acknowledged
+        await stop.CancelAsync();
+        await Task.WhenAll(writers);
+        await first.WaitForExitAsync();
+
+        var second = StartService(port);
+        await WaitUntilReadyAsync(second, port);
+        var missing = new List<Guid>();
+        foreach (var id in acknowledged)
+        {
+            if ((await client.GetAsync($"http://127.0.0.1:{port}/api/requests/{id}")).StatusCode != HttpStatusCode.OK)
+            {
+                missing.Add(id);
+            }
+        }
+
+        output.WriteLine($"{acknowledged.Count} requests acknowledged before the kill, {missing.Count} missing after the restart");
+        Assert.Empty(missing);
+    }
+
+    [Fact]
     public async Task A_configuration_override_after_a_repeatable_option_is_configuration_not_a_claim()
     {
         var key = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("a test signing key of thirty-two bytes!!"));
