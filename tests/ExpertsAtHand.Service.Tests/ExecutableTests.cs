@@ -112,7 +112,9 @@ public sealed class ExecutableTests(ITestOutputHelper output) : IDisposable
 
         Assert.NotNull(hot);
         var (leader, survivorPort) = hot == ports[0] ? (first, ports[1]) : (second, ports[0]);
-        Assert.All(await StatusAsync(survivorPort), p => Assert.False(p!["runningHere"]!.GetValue<bool>()));
+        var survivorStatus = await StatusAsync(survivorPort);
+        Assert.All(survivorStatus, p => Assert.False(p!["runningHere"]!.GetValue<bool>()));
+        Assert.NotEqual((await StatusAsync(hot.Value))[0]!["node"]!.GetValue<string>(), survivorStatus[0]!["node"]!.GetValue<string>()); // each node names itself
         await RegisterAsync(survivorPort, "100000");
 
         leader.Kill(); // SIGKILL, mid-work as far as the survivor knows

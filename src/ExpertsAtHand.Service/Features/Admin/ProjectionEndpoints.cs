@@ -4,8 +4,8 @@ using Npgsql;
 
 namespace ExpertsAtHand.Service.Features.Admin;
 
-/// <summary>Where each report projection stands in the log (Marten's progression), how far it lags, and whether this node runs it.</summary>
-public sealed record ProjectionStatus(string Name, long LastSequence, long HighWaterMark, DateTimeOffset? UpdatedAt, bool RunningHere)
+/// <summary>Where each report projection stands in the log (Marten's progression), how far it lags, and whether the node that answered (<paramref name="Node"/>: host/process) runs it.</summary>
+public sealed record ProjectionStatus(string Name, long LastSequence, long HighWaterMark, DateTimeOffset? UpdatedAt, bool RunningHere, string Node)
 {
     public long Lag => Math.Max(0, HighWaterMark - LastSequence);
 }
@@ -40,7 +40,7 @@ public static class ProjectionEndpoints
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             var name = reader.GetString(0);
-            statuses.Add(new ProjectionStatus(name, reader.GetInt64(1), reader.GetInt64(2), reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3), running.Contains(name)));
+            statuses.Add(new ProjectionStatus(name, reader.GetInt64(1), reader.GetInt64(2), reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3), running.Contains(name), MessageQueues.Node));
         }
 
         return TypedResults.Ok(statuses);
