@@ -93,6 +93,23 @@ public sealed class IdempotencyKeyTests
         Assert.Equal(1L, await app.Database.ScalarAsync<long>("SELECT count(*) FROM idempotency_keys"));
     }
 
+    [Fact]
+    public async Task An_absence_recorded_again_under_its_key_is_recorded_once()
+    {
+        await using var app = await ServiceApp.StartAsync();
+        await SeedReferenceDataAsync(app);
+        using var coordinator = app.As("coordinator");
+        var absence = new { from = "2026-10-12", to = "2026-10-13", reason = "Training" };
+
+        var first = await SendAsync(coordinator, $"/api/practitioners/{Ep}/absences", "away-1", absence);
+        await app.Database.ExecuteAsync("UPDATE idempotency_keys SET status = NULL, body = NULL, attempt_at = attempt_at - interval '1 minute'"); // as if the node died before answering
+        var again = await SendAsync(coordinator, $"/api/practitioners/{Ep}/absences", "away-1", absence);
+
+        Assert.Equal(HttpStatusCode.Created, again.StatusCode);
+        Assert.Equal((await first.Content.ReadFromJsonAsync<JsonObject>())!["absenceId"]!.GetValue<Guid>(), (await again.Content.ReadFromJsonAsync<JsonObject>())!["absenceId"]!.GetValue<Guid>());
+        Assert.Equal(1L, await app.Database.ScalarAsync<long>("SELECT count(*) FROM mt_events WHERE type = 'practitioner-absence-recorded'"));
+    }
+
     [Theory]
     [InlineData("has space")]
     [InlineData("two, keys")]

@@ -60,7 +60,7 @@ public static class PractitionerEndpoints
             .Accepts<string>("text/csv").Produces<ImportReport>().ProducesValidationProblem();
         practitioners.MapPost("/{id}/absences", AbsentAsync).WithName("RecordAbsence")
             .WithSummary("A coordinator or administrator records days a practitioner is away; allocation suggestions leave those days out of their capacity.")
-            .Produces<AbsenceView>(StatusCodes.Status201Created).ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
+            .Produces<AbsenceView>(StatusCodes.Status201Created).ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound).AcceptingIdempotencyKey();
         practitioners.MapPut("/{id}", PutAsync).WithName("PutPractitioner").WithSummary("A coordinator or administrator registers a practitioner or changes their details (weekly hours, localities, active).")
             .Produces<PractitionerView>().Produces<PractitionerView>(StatusCodes.Status201Created).ProducesValidationProblem().ProducesProblem(StatusCodes.Status412PreconditionFailed);
         return endpoints;
@@ -87,9 +87,16 @@ public static class PractitionerEndpoints
             return Problems.NotFound("practitioner");
         }
 
-        var absence = new PractitionerAbsenceRecorded(id, Guid.CreateVersion7(), body!.From!.Value, body.To!.Value, body.Reason!, caller.Actor, clock.GetUtcNow());
+        var absence = new PractitionerAbsenceRecorded(id, IdempotentCreates.IdFor(http, "absence") ?? Guid.CreateVersion7(), body!.From!.Value, body.To!.Value, body.Reason!, caller.Actor, clock.GetUtcNow());
         await using var session = store.OpenFor(caller.Tenant, caller.Actor);
         var stream = Infrastructure.StreamId.For(PractitionerDecider.StreamType, id);
+        var (events, _) = await session.ReadStreamAsync(stream, cancellationToken).ConfigureAwait(false);
+        if (events.Select(e => e.Data).OfType<PractitionerAbsenceRecorded>().FirstOrDefault(a => a.AbsenceId == absence.AbsenceId) is { } recorded)
+        {
+            // A retry under the same Idempotency-Key whose first attempt recorded the absence but never answered.
+            return TypedResults.Created($"/api/practitioners/{id}", new AbsenceView(recorded.AbsenceId, recorded.From, recorded.To));
+        }
+
         // An absence only adds to the practitioner's stream: appended whatever its version, it never conflicts.
         session.AppendAnyway(stream, absence);
         await session.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
