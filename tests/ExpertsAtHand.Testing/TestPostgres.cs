@@ -32,6 +32,7 @@ public static class TestPostgres
                 }
                 else
                 {
+                    RemoveStaleClusters();
                     var folder = Path.Combine(Path.GetTempPath(), "eah-tests-" + Guid.NewGuid().ToString("N")[..12]);
                     _cluster = await EmbeddedPostgres.StartAsync(new EmbeddedPostgresOptions { DataDirectory = folder, Durable = false }).ConfigureAwait(false);
                     AppDomain.CurrentDomain.ProcessExit += (_, _) => DeleteQuietly(folder);
@@ -60,13 +61,30 @@ public static class TestPostgres
         }
 
         var connectionString = new NpgsqlConnectionStringBuilder(server) { Database = name, MaxPoolSize = 60 }.ConnectionString;
-        var database = new TestDatabase(name, connectionString, NpgsqlDataSource.Create(connectionString));
+        var database = new TestDatabase(name, connectionString, NpgsqlDataSource.Create(connectionString), server);
         if (migrations is not null)
         {
             await new MigrationRunner(database.DataSource).ApplyAsync(migrations).ConfigureAwait(false);
         }
 
         return database;
+    }
+
+    /// <summary>
+    /// A test host stopped by the runner never reaches its exit handlers, so its cluster folder (a
+    /// gigabyte or more) stays behind. Folders of earlier runs whose server is no longer running go now.
+    /// </summary>
+    private static void RemoveStaleClusters()
+    {
+        foreach (var folder in Directory.EnumerateDirectories(Path.GetTempPath(), "eah-tests-*"))
+        {
+            var pidFile = Path.Combine(folder, "postmaster.pid");
+            var running = File.Exists(pidFile) && int.TryParse(File.ReadLines(pidFile).FirstOrDefault(), out var pid) && Directory.Exists($"/proc/{pid}");
+            if (!running)
+            {
+                DeleteQuietly(folder);
+            }
+        }
     }
 
     private static void DeleteQuietly(string folder)
@@ -85,7 +103,7 @@ public static class TestPostgres
     }
 }
 
-public sealed class TestDatabase(string name, string connectionString, NpgsqlDataSource dataSource) : IAsyncDisposable
+public sealed class TestDatabase(string name, string connectionString, NpgsqlDataSource dataSource, string serverConnectionString) : IAsyncDisposable
 {
     public string Name { get; } = name;
     public string ConnectionString { get; } = connectionString;
@@ -108,5 +126,13 @@ public sealed class TestDatabase(string name, string connectionString, NpgsqlDat
         await command.ExecuteNonQueryAsync().ConfigureAwait(false);
     }
 
-    public async ValueTask DisposeAsync() => await DataSource.DisposeAsync().ConfigureAwait(false);
+    /// <summary>Drops the database: a run leaves no gigabytes behind (FORCE: a host's pools may still hold connections).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await DataSource.DisposeAsync().ConfigureAwait(false);
+        await using var admin = new NpgsqlConnection(serverConnectionString);
+        await admin.OpenAsync().ConfigureAwait(false);
+        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {Name} WITH (FORCE)", admin);
+        await drop.ExecuteNonQueryAsync().ConfigureAwait(false);
+    }
 }
