@@ -275,15 +275,10 @@ internal static partial class Commands
         }, cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task<(long Done, long Total)> ProgressAsync(Npgsql.NpgsqlDataSource dataSource, string projection, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand(
-            "SELECT coalesce((SELECT last_seq_id FROM mt_event_progression WHERE name = $1), 0), coalesce((SELECT max(seq_id) FROM mt_events), 0)");
-        command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = projection + ":All" });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-        return (reader.GetInt64(0), reader.GetInt64(1));
-    }
+    private static async Task<(long Done, long Total)> ProgressAsync(Npgsql.NpgsqlDataSource dataSource, string projection, CancellationToken cancellationToken) =>
+        (await EventLog.ProjectionProgress.ReadAsync(dataSource, [projection], cancellationToken).ConfigureAwait(false)) is [var position]
+            ? (position.LastSequence, position.HighWaterMark)
+            : (0, 0);
 
     public static int Simulate(Domain.Allocation.SimulationOptions options)
     {

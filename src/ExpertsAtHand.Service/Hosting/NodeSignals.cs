@@ -67,18 +67,8 @@ public sealed partial class NodeSignals(NpgsqlDataSource dataSource, MessageQueu
 
     public async Task<SignalSnapshot> SampleAsync(CancellationToken cancellationToken)
     {
-        var lag = new Dictionary<string, long>(StringComparer.Ordinal);
-        await using (var command = dataSource.CreateCommand(
-            "SELECT n, (SELECT coalesce(max(seq_id), 0) FROM mt_events) - coalesce(p.last_seq_id, 0) FROM unnest($1::text[]) AS n LEFT JOIN mt_event_progression p ON p.name = n || ':All'"))
-        {
-            command.Parameters.Add(new NpgsqlParameter { Value = MartenAndWolverine.ReportProjectionNames.ToArray() });
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                lag[reader.GetString(0)] = Math.Max(0, reader.GetInt64(1));
-            }
-        }
-
+        var lag = (await EventLog.ProjectionProgress.ReadAsync(dataSource, MartenAndWolverine.ReportProjectionNames, cancellationToken).ConfigureAwait(false))
+            .ToDictionary(p => p.Name, p => p.Lag, StringComparer.Ordinal);
         var queue = await queues.StatusAsync(null, cancellationToken).ConfigureAwait(false);
         var snapshot = new SignalSnapshot(lag, queue, FreeShare(), queue.At);
         _latest = snapshot;

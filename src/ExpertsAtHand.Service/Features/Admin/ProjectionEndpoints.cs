@@ -1,5 +1,6 @@
 using ExpertsAtHand.Service.Hosting;
 using JasperFx.Events.Daemon;
+using ExpertsAtHand.Service.EventLog;
 using Npgsql;
 
 namespace ExpertsAtHand.Service.Features.Admin;
@@ -31,18 +32,9 @@ public static class ProjectionEndpoints
         // The daemon's agents on this node (none where Projections:RunDaemon is off, or another node holds the lock).
         var running = services.GetService<Marten.Events.Daemon.Coordination.IProjectionCoordinator>()?.DaemonForMainDatabase().CurrentAgents()
             .Select(a => a.Name.Name).ToHashSet(StringComparer.Ordinal) ?? [];
-        await using var command = dataSource.CreateCommand(
-            "SELECT n, coalesce(p.last_seq_id, 0), (SELECT coalesce(max(seq_id), 0) FROM mt_events), p.last_updated "
-            + "FROM unnest($1::text[]) AS n LEFT JOIN mt_event_progression p ON p.name = n || ':All' ORDER BY n");
-        command.Parameters.Add(new NpgsqlParameter { Value = MartenAndWolverine.ReportProjectionNames.ToArray() });
-        var statuses = new List<ProjectionStatus>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            var name = reader.GetString(0);
-            statuses.Add(new ProjectionStatus(name, reader.GetInt64(1), reader.GetInt64(2), reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3), running.Contains(name), MessageQueues.Node));
-        }
-
+        var statuses = (await ProjectionProgress.ReadAsync(dataSource, MartenAndWolverine.ReportProjectionNames, cancellationToken).ConfigureAwait(false))
+            .Select(p => new ProjectionStatus(p.Name, p.LastSequence, p.HighWaterMark, p.UpdatedAt, running.Contains(p.Name), MessageQueues.Node))
+            .ToList();
         return TypedResults.Ok(statuses);
     }
 }
