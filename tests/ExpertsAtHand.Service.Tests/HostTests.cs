@@ -42,7 +42,8 @@ public sealed class HostTests
 
         Assert.Contains("delete the data folder", refused.Message, StringComparison.Ordinal);
         Assert.Contains("new, empty database", refused.Message, StringComparison.Ordinal);
-        await EarlierVersion.RefuseAsync((await Testing.TestPostgres.CreateDatabaseAsync()).DataSource, CancellationToken.None); // a new one is welcome
+        await using var fresh = await Testing.TestPostgres.CreateDatabaseAsync();
+        await EarlierVersion.RefuseAsync(fresh.DataSource, CancellationToken.None); // a new one is welcome
     }
 
     [Fact]
