@@ -50,7 +50,7 @@ internal static class EventStoreSuite
             options.Projections.Add(new StatusRow(), ProjectionLifecycle.Inline, "bench-status");
             var daily = new ProjectionWrapper<IDocumentOperations, IQuerySession>(new DailyMinutes(), ProjectionLifecycle.Async) { Name = "bench-daily" };
             daily.IncludeType<WorkLogged>();
-            daily.Options.BatchSize = 5_000;
+            daily.Options.BatchSize = int.TryParse(Environment.GetEnvironmentVariable("EAH_BENCH_BATCH"), out var batch) ? batch : 5_000;
             daily.Options.DeleteDataInTableOnTeardown("bench_daily");
             options.Projections.Add(daily, ProjectionLifecycle.Async);
         });
