@@ -30,17 +30,31 @@ public sealed partial class SqlBatch
     {
         foreach (var (sql, values) in _commands)
         {
-            var ordered = new List<object?>();
-            var text = Numbered().Replace(sql, match =>
+            var (text, order) = Converted.GetOrAdd(sql, Convert);
+            var ordered = new object[order.Length];
+            for (var i = 0; i < order.Length; i++)
             {
-                ordered.Add(values[int.Parse(match.Groups[1].ValueSpan, System.Globalization.CultureInfo.InvariantCulture) - 1]);
-                return Placeholder.ToString();
-            });
-            // A null value is fine: Marten binds it as DBNull, though its signature does not say so.
-            operations.QueueSqlCommand(Placeholder, text, [.. ordered.Select(v => v!)]);
+                ordered[i] = values[order[i]]!; // a null is fine: Marten binds it as DBNull, though its signature does not say so
+            }
+
+            operations.QueueSqlCommand(Placeholder, text, ordered);
         }
 
         _commands.Clear();
+    }
+
+    // Projections send the same few statements millions of times in a rebuild: each is converted once.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, (string Text, int[] Order)> Converted = new(StringComparer.Ordinal);
+
+    private static (string Text, int[] Order) Convert(string sql)
+    {
+        var order = new List<int>();
+        var text = Numbered().Replace(sql, match =>
+        {
+            order.Add(int.Parse(match.Groups[1].ValueSpan, System.Globalization.CultureInfo.InvariantCulture) - 1);
+            return Placeholder.ToString();
+        });
+        return (text, [.. order]);
     }
 
     /// <summary>On a connection of our own (an as-of answer's), in one round trip.</summary>
