@@ -67,11 +67,11 @@ internal static partial class Commands
     public static Task<int> CritterStackAsync(string[] args, CancellationToken cancellationToken) =>
         WithDatabaseAsync(BootstrapConfiguration(args), "ExpertsAtHand.CritterStack", async (database, _, _) =>
         {
-            var builder = ServiceHost.CreateBuilder([.. args.Where(a => a.StartsWith("--", StringComparison.Ordinal) && a.Contains('=', StringComparison.Ordinal)), "--Projections:RunDaemon=false", "--Demo:Seed=false"], database.ConnectionString);
-            builder.Services.AddSingleton(database);
-            var app = ServiceHost.Build(builder);
+            // `--Key=value` is configuration for the composition; the rest is JasperFx's verb and its options.
+            static bool IsSetting(string arg) => arg.StartsWith("--", StringComparison.Ordinal) && arg.Contains('=', StringComparison.Ordinal);
+            var app = Compose([.. args.Where(IsSetting), "--Projections:RunDaemon=false", "--Demo:Seed=false"], database);
             await using var _ = app.ConfigureAwait(false);
-            return await JasperFx.CommandLineHostingExtensions.RunJasperFxCommands(app, [.. args.Where(a => !(a.StartsWith("--", StringComparison.Ordinal) && a.Contains('=', StringComparison.Ordinal)))]).ConfigureAwait(false);
+            return await JasperFx.CommandLineHostingExtensions.RunJasperFxCommands(app, [.. args.Where(a => !IsSetting(a))]).ConfigureAwait(false);
         }, cancellationToken);
 
     /// <summary>The verbs JasperFx's command line answers for Marten and Wolverine.</summary>
@@ -338,6 +338,22 @@ internal static partial class Commands
     /// <summary>The service's composition over the database with its schema up to date, not yet serving.</summary>
     private static async Task<WebApplication> OpenServiceAsync(string[] args, DatabaseLease database, CancellationToken cancellationToken)
     {
+        var app = Compose(args, database);
+        try
+        {
+            await ServiceHost.MigrateAsync(app, cancellationToken).ConfigureAwait(false);
+            return app;
+        }
+        catch
+        {
+            await app.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>The service's composition over the lease's database, its pools cleared whenever the embedded server comes back.</summary>
+    private static WebApplication Compose(string[] args, DatabaseLease database)
+    {
         var builder = ServiceHost.CreateBuilder(args, database.ConnectionString);
         builder.Services.AddSingleton(database);
         var app = ServiceHost.Build(builder);
@@ -353,16 +369,7 @@ internal static partial class Commands
                 // the service stopped meanwhile: nothing holds a pool any more
             }
         });
-        try
-        {
-            await ServiceHost.MigrateAsync(app, cancellationToken).ConfigureAwait(false);
-            return app;
-        }
-        catch
-        {
-            await app.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
+        return app;
     }
 
     /// <summary>The same sources the web host reads, available before the host exists.</summary>
