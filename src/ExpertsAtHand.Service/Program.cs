@@ -91,6 +91,13 @@ verify.SetAction((parse, cancellationToken) => Commands.VerifyAccessLogAsync(par
 accessLog.Subcommands.Add(verify);
 root.Subcommands.Add(accessLog);
 
+var keys = new Command("keys", "The keys that seal children's details.");
+var rotate = new Command("rotate", "Make a new master key, rewrap every child's key with it in one transaction, then forget the old master key. Safe while the service runs.");
+rotate.TreatUnmatchedTokensAsErrors = false;
+rotate.SetAction((parse, cancellationToken) => Commands.RotateKeysAsync(parse.UnmatchedTokens.ToArray(), cancellationToken));
+keys.Subcommands.Add(rotate);
+root.Subcommands.Add(keys);
+
 var projection = new Argument<string>("projection") { Description = "A projection's name, or all." };
 var rebuild = new Command("rebuild", "Empty an async projection's read model and replay the whole event log into it, with progress.") { projection };
 rebuild.TreatUnmatchedTokensAsErrors = false;

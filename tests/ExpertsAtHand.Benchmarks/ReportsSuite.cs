@@ -193,7 +193,7 @@ internal static class ReportsSuite
             var version = 0L;
             async Task Write(object e, DateTimeOffset at) => await WriteAsync(tenant, RequestEventTypes.StreamType, id, ++version, e, at);
 
-            await Write(new RequestRaised(id, urn, level, [discipline], [AreaOfNeed.CommunicationAndInteraction], "Needs summary.", "Action taken.", child, urgency, "senco", At(received, 10), received, received.AddDays(7)), At(received, 10));
+            await Write(new RequestRaised(id, urn, level, [discipline], [AreaOfNeed.CommunicationAndInteraction], "Needs summary.", "Action taken.", child, urgency, "senco", At(received, 10), received, received.AddDays(7), ChildKey: child is null ? null : Infrastructure.StreamId.For("child", $"{urn}/{child.Reference}").ToString("N")), At(received, 10));
             var daysLeft = LastDay.DayNumber - received.DayNumber;
             var triageDays = _random.Next(1, 9);
             if (daysLeft < triageDays)

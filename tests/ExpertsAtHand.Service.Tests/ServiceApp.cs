@@ -45,7 +45,11 @@ public sealed class ServiceApp : IAsyncDisposable
         var clock = new ManualClock(now ?? new DateTimeOffset(2026, 10, 5, 9, 0, 0, TimeSpan.FromHours(1)));
         // Read while the host is composed: the daemon and Wolverine's scheduler are the test's to drive.
         var builder = ServiceHost.CreateBuilder(["--Logging:LogLevel:Default=Warning", "--Messaging:RunWorkers=false", "--Projections:RunDaemon=false", .. arguments ?? []], database.ConnectionString);
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Auth:SigningKey"] = SigningKey });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Auth:SigningKey"] = SigningKey,
+            ["Protection:MasterKeyFile"] = MasterKeyFileFor(database),
+        });
         builder.Services.AddSingleton<TimeProvider>(clock);
         configure?.Invoke(builder);
         var host = await AlbaHost.For(builder, ServiceHost.Configure);
@@ -87,11 +91,17 @@ public sealed class ServiceApp : IAsyncDisposable
 
     public Task<long> EventCountAsync() => Database.ScalarAsync<long>("SELECT count(*) FROM mt_events");
 
+    /// <summary>The master key file of this test's database: made by the service on first use, removed with the database.</summary>
+    public static string MasterKeyFileFor(TestDatabase database) => Path.Combine(Path.GetTempPath(), "eah-test-keys", database.Name + ".master-key");
+
+    public string MasterKeyFile => MasterKeyFileFor(Database);
+
     public async ValueTask DisposeAsync()
     {
         Client.Dispose();
         await Host.DisposeAsync();
         await Database.DisposeAsync();
+        File.Delete(MasterKeyFile);
     }
 }
 

@@ -116,6 +116,9 @@ public sealed class SlaTests
         var mine = Assert.Single(listed)!["id"]!.GetValue<Guid>();
         Assert.Contains("Notify rejected the search by reference (400)", listed[0]!["error"]!.GetValue<string>(), StringComparison.Ordinal); // it asks first whether the e-mail went
         var theirs = await app.Database.ScalarAsync<Guid>($"SELECT id FROM wolverine_dead_letters WHERE id <> '{mine}'");
+        // Kept for Retention:DeadLetterDays (30), then Wolverine's own expiry removes them.
+        Assert.Equal(30, await app.Database.ScalarAsync<int>("SELECT round(extract(epoch FROM min(expires) - now()) / 86400)::int FROM wolverine_dead_letters"));
+        Assert.Equal(0L, await app.Database.ScalarAsync<long>("SELECT count(*) FROM wolverine_dead_letters WHERE expires IS NULL"));
         Assert.Equal(HttpStatusCode.Forbidden, (await coordinator.GetAsync("/api/admin/dead-letters")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await administrator.PostAsync($"/api/admin/dead-letters/{theirs}/replay", null)).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await administrator.DeleteAsync($"/api/admin/dead-letters/{theirs}")).StatusCode);

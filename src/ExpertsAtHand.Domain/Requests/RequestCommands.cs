@@ -15,7 +15,9 @@ public sealed record RaiseRequest(
     Priority Urgency,
     string Actor,
     DateTimeOffset At,
-    string? Reference = null) : RequestCommand(Actor, At);
+    string? Reference = null,
+    Guid? DetailsKey = null,
+    string? ChildKey = null) : RequestCommand(Actor, At);
 
 public sealed record RequestInformation(string Question, string Actor, DateTimeOffset At) : RequestCommand(Actor, At);
 
@@ -53,6 +55,9 @@ public sealed record CloseRequest(ClosureOutcome Outcome, string Note, string Ac
 public sealed record ReopenRequest(string Reason, string Actor, DateTimeOffset At) : RequestCommand(Actor, At);
 
 public sealed record WithdrawRequest(string Reason, string Actor, DateTimeOffset At) : RequestCommand(Actor, At);
+
+/// <summary>Erase the child's details from a finished request (the right to erasure, or the end of retention).</summary>
+public sealed record EraseRequestDetails(ErasureGrounds Grounds, string Actor, DateTimeOffset At) : RequestCommand(Actor, At);
 
 /// <summary>A scheduled look at an SLA clock: records at-risk or breach if, as things stand now, it applies.</summary>
 public sealed record CheckSla(SlaClock Clock, SlaCheckKind Kind, string Actor, DateTimeOffset At) : RequestCommand(Actor, At);

@@ -63,6 +63,8 @@ public static class RequestDecider
 
             CloseRequest close => Close(close, state),
 
+            ReopenRequest when state.DetailsErased => Decision.Refuse("This request's details were erased, so it cannot be reopened: raise a new request."),
+
             ReopenRequest reopen => state.Status != RequestStatus.Closed
                 ? Decision.Refuse("Only a closed request can be reopened.")
                 : Decision.Of(new RequestReopened(reopen.Reason, reopen.Actor, reopen.At, today, rules.Calendar.AddWorkingDays(today, rules.Standards.For(state.Urgency).TriageWorkingDays))),
@@ -72,6 +74,12 @@ public static class RequestDecider
                 : Decision.Of(new RequestWithdrawn(withdraw.Reason, withdraw.Actor, withdraw.At)),
 
             CheckSla check => Decision.Of([.. CheckSla(check, state, rules, today)]),
+
+            EraseRequestDetails when state.DetailsErased => Decision.Refuse("This request's details have already been erased."),
+
+            EraseRequestDetails when state.IsOpen => Refuse(state, "erase its details (close or withdraw it first)"),
+
+            EraseRequestDetails erase => Decision.Of(new RequestDetailsErased(erase.Grounds, erase.Actor, erase.At)),
 
             _ => throw new ArgumentOutOfRangeException(nameof(command), command.GetType().Name, "Unknown request command."),
         };
@@ -117,6 +125,7 @@ public static class RequestDecider
         SlaBreached e => state with { SlaRecorded = new HashSet<(SlaClock, SlaCheckKind)>(state.SlaRecorded) { (e.Clock, SlaCheckKind.Breach) } },
         RequestClosed e => state with { Status = RequestStatus.Closed, Outcome = e.Outcome },
         RequestWithdrawn => state with { Status = RequestStatus.Withdrawn, Outcome = ClosureOutcome.Withdrawn },
+        RequestDetailsErased => state with { DetailsErased = true },
         RequestReopened e => state with
         {
             Status = RequestStatus.AwaitingTriage,
@@ -185,7 +194,9 @@ public static class RequestDecider
             raise.At,
             receivedOn,
             due,
-            raise.Reference));
+            raise.Reference,
+            raise.DetailsKey,
+            raise.ChildKey));
     }
 
     private static Decision ProvideInformation(ProvideInformation answer, RequestState state, RequestRules rules, DateOnly today)

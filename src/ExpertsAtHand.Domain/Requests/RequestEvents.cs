@@ -17,7 +17,9 @@ public sealed record RequestRaised(
     DateTimeOffset RaisedAt,
     DateOnly ReceivedOn,
     DateOnly TriageDueBy,
-    string? Reference = null); // the area's short reference (NMR-2026-00123); requests raised before references have none
+    string? Reference = null, // the area's short reference (NMR-2026-00123); requests raised before references have none
+    Guid? DetailsKey = null, // the key that seals this request's details (its child's, or its own); none on requests raised before sealing
+    string? ChildKey = null); // who the child is for repeat counting, without saying who: the child's key id, never derived from the reference
 
 public sealed record InformationRequested(string Question, string RequestedBy, DateTimeOffset At, DateOnly PausedOn);
 
@@ -76,6 +78,12 @@ public sealed record RequestReopened(string Reason, string ReopenedBy, DateTimeO
 
 public sealed record RequestWithdrawn(string Reason, string WithdrawnBy, DateTimeOffset At);
 
+/// <summary>
+/// The child's details and every free text about them were erased (their key destroyed): the request's
+/// dates, clocks, decisions and counts stay. <see cref="Grounds"/> says why, never who.
+/// </summary>
+public sealed record RequestDetailsErased(ErasureGrounds Grounds, string ErasedBy, DateTimeOffset At);
+
 public static class RequestEventTypes
 {
     public const string StreamType = "request";
@@ -98,5 +106,6 @@ public static class RequestEventTypes
         (typeof(RequestClosed), "request-closed"),
         (typeof(RequestReopened), "request-reopened"),
         (typeof(RequestWithdrawn), "request-withdrawn"),
+        (typeof(RequestDetailsErased), "request-details-erased"),
     ];
 }

@@ -23,6 +23,7 @@ public sealed record RequestState
     public IReadOnlyList<string> Practitioners { get; init; } = [];
     public IReadOnlySet<(SlaClock, SlaCheckKind)> SlaRecorded { get; init; } = new HashSet<(SlaClock, SlaCheckKind)>();
     public ClosureOutcome? Outcome { get; init; }
+    public bool DetailsErased { get; init; }
 
     public bool IsOpen => Exists && Status is not (RequestStatus.Closed or RequestStatus.Withdrawn);
 

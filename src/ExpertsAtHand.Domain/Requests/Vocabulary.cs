@@ -116,3 +116,16 @@ public enum SlaCheckKind
 /// name), a year group (never a date of birth), SEN status, and whether parental consent is recorded.
 /// </summary>
 public sealed record ChildDetails(string Reference, int YearGroup, SenStatus SenStatus, bool ParentalConsent);
+
+/// <summary>Why a request's details were erased: a category, so the record of it names no one.</summary>
+public enum ErasureGrounds
+{
+    /// <summary>The family or the young person exercised the right to erasure (UK GDPR article 17).</summary>
+    RightToErasure,
+
+    /// <summary>The request was raised about the wrong child or holds what should never have been recorded.</summary>
+    RecordedInError,
+
+    /// <summary>The area's retention period for the child's records ended.</summary>
+    RetentionEnded,
+}

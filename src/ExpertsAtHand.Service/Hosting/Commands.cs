@@ -153,6 +153,16 @@ internal static partial class Commands
             return result.Broken.Count == 0 ? 0 : 1;
         }, cancellationToken, shareRunning: true);
 
+    public static Task<int> RotateKeysAsync(string[] args, CancellationToken cancellationToken) =>
+        WithDatabaseAsync(BootstrapConfiguration(args), "ExpertsAtHand.Keys", async (database, _, _) =>
+        {
+            var app = await OpenServiceAsync([.. args, "--Projections:RunDaemon=false", "--Messaging:RunWorkers=false", "--Demo:Seed=false"], database, cancellationToken).ConfigureAwait(false);
+            await using var _ = app.ConfigureAwait(false);
+            var rewrapped = await app.Services.GetRequiredService<Features.Privacy.DetailKeys>().RotateAsync(cancellationToken).ConfigureAwait(false);
+            AnsiConsole.MarkupLine($"A new master key wraps [green]{rewrapped}[/] children's key(s); the old master key is gone from {Markup.Escape(Features.Privacy.MasterKeys.PathFrom(app.Configuration, database.DataDirectory))}. Back the file up now.");
+            return 0;
+        }, cancellationToken, shareRunning: true);
+
     public static async Task<int> ImportSettingsAsync(string[] args, FileInfo file, string tenant, string[] laCodes, string[] localities, CancellationToken cancellationToken)
     {
         if (!file.Exists)
@@ -355,6 +365,7 @@ internal static partial class Commands
     private static WebApplication Compose(string[] args, DatabaseLease database)
     {
         var builder = ServiceHost.CreateBuilder(args, database.ConnectionString);
+        builder.Configuration["Protection:EmbeddedDataDirectory"] = database.DataDirectory; // the master key's default home, beside the data
         builder.Services.AddSingleton(database);
         var app = ServiceHost.Build(builder);
         database.WhenRestarted(() =>

@@ -103,6 +103,9 @@ public static class MartenAndWolverine
             // A node that stops answering is declared dead, and its messages move to a live one, within
             // about this long (Wolverine's default is a minute).
             options.Durability.StaleNodeTimeout = TimeSpan.FromSeconds(configuration.GetValue("Messaging:StaleNodeSeconds", 10));
+            // A message that failed for good is kept for an administrator this long, then Wolverine deletes it.
+            options.Durability.DeadLetterQueueExpirationEnabled = true;
+            options.Durability.DeadLetterQueueExpiration = TimeSpan.FromDays(configuration.GetValue("Retention:DeadLetterDays", 30));
             options.Durability.HealthCheckPollingTime = TimeSpan.FromSeconds(configuration.GetValue("Messaging:HealthCheckSeconds", 3));
             if (!configuration.GetValue("Messaging:RunWorkers", true))
             {

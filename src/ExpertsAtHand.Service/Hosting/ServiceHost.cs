@@ -192,6 +192,8 @@ public static class ServiceHost
         app.MapPractitioners();
         app.MapRequests();
         Features.AccessLog.AccessLogEndpoints.MapAccessLog(app);
+        Features.Privacy.EraseRequestDetailsEndpoint.MapErasure(app);
+        Features.Privacy.RetentionStatusEndpoint.MapRetentionStatus(app);
         app.MapAllocations();
         app.MapOutreach();
         Features.Clinics.ClinicEndpoints.MapClinics(app);
@@ -217,6 +219,7 @@ public static class ServiceHost
         await app.Services.GetRequiredService<Marten.IDocumentStore>().Storage.ApplyAllConfiguredChangesToDatabaseAsync().ConfigureAwait(false);
         var runner = new MigrationRunner(dataSource, app.Services.GetRequiredService<ILogger<MigrationRunner>>());
         await runner.ApplyAsync(Schema.Migrations, cancellationToken).ConfigureAwait(false);
+        await Features.Privacy.RecordedBeforeSealing.SealAsync(app.Services, cancellationToken).ConfigureAwait(false);
     }
 
     private static void AddDomain(IServiceCollection services, ConfigurationManager configuration)
@@ -225,6 +228,12 @@ public static class ServiceHost
         services.AddScoped<RequestCommandHandler>(); // scoped: it holds the request's Wolverine outbox
         services.AddSingleton<ChildReferenceRules>();
         services.AddSingleton<RequestReferences>();
+        services.AddSingleton<Features.Privacy.DetailKeys>();
+        services.AddSingleton<Features.Privacy.RetentionRules>();
+        services.AddSingleton<Features.Privacy.DetailErasure>();
+        services.AddSingleton<Features.Privacy.RetentionSweep>();
+        services.AddHostedService<Features.Privacy.RetentionSchedule>();
+        services.AddSingleton<IValidator<Features.Privacy.ErasureBody>, Features.Privacy.ErasureValidator>();
         services.AddSingleton<IdempotencyKeys>();
         services.AddSingleton<Features.AccessLog.AccessLogBook>();
         services.AddSingleton<Features.Reports.ReportSource>();

@@ -75,7 +75,9 @@ public sealed class AccessLogBook(NpgsqlDataSource dataSource, TimeProvider cloc
         batch.BatchCommands.Add(Command(
             "INSERT INTO access_log (tenant_id, at, subject, role, operation, target_kind, target_id, outcome, trace_id, prev_hash, hash) "
             + "SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, prev.hash, sha256(coalesce(prev.hash, ''::bytea) || convert_to($10, 'UTF8')) "
-            + "FROM (SELECT (SELECT hash FROM access_log WHERE tenant_id = $1 ORDER BY id DESC LIMIT 1) AS hash) prev",
+            // After retention removed every entry, the chain goes on from the last one removed.
+            + "FROM (SELECT coalesce((SELECT hash FROM access_log WHERE tenant_id = $1 ORDER BY id DESC LIMIT 1), "
+            + "(SELECT through_hash FROM access_log_trims WHERE tenant_id = $1 ORDER BY through_id DESC LIMIT 1)) AS hash) prev",
             tenant, entry.At, entry.Subject, entry.Role, entry.Operation, entry.TargetKind, entry.TargetId, entry.Outcome, entry.TraceId, Canonical(tenant, entry)));
         await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -110,6 +112,17 @@ public sealed class AccessLogBook(NpgsqlDataSource dataSource, TimeProvider cloc
     /// </summary>
     public async Task<AccessLogVerification> VerifyAsync(string? tenant, CancellationToken cancellationToken)
     {
+        // Where retention removed an area's oldest entries, the chain starts from the last one removed.
+        var anchors = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        await using (var trims = dataSource.CreateCommand("SELECT DISTINCT ON (tenant_id) tenant_id, through_hash FROM access_log_trims ORDER BY tenant_id, through_id DESC"))
+        await using (var trimReader = await trims.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await trimReader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                anchors[trimReader.GetString(0)] = trimReader.GetFieldValue<byte[]>(1);
+            }
+        }
+
         await using var command = dataSource.CreateCommand(
             "SELECT id, at, subject, role, operation, target_kind, target_id, outcome, trace_id, tenant_id, prev_hash, hash FROM access_log "
             + "WHERE ($1::text IS NULL OR tenant_id = $1) ORDER BY tenant_id, id");
@@ -127,7 +140,7 @@ public sealed class AccessLogBook(NpgsqlDataSource dataSource, TimeProvider cloc
             if (entryArea != area)
             {
                 area = entryArea;
-                previous = null;
+                previous = anchors.GetValueOrDefault(entryArea);
             }
 
             var storedPrevious = reader.IsDBNull(10) ? null : reader.GetFieldValue<byte[]>(10);

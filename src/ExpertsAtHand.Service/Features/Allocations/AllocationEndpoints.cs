@@ -125,7 +125,7 @@ public static class AllocationEndpoints
     public static string ListPath(string urn, DateOnly from, DateOnly to) =>
         $"/api/allocations?setting={Uri.EscapeDataString(urn)}&from={from:yyyy-MM-dd}&to={to:yyyy-MM-dd}";
 
-    private static async Task<IResult> ListAsync(HttpContext http, NpgsqlDataSource dataSource, RequestRulesCatalog rules, string? setting, DateOnly? from, DateOnly? to, CancellationToken cancellationToken)
+    private static async Task<IResult> ListAsync(HttpContext http, NpgsqlDataSource dataSource, RequestRulesCatalog rules, Privacy.DetailKeys keys, string? setting, DateOnly? from, DateOnly? to, CancellationToken cancellationToken)
     {
         var caller = Caller.From(http.User)!;
         if (!caller.Is(Roles.Coordinator, Roles.Commissioner))
@@ -153,16 +153,18 @@ public static class AllocationEndpoints
         command.Parameters.Add(new NpgsqlParameter { Value = area.StartOf(from!.Value) });
         command.Parameters.Add(new NpgsqlParameter { Value = area.StartOf(to!.Value.AddDays(1)) });
         var explained = new List<AllocationExplanation>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
-            explained.Add(ReadExplanation(reader, caller));
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                explained.Add(ReadExplanation(reader));
+            }
         }
 
-        return TypedResults.Ok(explained);
+        return TypedResults.Ok(await ForCallerAsync(explained, caller, keys, cancellationToken).ConfigureAwait(false));
     }
 
-    private static async Task<IResult> ExplainAsync(Guid id, HttpContext http, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    private static async Task<IResult> ExplainAsync(Guid id, HttpContext http, NpgsqlDataSource dataSource, Privacy.DetailKeys keys, CancellationToken cancellationToken)
     {
         var caller = Caller.From(http.User)!;
         if (!caller.Is(Roles.Coordinator, Roles.Commissioner))
@@ -173,24 +175,58 @@ public static class AllocationEndpoints
         await using var command = dataSource.CreateCommand($"SELECT {ExplanationColumns} FROM rm_allocations WHERE tenant_id = $1 AND allocation_id = $2");
         command.Parameters.Add(new NpgsqlParameter { Value = caller.Tenant });
         command.Parameters.Add(new NpgsqlParameter { Value = id });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
-            ? TypedResults.Ok(ReadExplanation(reader, caller))
-            : Problems.NotFound("allocation");
+        AllocationExplanation? found = null;
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                found = ReadExplanation(reader);
+            }
+        }
+
+        return found is null ? Problems.NotFound("allocation") : TypedResults.Ok((await ForCallerAsync([found], caller, keys, cancellationToken).ConfigureAwait(false))[0]);
     }
+
+    /// <summary>
+    /// Coordinators read the override reasons (opened with the child's key); commissioners see that a
+    /// reason was recorded, never its words, and no request id: aggregates, not cases.
+    /// </summary>
+    private static async Task<IReadOnlyList<AllocationExplanation>> ForCallerAsync(IReadOnlyList<AllocationExplanation> explained, Caller caller, Privacy.DetailKeys keys, CancellationToken cancellationToken)
+    {
+        if (!caller.Is(Roles.Coordinator))
+        {
+            return [.. explained.Select(e => e with
+            {
+                RequestId = null,
+                OverrideReason = e.OverrideReason is null ? null : CommissionerReason,
+                Explanation = Explain(e.Ranking, e.OverrideReason is null ? null : CommissionerReason),
+            })];
+        }
+
+        var ring = await keys.RingAsync(caller.Tenant, explained.Select(e => Privacy.SealedText.KeyOf(e.OverrideReason)).OfType<Guid>(), cancellationToken).ConfigureAwait(false);
+        return [.. explained.Select(e =>
+        {
+            var reason = e.OverrideReason is null ? null : Privacy.SealedText.Open(e.OverrideReason, ring);
+            return e with { OverrideReason = reason, Explanation = Explain(e.Ranking, reason) };
+        })];
+    }
+
+    private const string CommissionerReason = "The coordinator recorded a reason; it is part of the child's record, for coordinators only.";
+
+    private static string Explain(RankingInputs? ranking, string? overrideReason) => ranking is null
+        ? "Allocated directly, before the engine's ranking was recorded for it."
+        : AllocationEngine.Explain(ranking, overrideReason);
 
     private const string ExplanationColumns = "allocation_id, request_id, setting_urn, practitioner_id, discipline, hours, allocated_at, ranking::text, override_reason";
 
-    private static AllocationExplanation ReadExplanation(NpgsqlDataReader reader, Caller caller)
+    /// <summary>An allocation as stored: its override reason still sealed, until <see cref="ForCallerAsync"/>.</summary>
+    private static AllocationExplanation ReadExplanation(NpgsqlDataReader reader)
     {
         var ranking = reader.IsDBNull(7) ? null : JsonSerializer.Deserialize<RankingInputs>(reader.GetString(7));
         var overrideReason = reader.IsDBNull(8) ? null : reader.GetString(8);
-        var explanation = ranking is null
-            ? "Allocated directly, before the engine's ranking was recorded for it."
-            : AllocationEngine.Explain(ranking, overrideReason);
         return new AllocationExplanation(
             reader.GetGuid(0),
-            caller.Is(Roles.Coordinator) ? reader.GetGuid(1) : null, // commissioners see aggregates, not case references
+            reader.GetGuid(1),
             reader.GetString(2),
             reader.GetString(3),
             Enum.Parse<Discipline>(reader.GetString(4)),
@@ -198,6 +234,6 @@ public static class AllocationEndpoints
             reader.GetFieldValue<DateTimeOffset>(6),
             ranking,
             overrideReason,
-            explanation);
+            string.Empty);
     }
 }

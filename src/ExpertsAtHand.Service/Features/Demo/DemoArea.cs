@@ -365,7 +365,15 @@ public static class DemoArea
             command = await AsTheCoordinatorWouldAsync(request, command).ConfigureAwait(false);
             if (command is RaiseRequest raise)
             {
-                command = raise with { Reference = await references.NextAsync(Tenant, rules.LocalDate(raise.At).Year, CancellationToken.None).ConfigureAwait(false) };
+                // Numbered and sealed as a real raise is: the demo's children's details are as protected as anyone's.
+                var eraseOn = services.GetRequiredService<Privacy.RetentionRules>().For(Tenant).EraseDetailsOn(raise.Child?.YearGroup, rules.LocalDate(raise.At));
+                request.Key = await services.GetRequiredService<Privacy.DetailKeys>().ForNewRequestAsync(Tenant, raise.SettingUrn, raise.Child?.Reference, eraseOn, CancellationToken.None).ConfigureAwait(false);
+                command = raise with
+                {
+                    Reference = await references.NextAsync(Tenant, rules.LocalDate(raise.At).Year, CancellationToken.None).ConfigureAwait(false),
+                    DetailsKey = request.Key.Id,
+                    ChildKey = raise.Child is null ? null : request.Key.Id.ToString("N"),
+                };
             }
 
             var decision = RequestDecider.Decide(command, request.State, rules);
@@ -383,7 +391,7 @@ public static class DemoArea
             var before = request.State;
             var after = decision.Events.Aggregate(before, RequestDecider.Evolve);
             await using var session = _store.OpenFor(Tenant, command.Actor);
-            session.AppendAfter(request.Id, request.Version, decision.Events);
+            session.AppendAfter(request.Id, request.Version, Privacy.RequestDetailSealing.Seal(decision.Events, request.Key!));
             using var scope = services.CreateScope();
             var outbox = scope.ServiceProvider.GetRequiredService<Wolverine.Marten.IMartenOutbox>();
             outbox.Enroll(session);
@@ -417,5 +425,8 @@ public static class DemoArea
         public long Version { get; set; }
 
         public bool Ended { get; set; }
+
+        /// <summary>The key its details are sealed with, from its raise on.</summary>
+        public Privacy.DataKey? Key { get; set; }
     }
 }

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using ExpertsAtHand.Domain.Requests;
 using ExpertsAtHand.Domain.Settings;
 using ExpertsAtHand.Service.EventLog;
@@ -25,10 +23,6 @@ public sealed class OutcomesProjection(RequestRulesCatalog rules) : IReportProje
         typeof(SettingRegistered), typeof(SettingDetailsChanged), typeof(RequestRaised), typeof(RequestReopened), typeof(TriageAccepted), typeof(RequestClosed), typeof(RequestWithdrawn), typeof(ContactRecorded),
     };
 
-    /// <summary>A one-way key for a child within a setting, so repeat requests can be counted without the reference.</summary>
-    public static string ChildKey(string tenant, string urn, string reference) =>
-        Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes($"{tenant}\n{urn}\n{reference.ToUpperInvariant()}")));
-
     public void Apply(IReadOnlyList<LoggedEvent> events, SqlBatch batch)
     {
         foreach (var e in events)
@@ -49,7 +43,7 @@ public sealed class OutcomesProjection(RequestRulesCatalog rules) : IReportProje
                         + "VALUES ($1, $2, 1, $3, $4, $5, $6, $7, $8, $5::text IS NOT NULL AND EXISTS (SELECT 1 FROM rpt_episodes p WHERE p.tenant_id = $1 AND p.child_key = $5 "
                         + "AND p.closed_on BETWEEN $7::date - interval '6 months' AND $7::date)) ON CONFLICT DO NOTHING",
                         e.TenantId, e.StreamId, r.SettingUrn, r.Level.ToString(),
-                        r.Child is { } child ? ChildKey(e.TenantId, r.SettingUrn, child.Reference) : null,
+                        r.Child is null ? null : r.ChildKey, // the child's key id: the same child, never who
                         r.Child?.SenStatus.ToString(), r.ReceivedOn, r.Disciplines.Select(d => d.ToString()).ToArray());
                     break;
                 case RequestReopened r:

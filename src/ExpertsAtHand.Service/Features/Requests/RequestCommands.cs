@@ -1,5 +1,6 @@
 using ExpertsAtHand.Domain.Requests;
 using ExpertsAtHand.Service.EventLog;
+using ExpertsAtHand.Service.Features.Privacy;
 using Marten;
 using Wolverine.Marten;
 using ExpertsAtHand.Service.Hosting;
@@ -23,7 +24,14 @@ public abstract record CommandResult
 /// check If-Match, decide, then append the events and schedule the SLA checks the new state needs,
 /// in one transaction.
 /// </summary>
-public sealed class RequestCommandHandler(IDocumentStore store, IMartenOutbox outbox, RequestRulesCatalog rules, RequestReferences references, TimeProvider clock)
+public sealed class RequestCommandHandler(
+    IDocumentStore store,
+    IMartenOutbox outbox,
+    RequestRulesCatalog rules,
+    RequestReferences references,
+    DetailKeys keys,
+    RetentionRules retention,
+    TimeProvider clock)
 {
     public static Guid StreamFor(Guid requestId) => requestId;
 
@@ -33,10 +41,22 @@ public sealed class RequestCommandHandler(IDocumentStore store, IMartenOutbox ou
         await using var session = store.OpenFor(caller.Tenant, caller.Actor);
         // Numbered before deciding: a refused raise leaves a gap in the area's numbers, never a duplicate.
         raise = raise with { Reference = await references.NextAsync(caller.Tenant, rules.For(caller.Tenant).LocalDate(raise.At).Year, cancellationToken).ConfigureAwait(false) };
-        var decision = RequestDecider.Decide(raise, RequestState.Initial, rules.For(caller.Tenant));
-        var result = decision.IsRejected
-            ? new CommandResult.Refused(decision.Rejection!)
-            : await CommitAsync(session, raise.RequestId, 0, RequestState.Initial, decision, caller, cancellationToken).ConfigureAwait(false);
+        var area = rules.For(caller.Tenant);
+        var decision = RequestDecider.Decide(raise, RequestState.Initial, area);
+        CommandResult result;
+        if (decision.IsRejected)
+        {
+            result = new CommandResult.Refused(decision.Rejection!);
+        }
+        else
+        {
+            // The child's key (made on their first request) seals the details; a refused raise makes none.
+            var eraseOn = retention.For(caller.Tenant).EraseDetailsOn(raise.Child?.YearGroup, area.LocalDate(raise.At));
+            var key = await keys.ForNewRequestAsync(caller.Tenant, raise.SettingUrn, raise.Child?.Reference, eraseOn, cancellationToken).ConfigureAwait(false);
+            decision = RequestDecider.Decide(raise with { DetailsKey = key.Id, ChildKey = raise.Child is null ? null : key.Id.ToString("N") }, RequestState.Initial, area);
+            result = await CommitAsync(session, raise.RequestId, 0, RequestState.Initial, decision, key, [], caller, cancellationToken).ConfigureAwait(false);
+        }
+
         if (result is CommandResult.Stale)
         {
             // The id was taken from an Idempotency-Key whose first attempt created the request but never
@@ -72,9 +92,20 @@ public sealed class RequestCommandHandler(IDocumentStore store, IMartenOutbox ou
         }
 
         var decision = RequestDecider.Decide(command, state, rules.For(caller.Tenant));
-        return decision.IsRejected
-            ? new CommandResult.Refused(decision.Rejection!)
-            : await CommitAsync(session, requestId, version, state, decision, caller, cancellationToken, events.Select(e => e.Data)).ConfigureAwait(false);
+        if (decision.IsRejected)
+        {
+            return new CommandResult.Refused(decision.Rejection!);
+        }
+
+        var history = events.Select(e => e.Data).ToList();
+        // A request raised before sealing has no key, and one whose details were erased records only what
+        // holds no text: either way its new events are stored as decided.
+        var key = state.DetailsErased || RequestDetailSealing.KeyOf(history) is not { } keyId
+            ? null
+            : (await keys.RingAsync(caller.Tenant, [keyId], cancellationToken).ConfigureAwait(false)).Find(keyId)
+              ?? throw new InvalidOperationException($"The key sealing request {requestId} is missing though the request records no erasure.");
+        var opened = await keys.OpenAsync(caller.Tenant, history, cancellationToken).ConfigureAwait(false);
+        return await CommitAsync(session, requestId, version, state, decision, key, opened, caller, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<CommandResult> ExistingAsync(Guid requestId, Caller caller, CancellationToken cancellationToken)
@@ -83,14 +114,16 @@ public sealed class RequestCommandHandler(IDocumentStore store, IMartenOutbox ou
         var events = await session.Events.FetchStreamAsync(StreamFor(requestId), token: cancellationToken).ConfigureAwait(false);
         var state = RequestDecider.Fold(events.Select(e => e.Data));
         return state.Exists && RequestScope.CanSee(caller, state)
-            ? new CommandResult.Done(RequestViews.Build(requestId, events[^1].Version, [.. events.Select(e => e.Data)]))
+            ? new CommandResult.Done(RequestViews.Build(requestId, events[^1].Version, await keys.OpenAsync(caller.Tenant, [.. events.Select(e => e.Data)], cancellationToken).ConfigureAwait(false)))
             : new CommandResult.Refused("A request with this id exists already.");
     }
 
-    private async Task<CommandResult> CommitAsync(IDocumentSession session, Guid requestId, long version, RequestState before, Decision decision, Caller caller, CancellationToken cancellationToken, IEnumerable<object>? history = null)
+    /// <param name="key">Seals the events' details as they are stored; null stores them as decided.</param>
+    /// <param name="history">The stream's earlier events, opened, for the answer's view.</param>
+    private async Task<CommandResult> CommitAsync(IDocumentSession session, Guid requestId, long version, RequestState before, Decision decision, DataKey? key, IReadOnlyList<object> history, Caller caller, CancellationToken cancellationToken)
     {
         var after = decision.Events.Aggregate(before, RequestDecider.Evolve);
-        session.AppendAfter(StreamFor(requestId), version, decision.Events);
+        session.AppendAfter(StreamFor(requestId), version, key is null ? decision.Events : RequestDetailSealing.Seal(decision.Events, key));
         // The checks are Wolverine messages in this session's outbox: they exist if and only if the events do.
         outbox.Enroll(session);
         await SlaScheduling.ScheduleNewChecksAsync(outbox, caller.Tenant, requestId, before, after, rules.For(caller.Tenant)).ConfigureAwait(false);
@@ -103,7 +136,7 @@ public sealed class RequestCommandHandler(IDocumentStore store, IMartenOutbox ou
             return new CommandResult.Stale(version);
         }
 
-        var all = (history ?? []).Concat(decision.Events).ToList();
+        var all = history.Concat(decision.Events).ToList();
         return new CommandResult.Done(RequestViews.Build(requestId, version + decision.Events.Count, all));
     }
 

@@ -154,17 +154,17 @@ public static class RequestEndpoints
         }
     }
 
-    private static async Task<IResult> GetAsync(Guid id, HttpContext http, Marten.IDocumentStore store, CancellationToken cancellationToken) =>
+    private static async Task<IResult> GetAsync(Guid id, HttpContext http, Marten.IDocumentStore store, Privacy.DetailKeys keys, CancellationToken cancellationToken) =>
         await LoadVisibleAsync(id, http, store, cancellationToken).ConfigureAwait(false) switch
         {
-            ({ } events, _) => TypedResults.Ok(RequestViews.Build(id, events[^1].Version, [.. events.Select(e => e.Data)])),
+            ({ } events, _) => TypedResults.Ok(RequestViews.Build(id, events[^1].Version, await keys.OpenAsync(events[0].TenantId, [.. events.Select(e => e.Data)], cancellationToken).ConfigureAwait(false))),
             (_, var problem) => problem!,
         };
 
-    private static async Task<IResult> HistoryAsync(Guid id, HttpContext http, Marten.IDocumentStore store, CancellationToken cancellationToken) =>
+    private static async Task<IResult> HistoryAsync(Guid id, HttpContext http, Marten.IDocumentStore store, Privacy.DetailKeys keys, CancellationToken cancellationToken) =>
         await LoadVisibleAsync(id, http, store, cancellationToken).ConfigureAwait(false) switch
         {
-            ({ } events, _) => TypedResults.Ok(RequestViews.Timeline(events)),
+            ({ } events, _) => TypedResults.Ok(RequestViews.Timeline(events, await keys.OpenAsync(events[0].TenantId, [.. events.Select(e => e.Data)], cancellationToken).ConfigureAwait(false))),
             (_, var problem) => problem!,
         };
 

@@ -99,15 +99,15 @@ public static class RequestViews
         return -1;
     }
 
-    /// <summary>The audit trail: every event, who caused it, when, in words.</summary>
-    public static IReadOnlyList<TimelineEntry> Timeline(IReadOnlyList<JasperFx.Events.IEvent> events) =>
+    /// <summary>The audit trail: every event, who caused it, when, in words (<paramref name="opened"/>: the events' data as people read it).</summary>
+    public static IReadOnlyList<TimelineEntry> Timeline(IReadOnlyList<JasperFx.Events.IEvent> events, IReadOnlyList<object> opened) =>
     [
-        .. events.Select(e => new TimelineEntry(
+        .. events.Select((e, i) => new TimelineEntry(
             e.Version,
             e.EventTypeName,
             e.Timestamp,
             e.UserName ?? "system",
-            Describe(e.Data),
+            Describe(opened[i]),
             e.Data is PractitionerAllocated allocated ? AllocationId(e.StreamId, e.Version, allocated) : null)),
     ];
 
@@ -129,6 +129,7 @@ public static class RequestViews
         RequestClosed e => $"Closed: {e.Outcome}.",
         RequestReopened e => $"Reopened: {e.Reason}",
         RequestWithdrawn e => $"Withdrawn by the setting: {e.Reason}",
+        RequestDetailsErased e => $"The child's details and every note about them were erased ({e.Grounds}); dates, decisions and outcomes remain.",
         _ => data.GetType().Name,
     };
 }
@@ -144,10 +145,10 @@ public sealed class RequestsProjection : IReadModelProjection
             {
                 case RequestRaised raised:
                     batch.Add(
-                        "INSERT INTO rm_requests (tenant_id, request_id, setting_urn, level, status, urgency, disciplines, received_on, triage_due_by, raised_at, updated_at, version, reference) "
-                        + "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $12)",
+                        "INSERT INTO rm_requests (tenant_id, request_id, setting_urn, level, status, urgency, disciplines, received_on, triage_due_by, raised_at, updated_at, version, reference, details_key) "
+                        + "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $12, $13::uuid)",
                         e.TenantId, e.StreamId, raised.SettingUrn, raised.Level.ToString(), nameof(RequestStatus.AwaitingTriage), raised.Urgency.ToString(),
-                        raised.Disciplines.Select(d => d.ToString()).ToArray(), raised.ReceivedOn, raised.TriageDueBy, raised.RaisedAt, e.Version, (object?)raised.Reference);
+                        raised.Disciplines.Select(d => d.ToString()).ToArray(), raised.ReceivedOn, raised.TriageDueBy, raised.RaisedAt, e.Version, (object?)raised.Reference, (object?)raised.DetailsKey);
                     break;
                 case InformationRequested:
                     Update(batch, e, "status = $4, paused_on = $5", nameof(RequestStatus.AwaitingInformation), ((InformationRequested)e.Data).PausedOn);
@@ -201,6 +202,11 @@ public sealed class RequestsProjection : IReadModelProjection
                 case RequestWithdrawn:
                     Release(batch, e);
                     Update(batch, e, "status = $4, outcome = $5", nameof(RequestStatus.Withdrawn), nameof(ClosureOutcome.Withdrawn));
+                    break;
+                case RequestDetailsErased:
+                    // The sealed reason can no longer be opened; saying so here keeps even its ciphertext out of the read model.
+                    batch.Add("UPDATE rm_allocations SET override_reason = $3 WHERE tenant_id = $1 AND request_id = $2 AND override_reason IS NOT NULL", e.TenantId, e.StreamId, Privacy.SealedText.Erased);
+                    Update(batch, e, string.Empty);
                     break;
                 case RequestReopened reopened:
                     Release(batch, e);
