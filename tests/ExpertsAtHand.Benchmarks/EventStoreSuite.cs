@@ -13,6 +13,9 @@ namespace ExpertsAtHand.Benchmarks;
 
 internal sealed record WorkLogged(int Minutes);
 
+/// <summary>A command's event with a free text about the child, as a triage rationale or a closing note is.</summary>
+internal sealed record NoteLogged(int Minutes, string Note);
+
 /// <summary>
 /// The service's command path on Marten (read the stream, decide, append, an inline read-model row)
 /// against single-row inserts, and Marten's async daemon rebuilding a projection against a raw
@@ -33,7 +36,8 @@ internal static class EventStoreSuite
         await cluster.ExecuteAsync(
             "CREATE TABLE baseline_rows (id bigserial PRIMARY KEY, stream_id uuid NOT NULL, data jsonb NOT NULL);"
             + "CREATE TABLE bench_status (tenant_id text, stream_id uuid, events int NOT NULL, PRIMARY KEY (tenant_id, stream_id));"
-            + "CREATE TABLE bench_daily (tenant_id text, day date, events bigint NOT NULL, minutes bigint NOT NULL, PRIMARY KEY (tenant_id, day));");
+            + "CREATE TABLE bench_daily (tenant_id text, day date, events bigint NOT NULL, minutes bigint NOT NULL, PRIMARY KEY (tenant_id, day));"
+            + "CREATE TABLE bench_keys (key_id uuid PRIMARY KEY, wrapped bytea NOT NULL, created_at timestamptz NOT NULL);");
         await using var store = DocumentStore.For(options =>
         {
             // As the service configures its store (MartenAndWolverine): conjoined tenancy, rich appends, our clock, metadata.
@@ -47,6 +51,7 @@ internal static class EventStoreSuite
             options.Events.MetadataConfig.UserNameEnabled = true;
             options.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase);
             options.Events.MapEventType<WorkLogged>("work-logged");
+            options.Events.MapEventType<NoteLogged>("note-logged");
             options.Projections.Add(new StatusRow(), ProjectionLifecycle.Inline, "bench-status");
             var daily = new ProjectionWrapper<IDocumentOperations, IQuerySession>(new DailyMinutes(), ProjectionLifecycle.Async) { Name = "bench-daily" };
             daily.IncludeType<WorkLogged>();
@@ -103,6 +108,50 @@ internal static class EventStoreSuite
         var (baselinePerSecond, appendPerSecond) = appendRounds.OrderBy(r => r.Store / r.Raw).ElementAt(appendRounds.Count / 2);
         Console.WriteLine($"append ({store.Options.Events.AppendMode} mode): median round Marten {Measure.Whole(appendPerSecond)}/s vs raw insert {Measure.Whole(baselinePerSecond)}/s ({Writers} writers, durable commits)");
 
+        // Sealing: the same command path with a note in every event, stored as typed or sealed with the
+        // child's key as the service does (the key row written when a stream starts, as a raise writes
+        // it; every earlier note opened, as the answer's view does; the new note sealed).
+        var key = new ExpertsAtHand.Service.Features.Privacy.DataKey(Guid.NewGuid(), System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        var ring = new ExpertsAtHand.Service.Features.Privacy.KeyRing([key]);
+        Task<double> Noted(TimeSpan d, bool seal)
+        {
+            var thisRound = Interlocked.Increment(ref round);
+            return Measure.ThroughputAsync(Writers, d, async (writer, i) =>
+            {
+                var stream = StreamId.For("note", $"{thisRound}-{writer}-{i / EventsPerStream}");
+                await using var session = store.LightweightSession(Tenant);
+                session.LastModifiedBy = "bench";
+                var events = await session.Events.FetchStreamAsync(stream);
+                var read = events.Select(e => e.Data is NoteLogged n ? (seal ? ExpertsAtHand.Service.Features.Privacy.SealedText.Open(n.Note, ring) : n.Note) : string.Empty).Sum(n => n.Length);
+                var note = $"Accepted for a consultation: the setting has run two assess-plan-do-review cycles and the child's language has not moved ({i}, {read}).";
+                var logged = new NoteLogged((int)(i % 90) + 1, seal ? ExpertsAtHand.Service.Features.Privacy.SealedText.Seal(note, key) : note);
+                if (events.Count == 0 && seal)
+                {
+                    await using var insert = cluster.DataSource.CreateCommand("INSERT INTO bench_keys (key_id, wrapped, created_at) VALUES ($1, $2, now())");
+                    insert.Parameters.Add(new NpgsqlParameter { Value = Guid.CreateVersion7() });
+                    insert.Parameters.Add(new NpgsqlParameter { Value = System.Security.Cryptography.RandomNumberGenerator.GetBytes(60) });
+                    await insert.ExecuteNonQueryAsync();
+                }
+
+                var action = events.Count == 0 ? session.Events.StartStream(stream, logged) : session.Events.Append(stream, events.Count + 1, logged);
+                action.Events[0].Timestamp = DateTimeOffset.UtcNow;
+                await session.SaveChangesAsync();
+            });
+        }
+
+        await Noted(TimeSpan.FromSeconds(1), seal: false);
+        await Noted(TimeSpan.FromSeconds(1), seal: true);
+        var sealRounds = new List<(double Plain, double Sealed)>();
+        for (var i = 0; i < 3; i++)
+        {
+            var plain = await Noted(duration / 3, seal: false);
+            var sealedRate = await Noted(duration / 3, seal: true);
+            sealRounds.Add((plain, sealedRate));
+            Console.WriteLine($"sealing round {i + 1}: sealed {Measure.Whole(sealedRate)}/s vs plain {Measure.Whole(plain)}/s, cost {(1 - (sealedRate / plain)) * 100:0.0}%");
+        }
+
+        var (plainPerSecond, sealedPerSecond) = sealRounds.OrderBy(r => r.Sealed / r.Plain).ElementAt(sealRounds.Count / 2);
+
         // Catch-up: a raw read of every event's data against Marten's daemon rebuilding a daily-totals
         // projection from them. Both run once untimed first (page cache, JIT tiers), then take turns
         // five times; each round's ratio pairs two runs made moments apart, and the median round counts.
@@ -133,7 +182,8 @@ internal static class EventStoreSuite
         Console.WriteLine($"catch-up: {total:N0} events rebuilt into daily totals, median round daemon {Measure.Whole(median.Daemon)}/s vs raw read {Measure.Whole(median.Raw)}/s");
 
         return $"eventstore append_ratio={Measure.Ratio(appendPerSecond / baselinePerSecond)} rebuild_ratio={Measure.Ratio(median.Daemon / median.Raw)} "
-               + $"append_per_s={Measure.Whole(appendPerSecond)} rebuild_per_s={Measure.Whole(median.Daemon)}";
+               + $"append_per_s={Measure.Whole(appendPerSecond)} rebuild_per_s={Measure.Whole(median.Daemon)} "
+               + $"sealing_cost={(1 - (sealedPerSecond / plainPerSecond)) * 100:0.0}% sealed_per_s={Measure.Whole(sealedPerSecond)} plain_per_s={Measure.Whole(plainPerSecond)}";
     }
 
     /// <summary>Items per second of <paramref name="run"/>, which returns how many items it handled.</summary>

@@ -36,7 +36,7 @@ internal static class ReportsSuite
         await using var cluster = await BenchmarkCluster.StartAsync();
         // The service itself on the benchmark's cluster: its Marten store, projections and report source.
         await using var app = ServiceHost.Build(ServiceHost.CreateBuilder(
-            ["--Projections:RunDaemon=false", "--Messaging:RunWorkers=false", "--Logging:LogLevel:Default=Warning", "--urls=http://127.0.0.1:0"], cluster.ConnectionString));
+            ["--Projections:RunDaemon=false", "--Messaging:RunWorkers=false", "--Logging:LogLevel:Default=Warning", "--urls=http://127.0.0.1:0", $"--Protection:MasterKeyFile={Path.Combine(Path.GetTempPath(), $"eah-bench-{Guid.NewGuid():N}.master-key")}"], cluster.ConnectionString));
         await ServiceHost.MigrateAsync(app, default);
         await app.StartAsync();
         var store = app.Services.GetRequiredService<Marten.IDocumentStore>();

@@ -216,7 +216,7 @@ public sealed partial class ErasureAndRetentionTests
         await RaiseAsync(app);
         var elsewhere = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Protection:MasterKeyFile"] = app.MasterKeyFile + ".lost" }).Build();
         using var keys = new DetailKeys(app.Database.DataSource, elsewhere, app.Clock);
-        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => keys.RingAsync(ServiceApp.Tenant, [Guid.NewGuid()], CancellationToken.None));
+        var refused = await Assert.ThrowsAsync<MasterKeyException>(() => keys.RingAsync(ServiceApp.Tenant, [Guid.NewGuid()], CancellationToken.None));
         Assert.Contains("missing", refused.Message, StringComparison.Ordinal);
         Assert.False(File.Exists(app.MasterKeyFile + ".lost"));
     }

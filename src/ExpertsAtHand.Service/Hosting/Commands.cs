@@ -338,7 +338,7 @@ internal static partial class Commands
             await using var database = await DatabaseLease.AcquireAsync(configuration, logger, cancellationToken, shareRunning).ConfigureAwait(false);
             return await work(database, loggers, logger).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is PostgresBinariesNotFoundException or EmbeddedPostgresStartException or MigrationChangedException or EarlierVersionDatabaseException)
+        catch (Exception ex) when (ex is PostgresBinariesNotFoundException or EmbeddedPostgresStartException or MigrationChangedException or EarlierVersionDatabaseException or Features.Privacy.MasterKeyException)
         {
             await Console.Error.WriteLineAsync(ex.Message).ConfigureAwait(false);
             return 2;

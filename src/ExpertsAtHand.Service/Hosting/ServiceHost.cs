@@ -219,6 +219,7 @@ public static class ServiceHost
         await app.Services.GetRequiredService<Marten.IDocumentStore>().Storage.ApplyAllConfiguredChangesToDatabaseAsync().ConfigureAwait(false);
         var runner = new MigrationRunner(dataSource, app.Services.GetRequiredService<ILogger<MigrationRunner>>());
         await runner.ApplyAsync(Schema.Migrations, cancellationToken).ConfigureAwait(false);
+        await app.Services.GetRequiredService<Features.Privacy.DetailKeys>().EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
         await Features.Privacy.RecordedBeforeSealing.SealAsync(app.Services, cancellationToken).ConfigureAwait(false);
     }
 

@@ -63,12 +63,15 @@ public sealed class DetailKeys(NpgsqlDataSource dataSource, IConfiguration confi
 
             if (attempt > 0)
             {
-                throw new InvalidOperationException($"The database's master key version is not in {master.Path}: was the file replaced with an older copy?");
+                throw new MasterKeyException($"The database's master key version is not in {master.Path}: was the file replaced with an older copy?");
             }
 
             master = Reload(); // a rotation moved the master key on: take the new version from the file
         }
     }
+
+    /// <summary>Reads (or makes) the master key now, so a node that could not seal or open details never starts serving.</summary>
+    public Task EnsureReadyAsync(CancellationToken cancellationToken) => MasterAsync(cancellationToken);
 
     /// <summary>The keys among <paramref name="ids"/> that still exist.</summary>
     public async Task<KeyRing> RingAsync(string tenant, IEnumerable<Guid> ids, CancellationToken cancellationToken)
@@ -266,7 +269,7 @@ public sealed class DetailKeys(NpgsqlDataSource dataSource, IConfiguration confi
         }
 
         var key = master.Version(version)
-            ?? throw new InvalidOperationException($"A key is wrapped by master key version {version}, which the master key file {master.Path} does not hold. Restore the file from its backup.");
+            ?? throw new MasterKeyException($"A key is wrapped by master key version {version}, which the master key file {master.Path} does not hold. Restore the file from its backup.");
         var material = new byte[wrapped.Length - 28];
         using var aes = new AesGcm(key, 16);
         aes.Decrypt(wrapped.AsSpan(0, 12), wrapped.AsSpan(12, material.Length), wrapped.AsSpan(12 + material.Length), material, WrapContext(tenant, id));

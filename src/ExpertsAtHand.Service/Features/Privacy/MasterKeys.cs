@@ -36,7 +36,7 @@ public sealed class MasterKeys
             ? System.IO.Path.GetFullPath(configured)
             : embeddedDataDirectory is { } data
                 ? System.IO.Path.GetFullPath(data).TrimEnd(System.IO.Path.DirectorySeparatorChar) + ".master-key"
-                : throw new InvalidOperationException(
+                : throw new MasterKeyException(
                     "Children's details are sealed with keys wrapped by a master key: set Protection__MasterKeyFile to a file only the service's account can read (it is created if it does not exist), and back it up apart from the database.");
 
     /// <summary>Reads the file, or makes it with one new key when <paramref name="mayCreate"/> (no key was ever wrapped).</summary>
@@ -46,7 +46,7 @@ public sealed class MasterKeys
         {
             if (!mayCreate)
             {
-                throw new InvalidOperationException(
+                throw new MasterKeyException(
                     $"The master key file {path} is missing, but the database holds children's keys wrapped by it. Restore the file from its backup; a new master key cannot open them.");
             }
 
@@ -61,13 +61,13 @@ public sealed class MasterKeys
             var parts = line.Split(' ', 2, StringSplitOptions.TrimEntries);
             if (parts.Length != 2 || !int.TryParse(parts[0], out var version) || version < 1 || !TryKey(parts[1], out var key))
             {
-                throw new InvalidOperationException($"The master key file {path} has a line that is not '<version> <32-byte key in base64>'.");
+                throw new MasterKeyException($"The master key file {path} has a line that is not '<version> <32-byte key in base64>'.");
             }
 
             keys[version] = key;
         }
 
-        return keys.Count == 0 ? throw new InvalidOperationException($"The master key file {path} holds no key.") : new MasterKeys(path, keys);
+        return keys.Count == 0 ? throw new MasterKeyException($"The master key file {path} holds no key.") : new MasterKeys(path, keys);
     }
 
     /// <summary>A new master key version, written to the file beside the others (they stay until everything is rewrapped).</summary>
@@ -120,3 +120,6 @@ public sealed class MasterKeys
         }
     }
 }
+
+/// <summary>The master key cannot be had: its file is not configured, missing over existing keys, or unreadable.</summary>
+public sealed class MasterKeyException(string message) : Exception(message);
