@@ -82,7 +82,9 @@ public sealed class ExecutableTests(ITestOutputHelper output) : IDisposable
     {
         await using var database = await Testing.TestPostgres.CreateDatabaseAsync();
         var key = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("a test signing key of thirty-two bytes!!"));
-        (string, string)[] shared = [("ConnectionStrings__Postgres", database.ConnectionString), ("Auth__SigningKey", key), ("Demo__Seed", "false")];
+        // Both nodes read the same master key file, as nodes of one service share their secrets.
+        var masterKey = Path.Combine(Path.GetTempPath(), "eah-test-keys", $"{database.Name}-nodes.master-key");
+        (string, string)[] shared = [("ConnectionStrings__Postgres", database.ConnectionString), ("Auth__SigningKey", key), ("Demo__Seed", "false"), ("Protection__MasterKeyFile", masterKey)];
         var ports = new[] { FreePort(), FreePort() };
         var first = StartService(ports[0], shared);
         await WaitUntilReadyAsync(first, ports[0]); // one at a time: each applies the schema as it starts

@@ -16,17 +16,18 @@ public sealed partial class DatabaseLease : IAsyncDisposable
 
     private readonly EmbeddedPostgres? _embedded;
 
-    private DatabaseLease(string connectionString, EmbeddedPostgres? embedded)
+    private DatabaseLease(string connectionString, EmbeddedPostgres? embedded, string? dataDirectory = null)
     {
         ConnectionString = connectionString;
         _embedded = embedded;
+        DataDirectory = embedded?.DataDirectory ?? dataDirectory;
     }
 
     public string ConnectionString { get; }
     public bool IsEmbedded => _embedded is not null;
 
-    /// <summary>The embedded cluster's folder (null on a configured server).</summary>
-    public string? DataDirectory => _embedded?.DataDirectory;
+    /// <summary>The embedded cluster's folder, ours or a running service's we share (null on a configured server).</summary>
+    public string? DataDirectory { get; }
 
     /// <summary>The embedded server's state (null on a configured server, whose supervision is its operator's).</summary>
     public EmbeddedPostgresHealth? EmbeddedHealth => _embedded?.Health;
@@ -56,7 +57,7 @@ public sealed partial class DatabaseLease : IAsyncDisposable
         if (shareRunning && EmbeddedPostgres.RunningServerConnectionString(dataDirectory, DatabaseName) is { } running)
         {
             LogSharing(logger, dataDirectory);
-            return new DatabaseLease(running, null);
+            return new DatabaseLease(running, null, dataDirectory);
         }
 
         var embedded = await EmbeddedPostgres.StartAsync(
