@@ -77,6 +77,14 @@ public sealed class DemoAndPractitionerImportTests
         var beforeAnything = (await commissioner.GetFromJsonAsync<JsonObject>("/api/reports/coverage?from=2026-09-01&to=2026-12-10&asOf=2026-09-01"))!;
         Assert.InRange(Supported(midTerm), 1, Supported(live) - 1);
         Assert.Equal(0, Supported(beforeAnything));
+
+        // Settings and families answered as the term went: the satisfaction report has something to say.
+        using var coordinator = app.As("coordinator", tenant: DemoArea.Tenant);
+        var satisfaction = (await coordinator.GetFromJsonAsync<JsonObject>("/api/reports/satisfaction?from=2026-09-01&to=2026-12-10"))!["total"]!;
+        Assert.InRange(satisfaction["settings"]!["responses"]!.GetValue<long>(), 1, satisfaction["settings"]!["asked"]!.GetValue<long>() - 1);
+        Assert.True(satisfaction["families"]!["responses"]!.GetValue<long>() > 0);
+        Assert.Equal(0L, await app.Database.ScalarAsync<long>(
+            "SELECT count(*) FROM mt_events WHERE tenant_id = 'demo' AND type LIKE '%feedback%' AND timestamp > $1", now));
     }
 
     [Fact]

@@ -11,7 +11,7 @@ namespace ExpertsAtHand.Service.EventLog;
 public static class EventNames
 {
     public static IReadOnlyList<(Type Type, string Name)> All { get; } =
-        [.. RequestEventTypes.All, .. SettingDecider.EventTypes, .. PractitionerDecider.EventTypes, .. Domain.Clinics.ClinicDecider.EventTypes];
+        [.. RequestEventTypes.All, .. SettingDecider.EventTypes, .. PractitionerDecider.EventTypes, .. Domain.Clinics.ClinicDecider.EventTypes, .. Domain.Feedback.FeedbackDecider.EventTypes];
 
     private static readonly Dictionary<Type, string> NamesByType = All.ToDictionary(e => e.Type, e => e.Name);
 
@@ -19,6 +19,7 @@ public static class EventNames
         ? name
         : throw new InvalidOperationException($"Event type {type.FullName} has no stored name; add it to its decider's list.");
 
-    /// <summary>The request stream's own events (a read model of requests ignores the rest).</summary>
-    public static IReadOnlySet<Type> RequestEvents { get; } = RequestEventTypes.All.Select(e => e.Type).ToHashSet();
+    /// <summary>The events of a request's stream, feedback on it included (a read model of requests ignores the rest).</summary>
+    public static IReadOnlySet<Type> RequestEvents { get; } =
+        RequestEventTypes.All.Select(e => e.Type).Concat(Domain.Feedback.FeedbackDecider.EventTypes.Select(e => e.Type)).Where(t => t != typeof(Domain.Feedback.ServiceChangeRecorded)).ToHashSet();
 }

@@ -24,7 +24,7 @@ public static class MartenAndWolverine
 {
     /// <summary>The report projections the async daemon keeps, by name (the rebuild verb checks its argument against these).</summary>
     public static IReadOnlyList<string> ReportProjectionNames { get; } =
-        [Features.Reports.TimelinessProjection.ProjectionName, Features.Reports.OutcomesProjection.ProjectionName, Features.Reports.CoverageProjection.ProjectionName, Features.Reports.CapacityProjection.ProjectionName];
+        [Features.Reports.TimelinessProjection.ProjectionName, Features.Reports.OutcomesProjection.ProjectionName, Features.Reports.CoverageProjection.ProjectionName, Features.Reports.CapacityProjection.ProjectionName, Features.Reports.SatisfactionProjection.ProjectionName];
 
     public static void AddMartenAndWolverine(this WebApplicationBuilder builder)
     {
@@ -34,6 +34,7 @@ public static class MartenAndWolverine
         services.AddSingleton<IReportProjection, Features.Reports.OutcomesProjection>();
         services.AddSingleton<IReportProjection, Features.Reports.CoverageProjection>();
         services.AddSingleton<IReportProjection, Features.Reports.CapacityProjection>();
+        services.AddSingleton<IReportProjection, Features.Reports.SatisfactionProjection>();
         services.AddSingleton<AsOfReplay>();
 
         services.AddMarten(provider =>
@@ -61,6 +62,7 @@ public static class MartenAndWolverine
                         new Features.Practitioners.PractitionersProjection(),
                         new RequestsProjection(),
                         new Features.Clinics.ClinicsProjection(),
+                        new Features.Feedback.FamilyInvitationsProjection(),
                     ]),
                     ProjectionLifecycle.Inline,
                     "read-models");

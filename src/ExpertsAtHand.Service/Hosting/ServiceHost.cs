@@ -161,6 +161,7 @@ public static class ServiceHost
         ["Clinics"] = "Consultation clinics and training with places settings book; attendance counts as delivered support.",
         ["Settings"] = "The early years settings, schools and colleges of the local area, with the figures entitlement is drawn from.",
         ["Practitioners"] = "The practitioners who give the offer's time: their disciplines, localities, weekly hours and absences.",
+        ["Feedback"] = "Satisfaction from settings and families after support, the themes coordinators tag in it, and what the service did about them.",
         ["Reports"] = "Commissioners' measures: coverage, timeliness, de-escalation, equity, capacity and the quarterly return, live or as of a date.",
         ["Administration"] = "Operating the service: projection status and messages that failed for good.",
     };
@@ -194,6 +195,8 @@ public static class ServiceHost
         Features.AccessLog.AccessLogEndpoints.MapAccessLog(app);
         Features.Privacy.EraseRequestDetailsEndpoint.MapErasure(app);
         Features.Privacy.RetentionStatusEndpoint.MapRetentionStatus(app);
+        Features.Feedback.FeedbackEndpoints.MapFeedback(app);
+        Features.Feedback.YouSaidWeDidEndpoints.MapYouSaidWeDid(app);
         app.MapAllocations();
         app.MapOutreach();
         Features.Clinics.ClinicEndpoints.MapClinics(app);
@@ -203,6 +206,7 @@ public static class ServiceHost
         Features.Reports.QuarterlyReturnEndpoints.MapQuarterlyReturn(app);
         Features.Reports.EquityEndpoints.MapEquity(app);
         Features.Reports.CapacityEndpoints.MapCapacity(app);
+        Features.Reports.SatisfactionEndpoints.MapSatisfaction(app);
         app.MapDeadLetters();
         app.MapProjectionStatus();
         app.MapQueueStatus();
@@ -235,6 +239,12 @@ public static class ServiceHost
         services.AddSingleton<Features.Privacy.RetentionSweep>();
         services.AddHostedService<Features.Privacy.RetentionSchedule>();
         services.AddSingleton<IValidator<Features.Privacy.ErasureBody>, Features.Privacy.ErasureValidator>();
+        services.AddSingleton<Features.Feedback.FeedbackCommandHandler>();
+        services.AddSingleton<Features.Feedback.FamilyFeedbackCodes>();
+        services.AddSingleton<IValidator<Features.Feedback.SettingFeedbackBody>, Features.Feedback.SettingFeedbackValidator>();
+        services.AddSingleton<IValidator<Features.Feedback.FamilyFeedbackBody>, Features.Feedback.FamilyFeedbackValidator>();
+        services.AddSingleton<IValidator<Features.Feedback.ThemesBody>, Features.Feedback.ThemesValidator>();
+        services.AddSingleton<IValidator<Features.Feedback.ServiceChangeBody>, Features.Feedback.ServiceChangeValidator>();
         services.AddSingleton<IdempotencyKeys>();
         services.AddSingleton<Features.AccessLog.AccessLogBook>();
         services.AddSingleton<Features.Reports.ReportSource>();
@@ -278,6 +288,9 @@ public static class ServiceHost
                 : new NotifyOptions { ApiKey = LocalNotifyServer.ApiKey, BaseUrl = provider.GetRequiredService<LocalNotifyServer>().BaseUrl };
             return new NotifyEmailSender(new HttpClient { Timeout = TimeSpan.FromSeconds(30) }, options, provider.GetRequiredService<TimeProvider>());
         });
+        services.AddSingleton(_ => new Features.Feedback.FeedbackMailboxes(
+            configuration.GetSection("Notify:SettingMailboxes").GetChildren().ToDictionary(c => c.Key, c => c.Value ?? string.Empty, StringComparer.Ordinal),
+            configuration["Notify:Templates:FeedbackRequested"] ?? "5b1b3c8e-0a43-4d2e-9a53-7f3f1f0d4a03"));
         services.AddSingleton(_ => new CoordinatorAlerts(
             configuration.GetSection("Notify:CoordinatorMailboxes").GetChildren().ToDictionary(c => c.Key, c => c.Value ?? string.Empty, StringComparer.Ordinal),
             configuration["Notify:CoordinatorMailbox"] ?? "triage-coordinators@example.gov.uk",

@@ -193,12 +193,53 @@ public static class DemoArea
                     {
                         commands.Add(new ReopenRequest("New concerns raised at the spring review.", "coordinator:demo", closeAt.AddDays(3)));
                     }
+                    else
+                    {
+                        FeedbackAfter(story, commands, closeAt, level, random, now);
+                    }
 
                     break;
             }
 
             story.Request([.. commands.Where(c => c.At <= now)]);
         }
+    }
+
+    /// <summary>
+    /// Most settings answer within days of a closure, mostly satisfied; some families of individual
+    /// requests are handed a code and about half of those answer.
+    /// </summary>
+    private static void FeedbackAfter(Story story, List<RequestCommand> commands, DateTimeOffset closedAt, RequestLevel level, Random random, DateTimeOffset now)
+    {
+        static Domain.Feedback.SatisfactionRating Rating(Random random) => random.NextDouble() switch
+        {
+            < 0.35 => Domain.Feedback.SatisfactionRating.VerySatisfied,
+            < 0.75 => Domain.Feedback.SatisfactionRating.Satisfied,
+            < 0.87 => Domain.Feedback.SatisfactionRating.NeitherSatisfiedNorDissatisfied,
+            < 0.96 => Domain.Feedback.SatisfactionRating.Dissatisfied,
+            _ => Domain.Feedback.SatisfactionRating.VeryDissatisfied,
+        };
+        var requestId = ((RaiseRequest)commands[0]).RequestId;
+        var feedback = new List<Domain.Feedback.FeedbackCommand>();
+        if (random.NextDouble() < 0.7)
+        {
+            var at = closedAt.AddDays(random.Next(1, 6));
+            feedback.Add(new Domain.Feedback.GiveSettingFeedback(Guid.CreateVersion7(at), Rating(random), random.NextDouble() < 0.8, null, "senco:demo", at));
+        }
+
+        if (level == RequestLevel.Individual && random.NextDouble() < 0.5)
+        {
+            var invitedAt = closedAt.AddDays(2);
+            var invitation = Guid.CreateVersion7(invitedAt);
+            feedback.Add(new Domain.Feedback.InviteFamilyFeedback(invitation, invitedAt + Feedback.FeedbackEndpoints.FamilyCodeLifetime, Feedback.FamilyFeedbackCodes.HashOfShort(Feedback.FamilyFeedbackCodes.NewShortCode()), "senco:demo", invitedAt));
+            if (random.NextDouble() < 0.5)
+            {
+                var answeredAt = invitedAt.AddDays(random.Next(1, 10));
+                feedback.Add(new Domain.Feedback.GiveFamilyFeedback(Guid.CreateVersion7(answeredAt), invitation, Rating(random), null, answeredAt));
+            }
+        }
+
+        story.Feedback(requestId, [.. feedback.Where(f => f.At <= now)]);
     }
 
     /// <summary>A clinic three weeks ago with its attendance, and two to come with some places booked.</summary>
@@ -285,6 +326,16 @@ public static class DemoArea
             foreach (var command in commands)
             {
                 At(command.At, () => DecideAsync(request, command));
+            }
+        }
+
+        /// <summary>Feedback on a request, each at its moment (a request the story left open refuses it, and is left as it is).</summary>
+        public void Feedback(Guid requestId, IReadOnlyList<Domain.Feedback.FeedbackCommand> commands)
+        {
+            var handler = services.GetRequiredService<Features.Feedback.FeedbackCommandHandler>();
+            foreach (var command in commands)
+            {
+                At(command.At, () => handler.HandleAsync(Tenant, command.Actor, requestId, _ => true, command, CancellationToken.None));
             }
         }
 

@@ -70,6 +70,16 @@ public sealed class DetailKeys(NpgsqlDataSource dataSource, IConfiguration confi
         }
     }
 
+    /// <summary>
+    /// A secret of the service's own for one purpose (signing family feedback codes, …), derived from the
+    /// service secret kept wrapped beside the children's keys: the same on every node, rotated with them.
+    /// </summary>
+    public async Task<byte[]> SecretForAsync(string purpose, CancellationToken cancellationToken)
+    {
+        await MasterAsync(cancellationToken).ConfigureAwait(false);
+        return HKDF.DeriveKey(HashAlgorithmName.SHA256, _lookupSecret!, 32, info: Encoding.UTF8.GetBytes($"eah:{purpose}"));
+    }
+
     /// <summary>Reads (or makes) the master key now, so a node that could not seal or open details never starts serving.</summary>
     public Task EnsureReadyAsync(CancellationToken cancellationToken) => MasterAsync(cancellationToken);
 

@@ -27,6 +27,9 @@ public static class RequestDetailSealing
             RequestClosed e => e with { Note = S(e.Note) },
             RequestReopened e => e with { Reason = S(e.Reason) },
             RequestWithdrawn e => e with { Reason = S(e.Reason) },
+            Domain.Feedback.SettingFeedbackGiven e => e with { Comment = N(e.Comment) },
+            Domain.Feedback.SettingFeedbackAmended e => e with { Comment = N(e.Comment) },
+            Domain.Feedback.FamilyFeedbackGiven e => e with { Comment = N(e.Comment) },
             _ => @event,
         };
     }
@@ -50,6 +53,9 @@ public static class RequestDetailSealing
             RequestClosed e => e with { Note = O(e.Note) },
             RequestReopened e => e with { Reason = O(e.Reason) },
             RequestWithdrawn e => e with { Reason = O(e.Reason) },
+            Domain.Feedback.SettingFeedbackGiven e => e with { Comment = N(e.Comment) },
+            Domain.Feedback.SettingFeedbackAmended e => e with { Comment = N(e.Comment) },
+            Domain.Feedback.FamilyFeedbackGiven e => e with { Comment = N(e.Comment) },
             _ => @event,
         };
     }

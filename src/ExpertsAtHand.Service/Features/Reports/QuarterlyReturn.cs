@@ -44,7 +44,7 @@ public static class QuarterlyReturnEndpoints
     {
         endpoints.MapGet("/api/reports/quarterly-return", ReturnAsync).WithTags("Reports").RequireAuthorization("member").ProducesProblem(StatusCodes.Status401Unauthorized)
             .WithName("QuarterlyReturn")
-            .WithSummary("The quarter's coverage, timeliness and de-escalation as JSON or CSV (format=csv), small counts suppressed (suppression=default: 1–4 as c; nhs: 1–7 as c, others to the nearest 5); asOf gives the return as the log stood at the end of that day.")
+            .WithSummary("The quarter's coverage, timeliness, de-escalation and satisfaction as JSON or CSV (format=csv), small counts suppressed (suppression=default: 1–4 as c; nhs: 1–7 as c, others to the nearest 5); asOf gives the return as the log stood at the end of that day.")
             .Produces<QuarterlyReturnDocument>().Produces<string>(StatusCodes.Status200OK, "text/csv").ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden);
         return endpoints;
     }
@@ -97,10 +97,11 @@ public static class QuarterlyReturnEndpoints
         var (from, to) = period!.Value;
         var query = new ReportQuery(caller.Tenant, from, to, asOf, null, null, null);
         await using var view = await source.OpenAsync(
-            caller.Tenant, asOf, [CoverageProjection.ProjectionName, TimelinessProjection.ProjectionName, OutcomesProjection.ProjectionName], cancellationToken).ConfigureAwait(false);
+            caller.Tenant, asOf, [CoverageProjection.ProjectionName, TimelinessProjection.ProjectionName, OutcomesProjection.ProjectionName, SatisfactionProjection.ProjectionName], cancellationToken).ConfigureAwait(false);
         var coverage = await CoverageEndpoints.QueryAsync(view, query, cancellationToken).ConfigureAwait(false);
         var timeliness = await TimelinessEndpoints.QueryAsync(view, query, null, null, cancellationToken).ConfigureAwait(false);
         var outcomes = await DeEscalationEndpoints.QueryAsync(view, query, cancellationToken).ConfigureAwait(false);
+        var satisfaction = await SatisfactionEndpoints.QueryAsync(view, query, cancellationToken).ConfigureAwait(false);
 
         var lines = new List<ReturnLine>();
         void Add(string locality, string phase, string measure, string value) => lines.Add(new ReturnLine(quarter!, locality, phase, measure, value));
@@ -134,6 +135,13 @@ public static class QuarterlyReturnEndpoints
         Add("All", "All", "escalation_rate", Derived(outcomes.EscalationRate, outcomes.ClosedExceptWithdrawn, outcomes.Escalated));
         Add("All", "All", "repeat_rate", Derived(outcomes.RepeatRate, outcomes.IndividualRaised, outcomes.Repeats));
         Add("All", "All", "children_supported_without_plan", rule.Count(outcomes.ChildrenSupportedWithoutPlan));
+        foreach (var (asked, figures) in new[] { ("settings", satisfaction.Total.Settings), ("families", satisfaction.Total.Families) })
+        {
+            Add("All", "All", $"{asked}_asked_for_feedback", rule.Count(figures.Asked));
+            Add("All", "All", $"{asked}_feedback_responses", rule.Count(figures.Responses));
+            Add("All", "All", $"{asked}_feedback_response_rate", Derived(figures.ResponseRate, figures.Asked, figures.Responses));
+            Add("All", "All", $"{asked}_satisfied_share", Derived(figures.ShareSatisfied, figures.Responses, figures.Satisfied));
+        }
 
         var document = new QuarterlyReturnDocument(quarter!, from, to, asOf, view.LastEventPosition, suppression ?? "default", lines);
         if (format != "csv")

@@ -127,6 +127,13 @@ public sealed class RequestCommandHandler(
         // The checks are Wolverine messages in this session's outbox: they exist if and only if the events do.
         outbox.Enroll(session);
         await SlaScheduling.ScheduleNewChecksAsync(outbox, caller.Tenant, requestId, before, after, rules.For(caller.Tenant)).ConfigureAwait(false);
+        if (decision.Events.OfType<RequestClosed>().Any())
+        {
+            // Asked when it closes: the setting's feedback e-mail leaves with the closure or not at all.
+            var raised = history.Concat(decision.Events).OfType<RequestRaised>().First();
+            await outbox.PublishAsync(new Feedback.AskSettingForFeedback(requestId, raised.SettingUrn, raised.Reference ?? requestId.ToString()[..8].ToUpperInvariant()), new Wolverine.DeliveryOptions { TenantId = caller.Tenant }).ConfigureAwait(false);
+        }
+
         try
         {
             await session.SaveChangesAsync(cancellationToken).ConfigureAwait(false);

@@ -129,6 +129,11 @@ public static class RequestViews
         RequestClosed e => $"Closed: {e.Outcome}.",
         RequestReopened e => $"Reopened: {e.Reason}",
         RequestWithdrawn e => $"Withdrawn by the setting: {e.Reason}",
+        Domain.Feedback.SettingFeedbackGiven e => $"The setting gave feedback on episode {e.Episode}: {e.Rating}.",
+        Domain.Feedback.SettingFeedbackAmended e => $"The setting amended its feedback: {e.Rating}.",
+        Domain.Feedback.FamilyFeedbackInvited e => $"The family was given a feedback code for episode {e.Episode}, valid until {e.ExpiresAt:yyyy-MM-dd}.",
+        Domain.Feedback.FamilyFeedbackGiven e => $"The family gave feedback on episode {e.Episode}: {e.Rating}.",
+        Domain.Feedback.FeedbackThemesTagged e => $"Feedback tagged: {string.Join(", ", e.Themes)}.",
         RequestDetailsErased e => $"The child's details and every note about them were erased ({e.Grounds}); dates, decisions and outcomes remain.",
         _ => data.GetType().Name,
     };

@@ -1,0 +1,114 @@
+using ExpertsAtHand.Domain.Feedback;
+using ExpertsAtHand.Domain.Requests;
+using ExpertsAtHand.Service.EventLog;
+using ExpertsAtHand.Service.Features.Privacy;
+using Marten;
+
+namespace ExpertsAtHand.Service.Features.Feedback;
+
+/// <summary>What a feedback command came to.</summary>
+public abstract record FeedbackResult
+{
+    public sealed record Done(long Version, IReadOnlyList<FeedbackView> Feedback) : FeedbackResult;
+
+    public sealed record NotFound : FeedbackResult;
+
+    public sealed record Refused(string Reason) : FeedbackResult;
+
+    public sealed record Stale : FeedbackResult;
+}
+
+/// <summary>One piece of feedback on a request, as the people on the case read it (the comment opened).</summary>
+public sealed record FeedbackView(
+    Guid FeedbackId,
+    string Source,
+    int Episode,
+    SatisfactionRating Rating,
+    bool? AdviceUsed,
+    string? Comment,
+    DateTimeOffset GivenAt,
+    DateTimeOffset? AmendedAt,
+    IReadOnlyList<FeedbackTheme> Themes);
+
+/// <summary>
+/// Runs feedback commands on a request's stream: read it, check the caller may act, decide, seal the
+/// comment with the child's key, append after the version read.
+/// </summary>
+public sealed class FeedbackCommandHandler(IDocumentStore store, DetailKeys keys)
+{
+    /// <param name="mayAct">Whether the caller may act on this request (its setting's SENCO, the area's coordinators).</param>
+    public async Task<FeedbackResult> HandleAsync(string tenant, string actor, Guid requestId, Func<FeedbackState, bool> mayAct, FeedbackCommand command, CancellationToken cancellationToken)
+    {
+        await using var session = store.OpenFor(tenant, actor);
+        var (events, version) = await session.ReadStreamAsync(requestId, cancellationToken).ConfigureAwait(false);
+        var history = events.Select(e => e.Data).ToList();
+        var state = FeedbackDecider.Fold(history);
+        if (!state.Request.Exists || !mayAct(state))
+        {
+            return new FeedbackResult.NotFound();
+        }
+
+        if (state.Request.DetailsErased)
+        {
+            return new FeedbackResult.Refused("This request's details were erased: no feedback can be added to it.");
+        }
+
+        var decision = FeedbackDecider.Decide(command, state);
+        if (decision.IsRejected)
+        {
+            return new FeedbackResult.Refused(decision.Rejection!);
+        }
+
+        var key = RequestDetailSealing.KeyOf(history) is { } keyId
+            ? (await keys.RingAsync(tenant, [keyId], cancellationToken).ConfigureAwait(false)).Find(keyId)
+              ?? throw new InvalidOperationException($"The key sealing request {requestId} is missing though the request records no erasure.")
+            : null;
+        session.AppendAfter(requestId, version, key is null ? decision.Events : RequestDetailSealing.Seal(decision.Events, key));
+        try
+        {
+            await session.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception conflict) when (AreaSessions.IsConflict(conflict))
+        {
+            return new FeedbackResult.Stale();
+        }
+
+        var opened = await keys.OpenAsync(tenant, [.. history, .. decision.Events], cancellationToken).ConfigureAwait(false);
+        return new FeedbackResult.Done(version + decision.Events.Count, Views(opened));
+    }
+
+    /// <summary>Every piece of feedback in a request's (opened) events, oldest first, as amended and tagged since.</summary>
+    public static IReadOnlyList<FeedbackView> Views(IReadOnlyList<object> events)
+    {
+        var views = new List<FeedbackView>();
+        foreach (var e in events)
+        {
+            switch (e)
+            {
+                case SettingFeedbackGiven given:
+                    views.Add(new FeedbackView(given.FeedbackId, "Setting", given.Episode, given.Rating, given.AdviceUsed, given.Comment, given.At, null, []));
+                    break;
+                case FamilyFeedbackGiven family:
+                    views.Add(new FeedbackView(family.FeedbackId, "Family", family.Episode, family.Rating, null, family.Comment, family.At, null, []));
+                    break;
+                case SettingFeedbackAmended amended:
+                    Replace(views, amended.FeedbackId, v => v with { Rating = amended.Rating, AdviceUsed = amended.AdviceUsed, Comment = amended.Comment, AmendedAt = amended.At });
+                    break;
+                case FeedbackThemesTagged tagged:
+                    Replace(views, tagged.FeedbackId, v => v with { Themes = tagged.Themes });
+                    break;
+            }
+        }
+
+        return views;
+    }
+
+    private static void Replace(List<FeedbackView> views, Guid id, Func<FeedbackView, FeedbackView> change)
+    {
+        var index = views.FindIndex(v => v.FeedbackId == id);
+        if (index >= 0)
+        {
+            views[index] = change(views[index]);
+        }
+    }
+}
