@@ -131,6 +131,28 @@ simulate.SetAction(parse => Commands.Simulate(new ExpertsAtHand.Domain.Allocatio
     parse.GetValue(simTakeUp))));
 root.Subcommands.Add(simulate);
 
+var whatIfTenant = new Option<string>("--tenant") { Description = "The local area.", Required = true }.RefuseOptionLikeValue();
+var whatIfFrom = new Option<DateOnly>("--from") { Description = "First day of the period (yyyy-MM-dd).", Required = true };
+var whatIfTo = new Option<DateOnly>("--to") { Description = "Last day of the period (yyyy-MM-dd).", Required = true };
+var whatIfPolicy = new Option<string>("--policy") { Description = "fair (the allocation engine) or fcfs (first come, first served).", DefaultValueFactory = _ => "fair" };
+whatIfPolicy.AcceptOnlyFromAmong("fair", "fcfs");
+var whatIfOutreach = new Option<string>("--outreach") { Description = "on: the outreach rule offers time to quiet high-need settings each week.", DefaultValueFactory = _ => "off" };
+whatIfOutreach.AcceptOnlyFromAmong("on", "off");
+var whatIf = new Command("what-if", "Replay the area's recorded demand and capacity week by week through a policy and print it beside what actually happened.")
+{
+    whatIfTenant, whatIfFrom, whatIfTo, whatIfPolicy, whatIfOutreach,
+};
+whatIf.TreatUnmatchedTokensAsErrors = false;
+whatIf.SetAction((parse, cancellationToken) => Commands.WhatIfAsync(
+    parse.UnmatchedTokens.ToArray(),
+    parse.GetValue(whatIfTenant)!,
+    parse.GetValue(whatIfFrom),
+    parse.GetValue(whatIfTo),
+    parse.GetValue(whatIfPolicy) == "fcfs" ? ExpertsAtHand.Domain.Allocation.AllocationPolicy.Fcfs : ExpertsAtHand.Domain.Allocation.AllocationPolicy.Fair,
+    parse.GetValue(whatIfOutreach) == "on",
+    cancellationToken));
+root.Subcommands.Add(whatIf);
+
 root.TreatUnmatchedTokensAsErrors = false;
 root.SetAction((parse, cancellationToken) => Commands.ServeAsync(parse.UnmatchedTokens.ToArray(), cancellationToken));
 

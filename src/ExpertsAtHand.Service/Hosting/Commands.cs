@@ -153,6 +153,55 @@ internal static partial class Commands
             return result.Broken.Count == 0 ? 0 : 1;
         }, cancellationToken, shareRunning: true);
 
+    public static Task<int> WhatIfAsync(string[] args, string tenant, DateOnly from, DateOnly to, Domain.Allocation.AllocationPolicy policy, bool outreach, CancellationToken cancellationToken) =>
+        WithDatabaseAsync(BootstrapConfiguration(args), "ExpertsAtHand.WhatIf", async (database, _, _) =>
+        {
+            if (to < from || to.DayNumber - from.DayNumber >= Features.Reports.ReportRequest.LongestPeriodDays)
+            {
+                await Console.Error.WriteLineAsync("--to on or after --from, and a period of at most three years.").ConfigureAwait(false);
+                return 2;
+            }
+
+            var app = await OpenServiceAsync([.. args, "--Projections:RunDaemon=false", "--Messaging:RunWorkers=false", "--Demo:Seed=false"], database, cancellationToken).ConfigureAwait(false);
+            await using var _ = app.ConfigureAwait(false);
+            var rules = app.Services.GetRequiredService<Features.Requests.RequestRulesCatalog>().For(tenant);
+            Features.Reports.WhatIfReport? report = null;
+            await AnsiConsole.Progress().StartAsync(async progress =>
+            {
+                var task = progress.AddTask("Replaying the recorded weeks");
+                report = await Features.Reports.WhatIfEndpoints.RunAsync(
+                    app.Services.GetRequiredService<Features.Reports.RecordedYearReader>(), rules, tenant, from, to, policy, outreach,
+                    (week, weeks) => { task.MaxValue = weeks; task.Value = week; }, cancellationToken).ConfigureAwait(false);
+            }).ConfigureAwait(false);
+
+            var table = new Table().AddColumns("measure", "what happened", $"{policy.ToString().ToLowerInvariant()}{(outreach ? " with outreach" : string.Empty)}");
+            static string Show(object? value) => value switch { null => "–", double d => d.ToString("0.000", System.Globalization.CultureInfo.InvariantCulture), _ => Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture)! };
+            foreach (var (name, actual, replayed) in new (string, object?, object?)[]
+            {
+                ("needs (request × discipline)", report!.Actual.Demand, report.Replayed.Demand),
+                ("given time", report.Actual.Allocated, report.Replayed.Allocated),
+                ("still waiting at the end", report.Actual.StillWaiting, report.Replayed.StillWaiting),
+                ("hours", report.Actual.HoursAllocated, report.Replayed.HoursAllocated),
+                ("share within the first-contact standard", report.Actual.ShareWithinFirstContactStandard, report.Replayed.ShareWithinFirstContactStandard),
+                ("median working days to allocation", report.Actual.MedianWorkingDaysToAllocation, report.Replayed.MedianWorkingDaysToAllocation),
+                ("top 10% share of hours", report.Actual.Top10Share, report.Replayed.Top10Share),
+                ("top need quartile reached", report.Actual.TopNeedQuartileCoverage, report.Replayed.TopNeedQuartileCoverage),
+                ("largest overshare while others waited", report.Actual.MaxOvershare, report.Replayed.MaxOvershare),
+                ("settings supported", report.Actual.SettingsSupported, report.Replayed.SettingsSupported),
+            })
+            {
+                table.AddRow(Markup.Escape(name), Show(actual), Show(replayed));
+            }
+
+            AnsiConsole.Write(table);
+            if (outreach)
+            {
+                AnsiConsole.MarkupLine($"Outreach: {report.OutreachOffers} offers, {report.OutreachRequests} taken up.");
+            }
+
+            return 0;
+        }, cancellationToken, shareRunning: true);
+
     public static Task<int> RotateKeysAsync(string[] args, CancellationToken cancellationToken) =>
         WithDatabaseAsync(BootstrapConfiguration(args), "ExpertsAtHand.Keys", async (database, _, _) =>
         {

@@ -207,6 +207,7 @@ public static class ServiceHost
         Features.Reports.EquityEndpoints.MapEquity(app);
         Features.Reports.CapacityEndpoints.MapCapacity(app);
         Features.Reports.SatisfactionEndpoints.MapSatisfaction(app);
+        Features.Reports.WhatIfEndpoints.MapWhatIf(app);
         app.MapDeadLetters();
         app.MapProjectionStatus();
         app.MapQueueStatus();
@@ -239,6 +240,7 @@ public static class ServiceHost
         services.AddSingleton<Features.Privacy.RetentionSweep>();
         services.AddHostedService<Features.Privacy.RetentionSchedule>();
         services.AddSingleton<IValidator<Features.Privacy.ErasureBody>, Features.Privacy.ErasureValidator>();
+        services.AddSingleton<Features.Reports.RecordedYearReader>();
         services.AddSingleton<Features.Feedback.FeedbackCommandHandler>();
         services.AddSingleton<Features.Feedback.FamilyFeedbackCodes>();
         services.AddSingleton<IValidator<Features.Feedback.SettingFeedbackBody>, Features.Feedback.SettingFeedbackValidator>();

@@ -11,48 +11,29 @@ public static class RequestDetailSealing
 {
     public static IReadOnlyList<object> Seal(IReadOnlyList<object> events, DataKey key) => [.. events.Select(e => Seal(e, key))];
 
-    public static object Seal(object @event, DataKey key)
-    {
-        string S(string text) => SealedText.Seal(text, key);
-        string? N(string? text) => text is null ? null : S(text);
-        return @event switch
-        {
-            RequestRaised e => e with { NeedsSummary = S(e.NeedsSummary), ActionTaken = S(e.ActionTaken), Child = e.Child is { } c ? c with { Reference = S(c.Reference) } : null },
-            InformationRequested e => e with { Question = S(e.Question) },
-            InformationProvided e => e with { Answer = S(e.Answer) },
-            TriageAccepted e => e with { Rationale = S(e.Rationale) },
-            RoutedToPathway e => e with { Rationale = S(e.Rationale) },
-            TriageDeclined e => e with { Signposting = S(e.Signposting), Rationale = S(e.Rationale) },
-            PractitionerAllocated e => e with { OverrideReason = N(e.OverrideReason) },
-            RequestClosed e => e with { Note = S(e.Note) },
-            RequestReopened e => e with { Reason = S(e.Reason) },
-            RequestWithdrawn e => e with { Reason = S(e.Reason) },
-            Domain.Feedback.SettingFeedbackGiven e => e with { Comment = N(e.Comment) },
-            Domain.Feedback.SettingFeedbackAmended e => e with { Comment = N(e.Comment) },
-            Domain.Feedback.FamilyFeedbackGiven e => e with { Comment = N(e.Comment) },
-            _ => @event,
-        };
-    }
+    public static object Seal(object @event, DataKey key) => EachText(@event, text => SealedText.Seal(text, key));
 
     /// <summary>The events as people read them: sealed fields opened, or marked erased when their key is gone.</summary>
     public static IReadOnlyList<object> Open(IEnumerable<object> events, KeyRing keys) => [.. events.Select(e => Open(e, keys))];
 
-    public static object Open(object @event, KeyRing keys)
+    public static object Open(object @event, KeyRing keys) => EachText(@event, text => SealedText.Open(text, keys));
+
+    /// <summary>The one list of protected fields: the event with each of them passed through <paramref name="change"/>.</summary>
+    private static object EachText(object @event, Func<string, string> change)
     {
-        string O(string text) => SealedText.Open(text, keys);
-        string? N(string? text) => text is null ? null : O(text);
+        string? N(string? text) => text is null ? null : change(text);
         return @event switch
         {
-            RequestRaised e => e with { NeedsSummary = O(e.NeedsSummary), ActionTaken = O(e.ActionTaken), Child = e.Child is { } c ? c with { Reference = O(c.Reference) } : null },
-            InformationRequested e => e with { Question = O(e.Question) },
-            InformationProvided e => e with { Answer = O(e.Answer) },
-            TriageAccepted e => e with { Rationale = O(e.Rationale) },
-            RoutedToPathway e => e with { Rationale = O(e.Rationale) },
-            TriageDeclined e => e with { Signposting = O(e.Signposting), Rationale = O(e.Rationale) },
+            RequestRaised e => e with { NeedsSummary = change(e.NeedsSummary), ActionTaken = change(e.ActionTaken), Child = e.Child is { } c ? c with { Reference = change(c.Reference) } : null },
+            InformationRequested e => e with { Question = change(e.Question) },
+            InformationProvided e => e with { Answer = change(e.Answer) },
+            TriageAccepted e => e with { Rationale = change(e.Rationale) },
+            RoutedToPathway e => e with { Rationale = change(e.Rationale) },
+            TriageDeclined e => e with { Signposting = change(e.Signposting), Rationale = change(e.Rationale) },
             PractitionerAllocated e => e with { OverrideReason = N(e.OverrideReason) },
-            RequestClosed e => e with { Note = O(e.Note) },
-            RequestReopened e => e with { Reason = O(e.Reason) },
-            RequestWithdrawn e => e with { Reason = O(e.Reason) },
+            RequestClosed e => e with { Note = change(e.Note) },
+            RequestReopened e => e with { Reason = change(e.Reason) },
+            RequestWithdrawn e => e with { Reason = change(e.Reason) },
             Domain.Feedback.SettingFeedbackGiven e => e with { Comment = N(e.Comment) },
             Domain.Feedback.SettingFeedbackAmended e => e with { Comment = N(e.Comment) },
             Domain.Feedback.FamilyFeedbackGiven e => e with { Comment = N(e.Comment) },
