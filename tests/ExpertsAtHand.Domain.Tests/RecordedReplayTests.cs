@@ -22,12 +22,12 @@ public sealed class RecordedReplayTests
             var monday = Start.AddDays(week * 7);
             for (var k = 0; k < 3; k++)
             {
-                demand.Add(new RecordedDemand(new Guid(++n, 0, 0, new byte[8]), "eager", "North", Discipline.EducationalPsychology, Priority.Routine, 3, monday, monday));
+                demand.Add(Need(++n, "eager", monday, monday));
             }
 
             foreach (var quiet in new[] { "q1", "q2", "q3", "q4" })
             {
-                demand.Add(new RecordedDemand(new Guid(++n, 0, 0, new byte[8]), quiet, "North", Discipline.EducationalPsychology, Priority.Routine, 3, monday.AddDays(1), null));
+                demand.Add(Need(++n, quiet, monday, null));
             }
         }
 
@@ -38,9 +38,17 @@ public sealed class RecordedReplayTests
             demand,
             [new RecordedCapacity("ep-1", Discipline.EducationalPsychology, new HashSet<string> { "North" }, Start.AddDays(-30), 12)],
             [],
+            [],
             settings.ToDictionary(s => s, _ => 100m),
+            settings.ToHashSet(),
             new HashSet<string> { "q1" },
             settings.ToDictionary(s => s, _ => "North"));
+    }
+
+    private static RecordedDemand Need(int n, string urn, DateOnly accepted, DateOnly? allocated)
+    {
+        var id = new Guid(n, 0, 0, new byte[8]);
+        return new RecordedDemand(id, id, urn, "North", Discipline.EducationalPsychology, Priority.Routine, 3, accepted, Rules.StartOf(accepted).AddHours(n % 24), Rules.Calendar.AddWorkingDays(accepted, 15), allocated);
     }
 
     [Fact]

@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using ExpertsAtHand.Service.Features.Demo;
+using Microsoft.Extensions.DependencyInjection;
+using static ExpertsAtHand.Service.Tests.ApiBuilders;
 
 namespace ExpertsAtHand.Service.Tests;
 
@@ -50,5 +52,72 @@ public sealed class WhatIfTests
 
         using var senco = app.As("senco", urn: "990001", tenant: DemoArea.Tenant);
         Assert.Equal(HttpStatusCode.Forbidden, (await senco.GetAsync($"/api/reports/what-if?{Period}&policy=fair")).StatusCode);
+    }
+
+    [Fact]
+    public async Task An_area_whose_coordinators_always_followed_the_engine_replays_under_fair_to_exactly_the_allocations_they_made()
+    {
+        // Monday 7 September 2026, the first week of the academic year.
+        await using var app = await ServiceApp.StartAsync(new DateTimeOffset(2026, 9, 7, 9, 0, 0, TimeSpan.FromHours(1)));
+        await SeedReferenceDataAsync(app);
+        using var admin = app.As("administrator");
+        string[] more = ["100002", "100003", "100004"];
+        foreach (var (urn, i) in more.Select((u, i) => (u, i)))
+        {
+            Assert.Equal(HttpStatusCode.Created, (await admin.PutAsJsonAsync($"/api/settings/{urn}", new
+            {
+                name = $"Setting {urn}", phase = "Primary", locality = "North", inArea = true, numberOnRoll = 120 + (i * 150), percentFsm = 10 + (i * 12), percentSenSupport = 8 + (i * 5), percentEhcp = 1 + i, open = true,
+            })).StatusCode);
+        }
+
+        // Scarce time: one educational psychologist with six hours a week (two consultations).
+        Assert.Equal(HttpStatusCode.OK, (await admin.PutAsJsonAsync($"/api/practitioners/{Ep}", new
+        {
+            name = "Practitioner ep-1", discipline = "EducationalPsychology", provider = "LocalAuthorityTeam", localities = new[] { "North" }, weeklyCapacityHours = 6, active = true,
+        })).StatusCode);
+
+        using var coordinator = app.As("coordinator");
+        string[] askers = [Urn, Urn, OtherUrn, Urn, "100002", "100003", Urn, "100004", OtherUrn, Urn];
+        var allocations = 0;
+        for (var week = 0; week < 5; week++)
+        {
+            // Each Monday two to four requests are accepted, then the coordinator follows every suggestion, one at a time.
+            for (var k = 0; k < 2 + (week % 3); k++)
+            {
+                var urn = askers[((week * 3) + k) % askers.Length];
+                using var senco = app.As("senco", urn: urn);
+                var raised = await senco.PostAsJsonAsync("/api/requests", RaiseBody(urn, urgency: k == 0 ? "High" : "Routine"));
+                Assert.Equal(HttpStatusCode.Created, raised.StatusCode);
+                var id = (await raised.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<Guid>();
+                app.Clock.Advance(TimeSpan.FromMinutes(7));
+                await ExpectAsync(await PostAsync(coordinator, $"/api/requests/{id}/triage", Accept(k == 0 ? "High" : "Routine"), raised.Headers.ETag!.Tag), HttpStatusCode.OK);
+            }
+
+            while ((await coordinator.GetFromJsonAsync<JsonObject>("/api/allocations/suggestions"))!["proposed"]!.AsArray().FirstOrDefault() is { } suggestion)
+            {
+                var request = suggestion["requestId"]!.GetValue<Guid>();
+                var etag = (await coordinator.GetAsync($"/api/requests/{request}")).Headers.ETag!.Tag;
+                await ExpectAsync(await PostAsync(coordinator, $"/api/requests/{request}/allocations", new { practitionerId = suggestion["practitionerId"]!.GetValue<string>(), discipline = "EducationalPsychology" }, etag), HttpStatusCode.OK);
+                allocations++;
+            }
+
+            app.Clock.Advance(TimeSpan.FromDays(7) - TimeSpan.FromMinutes(7 * (2 + (week % 3))));
+        }
+
+        Assert.Equal(0L, await app.Database.ScalarAsync<long>("SELECT count(*) FROM rm_allocations WHERE override_reason IS NOT NULL")); // they always followed
+        Assert.True(allocations >= 10, $"{allocations} allocations");
+        Assert.True(await app.Database.ScalarAsync<long>("SELECT count(*) FROM rm_requests WHERE status = 'AwaitingAllocation'") > 0, "time was scarce: some still wait");
+        await app.CatchUpProjectionsAsync();
+
+        var whatIf = (await coordinator.GetFromJsonAsync<JsonObject>("/api/reports/what-if?from=2026-09-07&to=2026-10-09&policy=fair"))!;
+        Assert.Equal(whatIf["actual"]!.ToJsonString(), whatIf["replayed"]!.ToJsonString());
+        Assert.Equal(allocations, whatIf["replayed"]!["allocated"]!.GetValue<int>());
+
+        // The same decisions, request by request and week by week, not just the same totals.
+        var reader = app.Services.GetRequiredService<Features.Reports.RecordedYearReader>();
+        var rules = app.Services.GetRequiredService<Features.Requests.RequestRulesCatalog>().For(ServiceApp.Tenant);
+        var year = await reader.ReadAsync(ServiceApp.Tenant, new DateOnly(2026, 9, 7), new DateOnly(2026, 10, 9), rules, CancellationToken.None);
+        var replayed = Domain.Allocation.RecordedReplay.Decisions(year, Domain.Allocation.AllocationPolicy.Fair, rules);
+        Assert.Equal(year.Demand.Where(d => d.AllocatedOn is not null).ToDictionary(d => d.Id, d => d.AllocatedOn!.Value), replayed);
     }
 }

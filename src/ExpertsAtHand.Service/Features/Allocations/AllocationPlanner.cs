@@ -25,7 +25,6 @@ public sealed class AllocationPlanner(NpgsqlDataSource dataSource, RequestRulesC
         var today = area.LocalDate(now);
         var weekStart = area.StartOf(today.AddDays(-(((int)today.DayOfWeek + 6) % 7)));
         var yearStart = new DateOnly(EntitlementFormula.AcademicYear(today), 9, 1);
-        var elapsed = Math.Max(7m, today.DayNumber - yearStart.DayNumber + 1) / 365m;
 
         var demandIds = new Dictionary<Guid, DemandFor>();
         var demand = new Dictionary<Guid, Demand>();
@@ -43,7 +42,7 @@ public sealed class AllocationPlanner(NpgsqlDataSource dataSource, RequestRulesC
                 var requestId = reader.GetGuid(0);
                 var discipline = Enum.Parse<Discipline>(reader.GetString(1));
                 var due = reader.IsDBNull(5) ? today : reader.GetFieldValue<DateOnly>(5);
-                var slack = due >= today ? area.Calendar.WorkingDaysBetween(today, due) : -area.Calendar.WorkingDaysBetween(due, today);
+                var slack = EngineInputs.SlackWorkingDays(due, today, area.Calendar);
                 var support = reader.IsDBNull(6) ? SupportType.Consultation : Enum.Parse<SupportType>(reader.GetString(6));
                 var id = DemandId(requestId, discipline);
                 demandIds[id] = new DemandFor(requestId, discipline);
@@ -90,8 +89,7 @@ public sealed class AllocationPlanner(NpgsqlDataSource dataSource, RequestRulesC
             {
                 var spans = away.GetValueOrDefault(reader.GetString(0)) ?? [];
                 var present = workingDays.Count(day => !spans.Any(span => span.From <= day && day <= span.To));
-                var weekly = workingDays.Count == 0 ? 0 : reader.GetDecimal(3) * present / workingDays.Count;
-                capacity.Add(new Capacity(reader.GetString(0), Enum.Parse<Discipline>(reader.GetString(1)), reader.GetFieldValue<string[]>(2).ToHashSet(StringComparer.Ordinal), Math.Max(0, Math.Round(weekly - reader.GetDecimal(4), 1))));
+                capacity.Add(new Capacity(reader.GetString(0), Enum.Parse<Discipline>(reader.GetString(1)), reader.GetFieldValue<string[]>(2).ToHashSet(StringComparer.Ordinal), EngineInputs.FreeHours(reader.GetDecimal(3), present, workingDays.Count, reader.GetDecimal(4))));
             }
         }
 
@@ -114,7 +112,7 @@ public sealed class AllocationPlanner(NpgsqlDataSource dataSource, RequestRulesC
                 var details = new SettingDetails(reader.GetString(1), Enum.Parse<Phase>(reader.GetString(2)), reader.GetString(3), reader.GetBoolean(4), reader.GetInt32(5), reader.GetDecimal(6), reader.GetDecimal(7), reader.GetDecimal(8), reader.IsDBNull(9) ? null : reader.GetString(9), reader.GetBoolean(10));
                 // The year's recorded entitlement; a setting not re-imported since September is reckoned by the formula.
                 var annual = reader.IsDBNull(12) ? formula.AnnualHours(details) : reader.GetDecimal(12);
-                use[reader.GetString(0)] = new SettingUse(reader.GetDecimal(11), Math.Round(annual * elapsed, 1));
+                use[reader.GetString(0)] = new SettingUse(reader.GetDecimal(11), EngineInputs.ProRataEntitlement(annual, today));
             }
         }
 

@@ -3,6 +3,7 @@ using ExpertsAtHand.Domain.Clinics;
 using ExpertsAtHand.Domain.Practitioners;
 using ExpertsAtHand.Domain.Requests;
 using ExpertsAtHand.Service.EventLog;
+using ExpertsAtHand.Service.Features.Allocations;
 using ExpertsAtHand.Service.Features.Requests;
 using ExpertsAtHand.Service.Hosting;
 using Marten;
@@ -46,12 +47,12 @@ public static class WhatIfEndpoints
 {
     public static readonly IReadOnlyList<string> Assumptions =
     [
-        "Demand is each discipline of each request accepted in the period (a reopened request accepted again is new demand), from its acceptance date, with the hours its allocation recorded or a three-hour session where none was.",
+        "Demand is each discipline of each request accepted in the period (a reopened request accepted again is new demand), from its acceptance date, with the hours its allocation recorded or, where it was never allocated, the hours its support type is planned for.",
         "Capacity is each practitioner's weekly hours as recorded from the day each change took effect, for the working days they were not absent, less the hours of clinics they ran.",
-        "The replay allocates every Monday what was waiting by then; an allocation counts from the later of that Monday and the acceptance. What actually happened is measured from the recorded allocation dates.",
+        "The replay decides every Monday, as the allocation engine would have that day, for the demand accepted by then and still waiting. An allocation holds its hours against its setting's share for the rest of the academic year (the replay cannot know when a request would have closed); time given before the period and clinic attendance count as they were recorded. What actually happened is measured from the recorded allocation dates.",
         "Time to allocation stands in for time to first contact: the replay cannot know when a contact would have happened.",
         "Outreach (when on) offers time each week to top-need-quartile settings that used less than a quarter of their share and asked nothing for twelve weeks; every second offer becomes a routine three-hour request.",
-        "Entitlement is each in-scope setting's annual hours pro rata for the period; the top need quartile is the quarter of in-scope settings with the highest need index.",
+        "Entitlement is each setting's annual hours for the academic year pro rata to the day; equity is measured over settings in scope (open, in the area), and the top need quartile is the quarter of them with the highest need index.",
     ];
 
     public static IEndpointRouteBuilder MapWhatIf(this IEndpointRouteBuilder endpoints)
@@ -142,7 +143,7 @@ public sealed class RecordedYearReader(IDocumentStore store, NpgsqlDataSource da
         var serializer = store.Options.Serializer();
         var settingOf = new Dictionary<Guid, (string Urn, Priority Urgency)>();
         var allocated = new Dictionary<int, (decimal Hours, DateOnly On)>(); // by the need's index in demand
-        var demand = new List<(Guid Request, Discipline Discipline, Priority Priority, DateOnly AcceptedOn)>();
+        var demand = new List<(Guid Request, Discipline Discipline, TriageAccepted Triage)>();
         var capacity = new List<RecordedCapacity>();
         var unavailable = new List<RecordedUnavailability>();
         var episodeDemand = new Dictionary<Guid, List<int>>();
@@ -161,12 +162,11 @@ public sealed class RecordedYearReader(IDocumentStore store, NpgsqlDataSource da
                         break;
                     case TriageAccepted triage:
                         // A new acceptance (after a reopening) is new demand; each discipline is a need of its own.
-                        var on = rules.LocalDate(triage.At);
                         episodeDemand[stream] = [];
                         foreach (var discipline in triage.Disciplines)
                         {
                             episodeDemand[stream].Add(demand.Count);
-                            demand.Add((stream, discipline, triage.Priority, on));
+                            demand.Add((stream, discipline, triage));
                         }
 
                         break;
@@ -197,48 +197,85 @@ public sealed class RecordedYearReader(IDocumentStore store, NpgsqlDataSource da
             }
         }
 
-        var settings = await SettingsAsync(tenant, cancellationToken).ConfigureAwait(false);
+        var settings = await SettingsAsync(tenant, from, cancellationToken).ConfigureAwait(false);
         var recorded = new List<RecordedDemand>();
+        var otherUse = new List<RecordedUse>(settings.ClinicUse);
         for (var i = 0; i < demand.Count; i++)
         {
-            var (request, discipline, priority, acceptedOn) = demand[i];
-            if (acceptedOn < from || acceptedOn > to || !settingOf.TryGetValue(request, out var setting))
+            var (request, discipline, triage) = demand[i];
+            if (!settingOf.TryGetValue(request, out var setting))
             {
                 continue;
             }
 
             var given = allocated.TryGetValue(i, out var a) ? a : ((decimal Hours, DateOnly On)?)null;
-            recorded.Add(new RecordedDemand(
-                request, setting.Urn, settings.Locality.GetValueOrDefault(setting.Urn, string.Empty), discipline, priority,
-                given is { Hours: > 0 } ? given.Value.Hours : RecordedReplay.SessionHours, acceptedOn, given?.On));
+            var hours = given is { Hours: > 0 } ? given.Value.Hours : AllocationHours.For(triage.SupportType);
+            if (triage.AcceptedOn < from)
+            {
+                // Given time before the period: it counts against the setting's share, as it did on the day.
+                if (given is { } before)
+                {
+                    otherUse.Add(new RecordedUse(setting.Urn, before.On, hours));
+                }
+
+                continue;
+            }
+
+            if (triage.AcceptedOn <= to)
+            {
+                recorded.Add(new RecordedDemand(
+                    AllocationPlanner.DemandId(request, discipline), request, setting.Urn, settings.Locality.GetValueOrDefault(setting.Urn, string.Empty), discipline, triage.Priority,
+                    hours, triage.AcceptedOn, triage.At, triage.FirstContactDueBy, given?.On));
+            }
         }
 
-        return new RecordedYear(from, to, recorded, capacity, unavailable, settings.Entitlement, settings.TopNeed, settings.Locality);
+        return new RecordedYear(from, to, recorded, capacity, unavailable, otherUse, settings.Entitlement, settings.InScope, settings.TopNeed, settings.Locality);
     }
 
     private static RecordedCapacity Capacity(string id, PractitionerDetails details, DateOnly from) =>
         new(id, details.Discipline, details.Localities.ToHashSet(StringComparer.Ordinal), from, details.Active ? details.WeeklyCapacityHours : 0);
 
-    private async Task<(Dictionary<string, decimal> Entitlement, HashSet<string> TopNeed, Dictionary<string, string> Locality)> SettingsAsync(string tenant, CancellationToken cancellationToken)
+    private async Task<Settings> SettingsAsync(string tenant, DateOnly from, CancellationToken cancellationToken)
     {
         var entitlement = new Dictionary<string, decimal>(StringComparer.Ordinal);
         var locality = new Dictionary<string, string>(StringComparer.Ordinal);
+        var inScope = new HashSet<string>(StringComparer.Ordinal);
         var need = new List<(string Urn, decimal Need)>();
-        await using var command = dataSource.CreateCommand("SELECT urn, locality, in_scope, need_index, annual_hours FROM rpt_coverage_settings WHERE tenant_id = $1");
-        command.Parameters.Add(new NpgsqlParameter { Value = tenant });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        await using (var command = dataSource.CreateCommand(
+            "SELECT s.urn, s.locality, s.in_scope, s.need_index, coalesce(e.annual_hours, s.annual_hours) FROM rpt_coverage_settings s "
+            + "LEFT JOIN rm_entitlements e ON e.tenant_id = s.tenant_id AND e.urn = s.urn AND e.academic_year = $2 WHERE s.tenant_id = $1"))
         {
-            var urn = reader.GetString(0);
-            locality[urn] = reader.GetString(1);
-            if (reader.GetBoolean(2))
+            command.Parameters.Add(new NpgsqlParameter { Value = tenant });
+            command.Parameters.Add(new NpgsqlParameter { Value = EntitlementFormula.AcademicYear(from) });
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                entitlement[urn] = reader.GetDecimal(4);
-                need.Add((urn, reader.GetDecimal(3)));
+                var urn = reader.GetString(0);
+                locality[urn] = reader.GetString(1);
+                entitlement[urn] = reader.GetDecimal(4); // the engine weighs every setting's share, in scope or not
+                if (reader.GetBoolean(2))
+                {
+                    inScope.Add(urn);
+                    need.Add((urn, reader.GetDecimal(3)));
+                }
+            }
+        }
+
+        var clinicUse = new List<RecordedUse>();
+        await using (var command = dataSource.CreateCommand("SELECT setting_urn, clinic_date, hours FROM rm_clinic_attendance WHERE tenant_id = $1"))
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = tenant });
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                clinicUse.Add(new RecordedUse(reader.GetString(0), reader.GetFieldValue<DateOnly>(1), reader.GetDecimal(2)));
             }
         }
 
         var topNeed = need.OrderByDescending(n => n.Need).ThenBy(n => n.Urn, StringComparer.Ordinal).Take(Math.Max(1, need.Count / 4)).Select(n => n.Urn).ToHashSet(StringComparer.Ordinal);
-        return (entitlement, need.Count == 0 ? [] : topNeed, locality);
+        return new Settings(entitlement, inScope, need.Count == 0 ? [] : topNeed, locality, clinicUse);
     }
+
+    private sealed record Settings(
+        Dictionary<string, decimal> Entitlement, HashSet<string> InScope, HashSet<string> TopNeed, Dictionary<string, string> Locality, List<RecordedUse> ClinicUse);
 }
