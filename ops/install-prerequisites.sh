@@ -16,6 +16,8 @@ have_postgres() {
 need=()
 have_postgres || need+=(postgresql)
 command -v setsid >/dev/null || need+=(util-linux)
+# The page tests drive Debian's Chromium (Playwright's own browser download cannot work here).
+[ -x /usr/bin/chromium ] || need+=(chromium)
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then

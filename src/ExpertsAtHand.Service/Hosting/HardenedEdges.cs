@@ -39,6 +39,9 @@ public static class HardenedEdges
             ? ImportBodyLimit
             : JsonBodyLimit;
 
+    public const string PageContentSecurityPolicy =
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
     public static IApplicationBuilder UseHardenedEdges(this IApplicationBuilder app) => app.Use(async (context, next) =>
     {
         context.Response.OnStarting(() =>
@@ -51,12 +54,21 @@ public static class HardenedEdges
 
             headers[HeaderNames.XContentTypeOptions] = "nosniff";
             headers["Referrer-Policy"] = "no-referrer";
-            headers[HeaderNames.ContentSecurityPolicy] = "default-src 'none'; frame-ancestors 'none'";
             headers[HeaderNames.XFrameOptions] = "DENY";
             if (context.Request.Path.StartsWithSegments("/api", StringComparison.Ordinal))
             {
+                headers[HeaderNames.ContentSecurityPolicy] = "default-src 'none'; frame-ancestors 'none'";
                 headers[HeaderNames.CacheControl] = "no-store";
                 headers[HeaderNames.Pragma] = "no-cache";
+            }
+            else
+            {
+                // Pages load only the service's own styles, scripts and images; no inline script, no framing.
+                headers[HeaderNames.ContentSecurityPolicy] = PageContentSecurityPolicy;
+                if (!context.Request.Path.StartsWithSegments("/govuk", StringComparison.Ordinal) && !context.Request.Path.StartsWithSegments("/assets", StringComparison.Ordinal))
+                {
+                    headers[HeaderNames.CacheControl] = "no-store"; // a page may show a child's record: never kept on a shared machine
+                }
             }
 
             return Task.CompletedTask;

@@ -119,8 +119,22 @@ public static class Identity
                 keys.UseLastKnownGoodConfiguration = false;
             }
         });
+        // The pages: a cookie session (the API never reads it, and the pages never read a bearer token).
+        builder.Services.AddAuthentication().AddCookie(PageSession.Scheme, options =>
+        {
+            options.Cookie.Name = "eah-session";
+            options.Cookie.HttpOnly = true;
+            options.Cookie.SameSite = SameSiteMode.Lax;
+            options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            options.ExpireTimeSpan = TimeSpan.FromHours(builder.Configuration.GetValue("Auth:SessionHours", 8));
+            options.SlidingExpiration = true;
+            options.LoginPath = "/sign-in";
+            options.LogoutPath = "/sign-out";
+            options.AccessDeniedPath = "/not-allowed";
+        });
         builder.Services.AddAuthorizationBuilder()
-            .AddPolicy("member", policy => policy.RequireAuthenticatedUser().RequireAssertion(context => Caller.From(context.User) is not null));
+            .AddPolicy("member", policy => policy.RequireAuthenticatedUser().RequireAssertion(context => Caller.From(context.User) is not null))
+            .AddPolicy(PageSession.Policy, policy => policy.AddAuthenticationSchemes(PageSession.Scheme).RequireAuthenticatedUser().RequireAssertion(context => Caller.From(context.User) is not null));
     }
 
     /// <summary>Claims single by meaning: one subject, one role, one area, one practitioner record (a SENCO may speak for several settings).</summary>
@@ -181,5 +195,29 @@ public static class Identity
             Expires = now + lifetime,
             SigningCredentials = new SigningCredentials(DevelopmentKey(configuration), SecurityAlgorithms.HmacSha256),
         });
+    }
+}
+
+/// <summary>The pages' signed-in session: a cookie carrying the same claims a token does.</summary>
+public static class PageSession
+{
+    public const string Scheme = "pages";
+    public const string Policy = "page-member";
+
+    public static System.Security.Claims.ClaimsPrincipal For(Caller caller)
+    {
+        var claims = new List<System.Security.Claims.Claim>
+        {
+            new(JwtRegisteredClaimNames.Sub, caller.Subject),
+            new(Caller.RoleClaim, caller.Role),
+            new(Caller.TenantClaim, caller.Tenant),
+        };
+        claims.AddRange(caller.SettingUrns.Select(urn => new System.Security.Claims.Claim(Caller.SettingClaim, urn)));
+        if (caller.PractitionerId is { } practitioner)
+        {
+            claims.Add(new(Caller.PractitionerClaim, practitioner));
+        }
+
+        return new System.Security.Claims.ClaimsPrincipal(new System.Security.Claims.ClaimsIdentity(claims, Scheme, JwtRegisteredClaimNames.Sub, Caller.RoleClaim));
     }
 }

@@ -142,6 +142,13 @@ public static class ServiceHost
             return Task.CompletedTask;
         }));
         Identity.Add(builder);
+        // The pages: server-rendered Razor Pages on the same handlers and queries as the API.
+        services.AddRazorPages(options =>
+        {
+            options.Conventions.AuthorizeFolder("/Requests", PageSession.Policy);
+            // Every page under /requests shows a child's record: each view is in the access log.
+            options.Conventions.AddFolderApplicationModelConvention("/Requests", model => model.EndpointMetadata.Add(new Features.AccessLog.ReadsChildRecords("request")));
+        }).AddApplicationPart(typeof(ServiceHost).Assembly); // the pages live here whichever program hosts them (serve, or a test)
         RequestLimits.Add(builder);
         HardenedEdges.AddForwardedHeaders(builder);
         Telemetry.Add(builder);
@@ -180,6 +187,7 @@ public static class ServiceHost
         app.UseExceptionHandler();
         app.UseHardenedEdges();
         app.UseStatusCodePages();
+        app.UseStaticFiles(); // GOV.UK Frontend's styles, scripts and images (wwwroot)
         app.UseControlCharacterGuard();
         app.UseSecurityEventLog();
         Features.AccessLog.AccessLogBook.UseAccessLog(app); // before authentication: refused attempts are recorded too
@@ -188,6 +196,7 @@ public static class ServiceHost
         app.UseAuthorization();
         app.UseIdempotentCreates(); // after authorization: keys are the caller's own
         app.MapOpenApi();
+        app.MapRazorPages();
         app.MapHealth();
         app.MapSettings();
         app.MapPractitioners();

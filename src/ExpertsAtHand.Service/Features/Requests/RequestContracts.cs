@@ -37,6 +37,17 @@ public enum TriageOutcome
     Decline,
 }
 
+/// <summary>The command a checked triage body becomes: one place for the API and the pages.</summary>
+public static class TriageDecision
+{
+    public static RequestCommand Command(TriageBody body, Hosting.Caller caller, DateTimeOffset at) => body.Decision switch
+    {
+        TriageOutcome.Accept => new AcceptRequest(body.SupportType!.Value, body.Disciplines!, body.Priority!.Value, body.Rationale!, caller.Actor, at),
+        TriageOutcome.Route => new RouteToPathway(body.Pathway!.Value, body.Rationale!, caller.Actor, at),
+        _ => new DeclineRequest(body.Signposting!, body.Rationale!, caller.Actor, at),
+    };
+}
+
 /// <summary>Hours default to the engine's suggestion (or the support type's usual hours); an overrideReason is needed to choose otherwise.</summary>
 public sealed record AllocateBody(string? PractitionerId, Discipline? Discipline, decimal? Hours = null, string? OverrideReason = null);
 

@@ -29,12 +29,7 @@ public static class RequestEndpoints
         Command<ProvideInformationBody>(requests, "/{id:guid}/information", "ProvideInformation", "The SENCO answers; the triage clock restarts.",
             (body, caller, at) => new ProvideInformation(body.Answer!, caller.Actor, at), Roles.Senco);
         Command<TriageBody>(requests, "/{id:guid}/triage", "Triage", "The single triage decision: accept, route to a specialist pathway, or decline with signposting.",
-            (body, caller, at) => body.Decision switch
-            {
-                TriageOutcome.Accept => new AcceptRequest(body.SupportType!.Value, body.Disciplines!, body.Priority!.Value, body.Rationale!, caller.Actor, at),
-                TriageOutcome.Route => new RouteToPathway(body.Pathway!.Value, body.Rationale!, caller.Actor, at),
-                _ => new DeclineRequest(body.Signposting!, body.Rationale!, caller.Actor, at),
-            },
+            TriageDecision.Command,
             Roles.Coordinator);
         Command<RecordContactBody>(requests, "/{id:guid}/contacts", "RecordContact", "An allocated practitioner records a delivered contact or session.",
             (body, caller, at) => new RecordContact(Guid.CreateVersion7(), body.Date!.Value, body.DurationMinutes!.Value, body.Mode!.Value, body.Attended!, caller.PractitionerId ?? string.Empty, caller.Actor, at),
@@ -78,21 +73,12 @@ public static class RequestEndpoints
             return Problems.Forbidden("You can raise requests only for your own setting.");
         }
 
-        if (body!.Child?.Reference is { } reference && childReferences.For(caller.Tenant).Refuse(reference) is { } refusal)
+        if (await RaiseRequestChecks.RefusalsAsync(body!, caller, dataSource, childReferences, cancellationToken).ConfigureAwait(false) is { } refused)
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["child.reference"] = [refusal] }, title: "Some of what was sent is not valid");
+            return TypedResults.ValidationProblem(refused, title: "Some of what was sent is not valid");
         }
 
-        switch (await SettingIsOpenAsync(dataSource, caller.Tenant, body.SettingUrn!, cancellationToken).ConfigureAwait(false))
-        {
-            case null:
-                return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["settingUrn"] = [$"No setting with URN {body.SettingUrn} is registered in your local area."] });
-            case false:
-                return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["settingUrn"] = [$"Setting {body.SettingUrn} is recorded as closed, so it cannot ask for support. If it has reopened, an administrator updates its record first."] });
-        }
-
-        var child = body.Child is { } c ? new ChildDetails(c.Reference!, c.YearGroup!.Value, c.SenStatus!.Value, c.ParentalConsent!.Value) : null;
-        var command = new RaiseRequest(IdempotentCreates.IdFor(http, "request") ?? Guid.CreateVersion7(), body.SettingUrn!, body.Level!.Value, body.Disciplines!, body.AreasOfNeed!, body.NeedsSummary!, body.ActionTaken!, child, body.Urgency!.Value, caller.Actor, clock.GetUtcNow());
+        var command = RaiseRequestChecks.Command(body!, IdempotentCreates.IdFor(http, "request") ?? Guid.CreateVersion7(), caller, clock.GetUtcNow());
         var result = await handler.RaiseAsync(command, caller, cancellationToken).ConfigureAwait(false);
         if (result is CommandResult.Done done)
         {
@@ -225,33 +211,7 @@ public static class RequestEndpoints
             return TypedResults.ValidationProblem(errors);
         }
 
-        var number = page ?? 1;
-        var size = pageSize ?? 50;
-        const string Where =
-            "tenant_id = $1 AND ($2::text IS NULL OR setting_urn = $2) AND ($3::text IS NULL OR status = $3) AND ($4::text IS NULL OR coalesce(priority, urgency) = $4) "
-            + "AND ($5::text[] IS NULL OR setting_urn = ANY($5)) AND ($6::text IS NULL OR $6 = ANY(practitioners)) AND ($7::text IS NULL OR reference = upper($7))";
-        object?[] scope =
-        [
-            caller.Tenant,
-            setting,
-            parsedStatus?.ToString(),
-            parsedPriority?.ToString(),
-            caller.Is(Roles.Senco) ? caller.SettingUrns.ToArray() : null,
-            caller.Is(Roles.Practitioner) ? caller.PractitionerId ?? string.Empty : null,
-            reference,
-        ];
-
-        long total;
-        await using (var count = dataSource.CreateCommand($"SELECT count(*) FROM rm_requests WHERE {Where}"))
-        {
-            Bind(count, scope);
-            total = (long)(await count.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
-        }
-
-        await using var query = dataSource.CreateCommand($"SELECT {SummaryColumns} FROM rm_requests WHERE {Where} ORDER BY raised_at DESC, request_id LIMIT $8 OFFSET $9");
-        Bind(query, [.. scope, size, (long)(number - 1) * size]);
-        var items = await ReadSummariesAsync(query, cancellationToken).ConfigureAwait(false);
-        return TypedResults.Ok(new Paged<RequestSummary>(items, number, size, total));
+        return TypedResults.Ok(await RequestList.ForAsync(dataSource, caller, setting, parsedStatus, parsedPriority, reference, page ?? 1, pageSize ?? 50, cancellationToken).ConfigureAwait(false));
     }
 
     private static async Task<IResult> QueueAsync(HttpContext http, NpgsqlDataSource dataSource, RequestRulesCatalog rules, TimeProvider clock, CancellationToken cancellationToken)
@@ -262,76 +222,14 @@ public static class RequestEndpoints
             return Problems.Forbidden("The triage queue is for triage coordinators.");
         }
 
-        await using var query = dataSource.CreateCommand($"SELECT {SummaryColumns} FROM rm_requests WHERE tenant_id = $1 AND status IN ('AwaitingTriage', 'AwaitingInformation')");
-        Bind(query, [caller.Tenant]);
-        var waiting = await ReadSummariesAsync(query, cancellationToken).ConfigureAwait(false);
-        var area = rules.For(caller.Tenant);
-        var today = area.LocalDate(clock.GetUtcNow());
-        // A paused clock stands still: what was left on the day it paused is what is left now.
-        int Left(RequestSummary r)
-        {
-            var from = r.PausedOn ?? today;
-            return r.TriageDueBy >= from ? area.Calendar.WorkingDaysBetween(from, r.TriageDueBy) : -area.Calendar.WorkingDaysBetween(r.TriageDueBy, from);
-        }
-
-        return TypedResults.Ok(waiting
-            .Select(r => new QueueEntry(r, Left(r), r.Status == RequestStatus.AwaitingInformation))
-            .OrderBy(q => q.WaitingForInformation)
-            .ThenBy(q => q.Request.Urgency)
-            .ThenBy(q => q.WorkingDaysLeft)
-            .ThenBy(q => q.Request.RaisedAt)
-            .ToList());
+        return TypedResults.Ok(await RequestList.TriageQueueAsync(dataSource, caller.Tenant, rules.For(caller.Tenant), clock, cancellationToken).ConfigureAwait(false));
     }
 
     /// <summary>Far beyond any area's requests at the largest page size, and far from overflowing an offset.</summary>
     private const int MaxPage = 100_000;
 
-    private const string SummaryColumns =
-        "request_id, reference, version, setting_urn, level, status, urgency, priority, disciplines, received_on, triage_due_by, first_contact_due_by, at_risk, breached, raised_at, reopened_at, paused_on";
-
-    private static async Task<List<RequestSummary>> ReadSummariesAsync(NpgsqlCommand command, CancellationToken cancellationToken)
-    {
-        var items = new List<RequestSummary>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            items.Add(new RequestSummary(
-                reader.GetGuid(0),
-                reader.IsDBNull(1) ? null : reader.GetString(1),
-                reader.GetInt64(2),
-                reader.GetString(3),
-                Enum.Parse<RequestLevel>(reader.GetString(4)),
-                Enum.Parse<RequestStatus>(reader.GetString(5)),
-                Enum.Parse<Priority>(reader.GetString(6)),
-                reader.IsDBNull(7) ? null : Enum.Parse<Priority>(reader.GetString(7)),
-                [.. reader.GetFieldValue<string[]>(8).Select(Enum.Parse<Discipline>)],
-                reader.GetFieldValue<DateOnly>(9),
-                reader.GetFieldValue<DateOnly>(10),
-                reader.IsDBNull(11) ? null : reader.GetFieldValue<DateOnly>(11),
-                reader.GetBoolean(12),
-                reader.GetBoolean(13),
-                reader.GetFieldValue<DateTimeOffset>(14),
-                reader.IsDBNull(15) ? null : reader.GetFieldValue<DateTimeOffset>(15),
-                reader.IsDBNull(16) ? null : reader.GetFieldValue<DateOnly>(16)));
-        }
-
-        return items;
-    }
-
-    private static void Bind(NpgsqlCommand command, object?[] values)
-    {
-        foreach (var value in values)
-        {
-            command.Parameters.Add(value switch
-            {
-                null => new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Unknown },
-                _ => new NpgsqlParameter { Value = value },
-            });
-        }
-    }
-
     /// <summary>Whether the setting is open, or null when the area has no such setting.</summary>
-    private static async Task<bool?> SettingIsOpenAsync(NpgsqlDataSource dataSource, string tenant, string urn, CancellationToken cancellationToken)
+    internal static async Task<bool?> SettingIsOpenAsync(NpgsqlDataSource dataSource, string tenant, string urn, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("SELECT open FROM rm_settings WHERE tenant_id = $1 AND urn = $2");
         command.Parameters.Add(new NpgsqlParameter { Value = tenant });
