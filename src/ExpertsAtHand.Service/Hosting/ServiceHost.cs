@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Authentication;
 using System.Text.Json.Serialization;
 using ExpertsAtHand.Domain.Practitioners;
 using ExpertsAtHand.Domain.Requests;
@@ -146,6 +147,7 @@ public static class ServiceHost
         services.AddRazorPages(options =>
         {
             options.Conventions.AuthorizeFolder("/Requests", PageSession.Policy);
+            options.Conventions.AuthorizeFolder("/Dashboard", PageSession.Policy);
             // Every page under /requests shows a child's record: each view is in the access log.
             options.Conventions.AddFolderApplicationModelConvention("/Requests", model => model.EndpointMetadata.Add(new Features.AccessLog.ReadsChildRecords("request")));
         }).AddApplicationPart(typeof(ServiceHost).Assembly); // the pages live here whichever program hosts them (serve, or a test)
@@ -192,6 +194,17 @@ public static class ServiceHost
         app.UseSecurityEventLog();
         Features.AccessLog.AccessLogBook.UseAccessLog(app); // before authentication: refused attempts are recorded too
         app.UseAuthentication();
+        // Outside /api the person is the page session's (the API reads bearer tokens only, so no cookie can act on it).
+        app.Use(async (context, next) =>
+        {
+            if (!context.Request.Path.StartsWithSegments("/api", StringComparison.Ordinal) && context.User.Identity?.IsAuthenticated != true
+                && await context.AuthenticateAsync(PageSession.Scheme).ConfigureAwait(false) is { Succeeded: true } session)
+            {
+                context.User = session.Principal;
+            }
+
+            await next(context).ConfigureAwait(false);
+        });
         app.UseRateLimiter(); // after authentication: the subject's own bucket
         app.UseAuthorization();
         app.UseIdempotentCreates(); // after authorization: keys are the caller's own

@@ -94,17 +94,30 @@ public static class QuarterlyReturnEndpoints
         }
 
         var rule = suppression == "nhs" ? Suppression.Nhs : Suppression.Default;
-        var (from, to) = period!.Value;
-        var query = new ReportQuery(caller.Tenant, from, to, asOf, null, null, null);
+        var document = await BuildAsync(source, caller.Tenant, quarter!, period!.Value, asOf, rule, suppression ?? "default", cancellationToken).ConfigureAwait(false);
+        if (format != "csv")
+        {
+            return TypedResults.Ok(document);
+        }
+
+        http.Response.Headers.ContentDisposition = $"attachment; filename=\"quarterly-return-{quarter}.csv\"";
+        return TypedResults.Text(Csv(document), "text/csv", Encoding.UTF8);
+    }
+
+    /// <summary>The return for a quarter (live, or as the log stood at the end of <paramref name="asOf"/>), counts suppressed by <paramref name="rule"/>: the API's and the dashboard's.</summary>
+    public static async Task<QuarterlyReturnDocument> BuildAsync(ReportSource source, string tenant, string quarter, (DateOnly From, DateOnly To) period, DateOnly? asOf, Suppression rule, string suppressionName, CancellationToken cancellationToken)
+    {
+        var (from, to) = period;
+        var query = new ReportQuery(tenant, from, to, asOf, null, null, null);
         await using var view = await source.OpenAsync(
-            caller.Tenant, asOf, [CoverageProjection.ProjectionName, TimelinessProjection.ProjectionName, OutcomesProjection.ProjectionName, SatisfactionProjection.ProjectionName], cancellationToken).ConfigureAwait(false);
+            tenant, asOf, [CoverageProjection.ProjectionName, TimelinessProjection.ProjectionName, OutcomesProjection.ProjectionName, SatisfactionProjection.ProjectionName], cancellationToken).ConfigureAwait(false);
         var coverage = await CoverageEndpoints.QueryAsync(view, query, cancellationToken).ConfigureAwait(false);
         var timeliness = await TimelinessEndpoints.QueryAsync(view, query, null, null, cancellationToken).ConfigureAwait(false);
         var outcomes = await DeEscalationEndpoints.QueryAsync(view, query, cancellationToken).ConfigureAwait(false);
         var satisfaction = await SatisfactionEndpoints.QueryAsync(view, query, cancellationToken).ConfigureAwait(false);
 
         var lines = new List<ReturnLine>();
-        void Add(string locality, string phase, string measure, string value) => lines.Add(new ReturnLine(quarter!, locality, phase, measure, value));
+        void Add(string locality, string phase, string measure, string value) => lines.Add(new ReturnLine(quarter, locality, phase, measure, value));
         // A derived figure is written c when any count it is built on is suppressed: a rate over a
         // suppressed denominator (or with a suppressed numerator) would give the small count away.
         string Derived(double? value, params long?[] counts) => value is null
@@ -143,19 +156,18 @@ public static class QuarterlyReturnEndpoints
             Add("All", "All", $"{asked}_satisfied_share", Derived(figures.ShareSatisfied, figures.Responses, figures.Satisfied));
         }
 
-        var document = new QuarterlyReturnDocument(quarter!, from, to, asOf, view.LastEventPosition, suppression ?? "default", lines);
-        if (format != "csv")
-        {
-            return TypedResults.Ok(document);
-        }
+        return new QuarterlyReturnDocument(quarter, from, to, asOf, view.LastEventPosition, suppressionName, lines);
+    }
 
+    /// <summary>The return as CSV, every cell neutralised against spreadsheet formulas.</summary>
+    public static string Csv(QuarterlyReturnDocument document)
+    {
         var csv = new StringBuilder("quarter,locality,phase,measure,value\n");
-        foreach (var line in lines)
+        foreach (var line in document.Lines)
         {
             csv.Append(CsvCells.Field(line.Quarter)).Append(',').Append(CsvCells.Field(line.Locality)).Append(',').Append(CsvCells.Field(line.Phase)).Append(',').Append(line.Measure).Append(',').Append(CsvCells.Field(line.Value)).Append('\n');
         }
 
-        http.Response.Headers.ContentDisposition = $"attachment; filename=\"quarterly-return-{quarter}.csv\"";
-        return TypedResults.Text(csv.ToString(), "text/csv", Encoding.UTF8);
+        return csv.ToString();
     }
 }

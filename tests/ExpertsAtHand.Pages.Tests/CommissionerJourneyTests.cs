@@ -1,0 +1,43 @@
+using Microsoft.Playwright;
+
+namespace ExpertsAtHand.Pages.Tests;
+
+/// <summary>A commissioner reads the area's figures, filters them, and downloads the quarterly return.</summary>
+public sealed class CommissionerJourneyTests(PagesService service) : IClassFixture<PagesService>
+{
+    [Fact]
+    public async Task A_commissioner_filters_the_figures_sees_each_as_a_chart_and_a_table_and_downloads_the_return()
+    {
+        var page = await service.PageAsync();
+        var violations = new List<string>();
+        await PagesService.SignInAsync(page, "commissioner");
+        await page.GotoAsync("/");
+        await page.ClickAsync("nav >> text=Figures");
+        Assert.Equal("The area's figures", await page.InnerTextAsync("h1"));
+        Assert.True(await page.IsVisibleAsync("svg[role=img]"));
+        Assert.Contains("Coverage by locality and phase", await page.InnerTextAsync("main"), StringComparison.Ordinal);
+        violations.AddRange(await PagesService.CheckAsync(page, "commissioner-dashboard"));
+
+        // A date that is not one, and a locality the area does not have: named, in the reports' words.
+        await page.FillAsync("#from", "2026-13-40");
+        await page.FillAsync("#locality", "Atlantis");
+        await page.ClickAsync("button:has-text('Show the figures')");
+        Assert.Contains("as a date", await page.InnerTextAsync(".govuk-error-summary"), StringComparison.Ordinal);
+        violations.AddRange(await PagesService.CheckAsync(page, "commissioner-dashboard-error"));
+        await page.FillAsync("#from", "2026-09-01");
+        await page.ClickAsync("button:has-text('Show the figures')");
+        Assert.Contains("One of your area's localities", await page.InnerTextAsync(".govuk-error-summary"), StringComparison.Ordinal);
+
+        await page.FillAsync("#locality", string.Empty);
+        await page.FillAsync("#phase", "Primary");
+        await page.ClickAsync("button:has-text('Show the figures')");
+        Assert.DoesNotContain("Secondary", await page.InnerTextAsync("table >> nth=0"), StringComparison.Ordinal);
+
+        var download = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync("text=Download the quarterly return"));
+        var path = await download.PathAsync();
+        var csv = await File.ReadAllTextAsync(path!);
+        Assert.StartsWith("quarter,locality,phase,measure,value", csv, StringComparison.Ordinal);
+        Assert.Contains("settings_feedback_response_rate", csv, StringComparison.Ordinal);
+        Assert.True(violations.Count == 0, string.Join("\n", violations));
+    }
+}
