@@ -107,4 +107,78 @@ public sealed class SencoJourneyTests(PagesService service) : IClassFixture<Page
         Assert.Equal("no-store", await response!.HeaderValueAsync("cache-control"));
         Assert.Contains("frame-ancestors 'none'", await response.HeaderValueAsync("content-security-policy"), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task The_raise_a_request_journey_can_be_done_with_the_keyboard_alone()
+    {
+        var page = await service.PageAsync();
+        await PagesService.SignInAsync(page, "senco");
+        await page.GotoAsync("/requests/new");
+
+        // Only Tab, arrows, Space, Enter and typing: the focus moves as a keyboard user's would.
+        async Task TabToAsync(string selector)
+        {
+            for (var presses = 0; presses < 60; presses++)
+            {
+                await page.Keyboard.PressAsync("Tab");
+                if (await page.EvaluateAsync<bool>("s => document.activeElement && document.activeElement.matches(s)", selector))
+                {
+                    return;
+                }
+            }
+
+            Assert.Fail($"The keyboard never reached {selector}.");
+        }
+
+        async Task ChooseRadioAsync(string group, int index)
+        {
+            await TabToAsync($"#{group}-0");
+            await page.Keyboard.PressAsync("Space");
+            for (var i = 0; i < index; i++)
+            {
+                await page.Keyboard.PressAsync("ArrowDown");
+            }
+        }
+
+        async Task TickAsync(string selector)
+        {
+            await TabToAsync(selector);
+            await page.Keyboard.PressAsync("Space");
+        }
+
+        async Task ContinueAsync()
+        {
+            await TabToAsync("button.govuk-button:not(.govuk-button--secondary)");
+            // The next page is the one without this page's mark.
+            await page.EvaluateAsync("() => { window.leaving = true; }");
+            await page.Keyboard.PressAsync("Enter");
+            await page.WaitForFunctionAsync("() => window.leaving !== true && document.readyState === 'complete'");
+        }
+
+        async Task TypeAsync(string selector, string text)
+        {
+            await TabToAsync(selector);
+            await page.Keyboard.TypeAsync(text);
+        }
+
+        // The skip link is the first thing the keyboard reaches.
+        await page.Keyboard.PressAsync("Tab");
+        Assert.Equal("Skip to main content", await page.EvaluateAsync<string>("document.activeElement.textContent.trim()"));
+        await ChooseRadioAsync("level", 0);
+        await ContinueAsync();
+        await TickAsync("#disciplines-0");
+        await ContinueAsync();
+        await TickAsync("#areasOfNeed-1");
+        await ContinueAsync();
+        await TypeAsync("#needsSummary", "Working memory difficulties across the year group.");
+        await ContinueAsync();
+        await TypeAsync("#actionTaken", "Memory aids and pre-teaching for a term.");
+        await ContinueAsync();
+        await ChooseRadioAsync("urgency", 2);
+        await ContinueAsync();
+        Assert.Equal("Check your answers before raising the request", await page.InnerTextAsync("h1"));
+        await ContinueAsync(); // the primary button here raises the request
+        await page.WaitForSelectorAsync(".govuk-panel--confirmation");
+        Assert.Equal("Request raised", await page.InnerTextAsync("h1"));
+    }
 }

@@ -161,8 +161,17 @@ public sealed class LocalNotifyServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        _listener.Stop();
-        _listener.Close();
+        try
+        {
+            _listener.Stop();
+            _listener.Close();
+        }
+        catch (HttpListenerException)
+        {
+            // .NET's managed listener looks its port up again while closing and can find another process
+            // on it by then ("address already in use"): the listener is stopped either way.
+        }
+
         await _serving.ConfigureAwait(false);
     }
 }
