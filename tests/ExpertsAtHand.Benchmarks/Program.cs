@@ -6,6 +6,7 @@ var suites = new Dictionary<string, Func<bool, Task<string>>>(StringComparer.Ord
     ["eventstore"] = EventStoreSuite.RunAsync,
     ["messaging"] = MessagingSuite.RunAsync,
     ["reports"] = ReportsSuite.RunAsync,
+    ["pages"] = PagesSuite.RunAsync,
 };
 
 var suite = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal));
