@@ -40,4 +40,25 @@ public sealed class CommissionerJourneyTests(PagesService service) : IClassFixtu
         Assert.Contains("settings_feedback_response_rate", csv, StringComparison.Ordinal);
         Assert.True(violations.Count == 0, string.Join("\n", violations));
     }
+
+    [Fact]
+    public async Task An_administrator_sees_how_far_each_projection_has_read_and_the_failed_messages_and_no_childs_record()
+    {
+        var page = await service.PageAsync();
+        await PagesService.SignInAsync(page, "administrator");
+        await page.GotoAsync("/");
+        await page.ClickAsync("nav >> text=Running the service");
+        Assert.Equal("Running the service", await page.InnerTextAsync("h1"));
+        var projections = await page.InnerTextAsync("table >> nth=0");
+        foreach (var name in new[] { "timeliness", "outcomes", "coverage", "capacity", "satisfaction" })
+        {
+            Assert.Contains(name, projections, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("None. Every message was delivered.", await page.InnerTextAsync("main"), StringComparison.Ordinal);
+        var violations = await PagesService.CheckAsync(page, "administrator");
+        await page.GotoAsync("/requests");
+        Assert.Equal("You cannot see this page", await page.InnerTextAsync("h1"));
+        Assert.True(violations.Count == 0, string.Join("\n", violations));
+    }
 }

@@ -148,6 +148,7 @@ public static class ServiceHost
         {
             options.Conventions.AuthorizeFolder("/Requests", PageSession.Policy);
             options.Conventions.AuthorizeFolder("/Dashboard", PageSession.Policy);
+            options.Conventions.AuthorizeFolder("/Admin", PageSession.Policy);
             // Every page under /requests shows a child's record: each view is in the access log.
             options.Conventions.AddFolderApplicationModelConvention("/Requests", model => model.EndpointMetadata.Add(new Features.AccessLog.ReadsChildRecords("request")));
         }).AddApplicationPart(typeof(ServiceHost).Assembly); // the pages live here whichever program hosts them (serve, or a test)
