@@ -140,6 +140,7 @@ public sealed class ExecutableTests(ITestOutputHelper output) : IDisposable
         output.WriteLine($"the surviving node ran the projections and caught up {tookOver.TotalSeconds:0.0} s after the kill");
         Assert.True(tookOver < TimeSpan.FromSeconds(15), $"the surviving node took {tookOver.TotalSeconds:0.0} s to run the projections and catch up");
         Assert.Equal(2L, await database.ScalarAsync<long>("SELECT count(*) FROM rpt_settings")); // both settings, each once
+        File.Delete(masterKey);
     }
 
     [Fact]
@@ -383,5 +384,6 @@ public sealed class ExecutableTests(ITestOutputHelper output) : IDisposable
         }
 
         File.Delete(Infrastructure.Postgres.EmbeddedPostgres.PasswordFileFor(_dataFolder));
+        File.Delete(_dataFolder + ".master-key"); // the master key the service made beside the data
     }
 }
