@@ -189,7 +189,8 @@ public sealed partial class ErasureAndRetentionTests
 
         // A second node's view of the keys, loaded before the rotation.
         var configuration = app.Services.GetRequiredService<IConfiguration>();
-        using var otherNode = new DetailKeys(app.Database.DataSource, configuration, app.Clock);
+        var retention = app.Services.GetRequiredService<RetentionRules>();
+        using var otherNode = new DetailKeys(app.Database.DataSource, configuration, retention, app.Clock);
         var keyId = await app.Database.ScalarAsync<Guid>("SELECT key_id FROM detail_keys");
         Assert.NotNull((await otherNode.RingAsync(ServiceApp.Tenant, [keyId], CancellationToken.None)).Find(keyId));
 
@@ -200,9 +201,9 @@ public sealed partial class ErasureAndRetentionTests
         Assert.Equal(2, await app.Database.ScalarAsync<int>("SELECT min(master_version) FROM detail_keys"));
 
         // A fresh node reads with the new master key; the old node takes the new version from the file when it meets it.
-        using var freshNode = new DetailKeys(app.Database.DataSource, configuration, app.Clock);
+        using var freshNode = new DetailKeys(app.Database.DataSource, configuration, retention, app.Clock);
         Assert.NotNull((await freshNode.RingAsync(ServiceApp.Tenant, [keyId], CancellationToken.None)).Find(keyId));
-        var newKey = await otherNode.ForNewRequestAsync(ServiceApp.Tenant, Urn, "NEW-001", new DateOnly(2040, 1, 1), CancellationToken.None);
+        var newKey = await otherNode.ForNewRequestAsync(ServiceApp.Tenant, Urn, new ChildDetails("NEW-001", 4, SenStatus.SenSupport, true), new DateOnly(2026, 10, 5), CancellationToken.None);
         Assert.NotNull((await freshNode.RingAsync(ServiceApp.Tenant, [newKey.Id], CancellationToken.None)).Find(newKey.Id));
         using var coordinator = app.As("coordinator");
         Assert.Equal(Reference, (await coordinator.GetFromJsonAsync<JsonObject>($"/api/requests/{id}"))!["child"]!["reference"]!.GetValue<string>());
@@ -215,7 +216,7 @@ public sealed partial class ErasureAndRetentionTests
         await SeedReferenceDataAsync(app);
         await RaiseAsync(app);
         var elsewhere = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Protection:MasterKeyFile"] = app.MasterKeyFile + ".lost" }).Build();
-        using var keys = new DetailKeys(app.Database.DataSource, elsewhere, app.Clock);
+        using var keys = new DetailKeys(app.Database.DataSource, elsewhere, app.Services.GetRequiredService<RetentionRules>(), app.Clock);
         var refused = await Assert.ThrowsAsync<MasterKeyException>(() => keys.RingAsync(ServiceApp.Tenant, [Guid.NewGuid()], CancellationToken.None));
         Assert.Contains("missing", refused.Message, StringComparison.Ordinal);
         Assert.False(File.Exists(app.MasterKeyFile + ".lost"));

@@ -417,14 +417,8 @@ public static class DemoArea
             if (command is RaiseRequest raise)
             {
                 // Numbered and sealed as a real raise is: the demo's children's details are as protected as anyone's.
-                var eraseOn = services.GetRequiredService<Privacy.RetentionRules>().For(Tenant).EraseDetailsOn(raise.Child?.YearGroup, rules.LocalDate(raise.At));
-                request.Key = await services.GetRequiredService<Privacy.DetailKeys>().ForNewRequestAsync(Tenant, raise.SettingUrn, raise.Child?.Reference, eraseOn, CancellationToken.None).ConfigureAwait(false);
-                command = raise with
-                {
-                    Reference = await references.NextAsync(Tenant, rules.LocalDate(raise.At).Year, CancellationToken.None).ConfigureAwait(false),
-                    DetailsKey = request.Key.Id,
-                    ChildKey = raise.Child is null ? null : request.Key.Id.ToString("N"),
-                };
+                request.Key = await services.GetRequiredService<Privacy.DetailKeys>().ForNewRequestAsync(Tenant, raise.SettingUrn, raise.Child, rules.LocalDate(raise.At), CancellationToken.None).ConfigureAwait(false);
+                command = Privacy.RequestDetailSealing.Keyed(raise with { Reference = await references.NextAsync(Tenant, rules.LocalDate(raise.At).Year, CancellationToken.None).ConfigureAwait(false) }, request.Key);
             }
 
             var decision = RequestDecider.Decide(command, request.State, rules);

@@ -59,10 +59,7 @@ public sealed class FeedbackCommandHandler(IDocumentStore store, DetailKeys keys
             return new FeedbackResult.Refused(decision.Rejection!);
         }
 
-        var key = RequestDetailSealing.KeyOf(history) is { } keyId
-            ? (await keys.RingAsync(tenant, [keyId], cancellationToken).ConfigureAwait(false)).Find(keyId)
-              ?? throw new InvalidOperationException($"The key sealing request {requestId} is missing though the request records no erasure.")
-            : null;
+        var (key, ring) = await keys.RequestKeyAsync(tenant, history, cancellationToken).ConfigureAwait(false);
         session.AppendAfter(requestId, version, key is null ? decision.Events : RequestDetailSealing.Seal(decision.Events, key));
         try
         {
@@ -73,7 +70,7 @@ public sealed class FeedbackCommandHandler(IDocumentStore store, DetailKeys keys
             return new FeedbackResult.Stale();
         }
 
-        var opened = await keys.OpenAsync(tenant, [.. history, .. decision.Events], cancellationToken).ConfigureAwait(false);
+        var opened = RequestDetailSealing.Open([.. history, .. decision.Events], ring);
         return new FeedbackResult.Done(version + decision.Events.Count, Views(opened));
     }
 

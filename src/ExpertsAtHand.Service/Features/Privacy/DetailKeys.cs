@@ -12,7 +12,7 @@ namespace ExpertsAtHand.Service.Features.Privacy;
 /// the node's commands and reads. Erasure deletes the row: from then on nothing can open what the key
 /// sealed, and the request's own erasure event tells every node not to try.
 /// </summary>
-public sealed class DetailKeys(NpgsqlDataSource dataSource, IConfiguration configuration, TimeProvider clock) : IDisposable
+public sealed class DetailKeys(NpgsqlDataSource dataSource, IConfiguration configuration, RetentionRules retention, TimeProvider clock) : IDisposable
 {
     private const string LookupSecretName = "child-lookup";
     private const int MaxCached = 100_000;
@@ -25,10 +25,15 @@ public sealed class DetailKeys(NpgsqlDataSource dataSource, IConfiguration confi
     private MasterKeys? _master;
     private byte[]? _lookupSecret;
 
-    /// <summary>The key for a new request's details: the child's (made on their first request), or one of the request's own.</summary>
-    public async Task<DataKey> ForNewRequestAsync(string tenant, string settingUrn, string? childReference, DateOnly eraseDueOn, CancellationToken cancellationToken)
+    /// <summary>
+    /// The key for a new request's details: the child's (made on their first request), or one of the
+    /// request's own; due for erasure when the area's retention rule says, from the day it was raised.
+    /// </summary>
+    public async Task<DataKey> ForNewRequestAsync(string tenant, string settingUrn, Domain.Requests.ChildDetails? child, DateOnly raisedOn, CancellationToken cancellationToken)
     {
         var master = await MasterAsync(cancellationToken).ConfigureAwait(false);
+        var childReference = child?.Reference;
+        var eraseDueOn = retention.For(tenant).EraseDetailsOn(child?.YearGroup, raisedOn);
         var lookup = childReference is null ? null : HMACSHA256.HashData(_lookupSecret!, Encoding.UTF8.GetBytes($"{tenant}\n{settingUrn}\n{childReference.Trim().ToUpperInvariant()}"));
         for (var attempt = 0; ; attempt++)
         {
@@ -123,12 +128,22 @@ public sealed class DetailKeys(NpgsqlDataSource dataSource, IConfiguration confi
     /// A request's events as people read them: sealed fields opened with the request's key, or marked
     /// erased once the request records its erasure (whatever any node still holds in memory).
     /// </summary>
-    public async Task<IReadOnlyList<object>> OpenAsync(string tenant, IReadOnlyList<object> events, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<object>> OpenAsync(string tenant, IReadOnlyList<object> events, CancellationToken cancellationToken) =>
+        RequestDetailSealing.Open(events, (await RequestKeyAsync(tenant, events, cancellationToken).ConfigureAwait(false)).Ring);
+
+    /// <summary>
+    /// The key a request's events are sealed with (null: raised before sealing, or erased — it then
+    /// records only what holds no text) and the ring its events open with: one read for a command.
+    /// </summary>
+    public async Task<(DataKey? Key, KeyRing Ring)> RequestKeyAsync(string tenant, IReadOnlyList<object> events, CancellationToken cancellationToken)
     {
-        var ring = events.OfType<Domain.Requests.RequestDetailsErased>().Any() || RequestDetailSealing.KeyOf(events) is not { } id
-            ? KeyRing.Empty
-            : await RingAsync(tenant, [id], cancellationToken).ConfigureAwait(false);
-        return RequestDetailSealing.Open(events, ring);
+        if (events.OfType<Domain.Requests.RequestDetailsErased>().Any() || RequestDetailSealing.KeyOf(events) is not { } id)
+        {
+            return (null, KeyRing.Empty);
+        }
+
+        var ring = await RingAsync(tenant, [id], cancellationToken).ConfigureAwait(false);
+        return (ring.Find(id) ?? throw new InvalidOperationException($"The key {id} sealing a request is missing though the request records no erasure."), ring);
     }
 
     /// <summary>Drops this node's copy of an erased key.</summary>

@@ -35,20 +35,19 @@ public static class RecordedBeforeSealing
 
         var store = services.GetRequiredService<IDocumentStore>();
         var keys = services.GetRequiredService<DetailKeys>();
-        var retention = services.GetRequiredService<RetentionRules>();
         var serializer = store.Options.Serializer();
         foreach (var (tenant, stream) in pending)
         {
             await using var session = store.QuerySession(tenant);
             var events = await session.Events.FetchStreamAsync(stream, token: cancellationToken).ConfigureAwait(false);
             var raised = events.Select(e => e.Data).OfType<RequestRaised>().First();
-            var key = await keys.ForNewRequestAsync(tenant, raised.SettingUrn, raised.Child?.Reference, retention.For(tenant).EraseDetailsOn(raised.Child?.YearGroup, raised.ReceivedOn), cancellationToken).ConfigureAwait(false);
-            var childKey = raised.Child is null ? null : key.Id.ToString("N");
+            var key = await keys.ForNewRequestAsync(tenant, raised.SettingUrn, raised.Child, raised.ReceivedOn, cancellationToken).ConfigureAwait(false);
+            var childKey = RequestDetailSealing.Keyed(raised, key).ChildKey;
             await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             foreach (var e in events)
             {
-                var data = e.Data is RequestRaised r ? r with { DetailsKey = key.Id, ChildKey = childKey } : e.Data;
+                var data = e.Data is RequestRaised r ? RequestDetailSealing.Keyed(r, key) : e.Data;
                 var sealedData = RequestDetailSealing.Seal(data, key);
                 await ExecuteAsync(connection, transaction, "UPDATE mt_events SET data = $2::jsonb WHERE seq_id = $1", cancellationToken, e.Sequence, serializer.ToJson(sealedData));
                 if (sealedData is PractitionerAllocated { OverrideReason: { } reason } allocated)

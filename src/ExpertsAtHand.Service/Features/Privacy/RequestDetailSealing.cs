@@ -41,6 +41,12 @@ public static class RequestDetailSealing
         };
     }
 
+    /// <summary>A raise that names the key its details are sealed with, and its child by the key's id (never by the reference).</summary>
+    public static RaiseRequest Keyed(RaiseRequest raise, DataKey key) => raise with { DetailsKey = key.Id, ChildKey = raise.Child is null ? null : key.Id.ToString("N") };
+
+    /// <summary>The same for a raise recorded before sealing existed.</summary>
+    public static RequestRaised Keyed(RequestRaised raised, DataKey key) => raised with { DetailsKey = key.Id, ChildKey = raised.Child is null ? null : key.Id.ToString("N") };
+
     /// <summary>The key a request's events are sealed with (named by its first event), or null for a request raised before sealing.</summary>
     public static Guid? KeyOf(IEnumerable<object> events) => events.OfType<RequestRaised>().FirstOrDefault()?.DetailsKey;
 }

@@ -30,7 +30,6 @@ public sealed class RequestCommandHandler(
     RequestRulesCatalog rules,
     RequestReferences references,
     DetailKeys keys,
-    RetentionRules retention,
     TimeProvider clock)
 {
     public static Guid StreamFor(Guid requestId) => requestId;
@@ -51,9 +50,8 @@ public sealed class RequestCommandHandler(
         else
         {
             // The child's key (made on their first request) seals the details; a refused raise makes none.
-            var eraseOn = retention.For(caller.Tenant).EraseDetailsOn(raise.Child?.YearGroup, area.LocalDate(raise.At));
-            var key = await keys.ForNewRequestAsync(caller.Tenant, raise.SettingUrn, raise.Child?.Reference, eraseOn, cancellationToken).ConfigureAwait(false);
-            decision = RequestDecider.Decide(raise with { DetailsKey = key.Id, ChildKey = raise.Child is null ? null : key.Id.ToString("N") }, RequestState.Initial, area);
+            var key = await keys.ForNewRequestAsync(caller.Tenant, raise.SettingUrn, raise.Child, area.LocalDate(raise.At), cancellationToken).ConfigureAwait(false);
+            decision = RequestDecider.Decide(RequestDetailSealing.Keyed(raise, key), RequestState.Initial, area);
             result = await CommitAsync(session, raise.RequestId, 0, RequestState.Initial, decision, key, [], caller, cancellationToken).ConfigureAwait(false);
         }
 
@@ -100,11 +98,8 @@ public sealed class RequestCommandHandler(
         var history = events.Select(e => e.Data).ToList();
         // A request raised before sealing has no key, and one whose details were erased records only what
         // holds no text: either way its new events are stored as decided.
-        var key = state.DetailsErased || RequestDetailSealing.KeyOf(history) is not { } keyId
-            ? null
-            : (await keys.RingAsync(caller.Tenant, [keyId], cancellationToken).ConfigureAwait(false)).Find(keyId)
-              ?? throw new InvalidOperationException($"The key sealing request {requestId} is missing though the request records no erasure.");
-        var opened = await keys.OpenAsync(caller.Tenant, history, cancellationToken).ConfigureAwait(false);
+        var (key, ring) = await keys.RequestKeyAsync(caller.Tenant, history, cancellationToken).ConfigureAwait(false);
+        var opened = RequestDetailSealing.Open(history, ring);
         return await CommitAsync(session, requestId, version, state, decision, key, opened, caller, cancellationToken).ConfigureAwait(false);
     }
 
@@ -176,4 +171,12 @@ public static class RequestScope
         Roles.Practitioner => caller.PractitionerId is { } me && state.Practitioners.Contains(me, StringComparer.Ordinal),
         _ => false,
     };
+
+    /// <summary>A request's events, or null when there is no such request or the caller may not see it: the API's reads and the pages' share this.</summary>
+    public static async Task<IReadOnlyList<JasperFx.Events.IEvent>?> ReadVisibleAsync(IDocumentStore store, Caller caller, Guid id, CancellationToken cancellationToken)
+    {
+        await using var session = store.QuerySession(caller.Tenant);
+        var events = await session.Events.FetchStreamAsync(id, token: cancellationToken).ConfigureAwait(false);
+        return events.Count > 0 && CanSee(caller, RequestDecider.Fold(events.Select(e => e.Data))) ? events : null;
+    }
 }

@@ -163,9 +163,7 @@ public static class RequestEndpoints
             return (null, Problems.Forbidden("Child-level records are not available to your role."));
         }
 
-        await using var session = store.QuerySession(caller.Tenant);
-        var events = await session.Events.FetchStreamAsync(id, token: cancellationToken).ConfigureAwait(false);
-        if (events.Count == 0 || !RequestScope.CanSee(caller, RequestDecider.Fold(events.Select(e => e.Data))))
+        if (await RequestScope.ReadVisibleAsync(store, caller, id, cancellationToken).ConfigureAwait(false) is not { } events)
         {
             return (null, Problems.NotFound("request"));
         }

@@ -218,9 +218,7 @@ public sealed class RequestModel(
             return false;
         }
 
-        await using var session = store.QuerySession(Caller.Tenant);
-        var events = await session.Events.FetchStreamAsync(id, token: cancellationToken).ConfigureAwait(false);
-        if (events.Count == 0 || !RequestScope.CanSee(Caller, RequestDecider.Fold(events.Select(e => e.Data))))
+        if (await RequestScope.ReadVisibleAsync(store, Caller, id, cancellationToken).ConfigureAwait(false) is not { } events)
         {
             return false;
         }
