@@ -15,9 +15,30 @@ namespace ExpertsAtHand.Service.Features.Privacy;
 /// </summary>
 public static class RecordedBeforeSealing
 {
+    private const string Upgrade = "seal-details-recorded-before-sealing";
+
+    /// <summary>Seals what was recorded before sealing, once (recorded in data_upgrades); returns how many requests it sealed.</summary>
     public static async Task<int> SealAsync(IServiceProvider services, CancellationToken cancellationToken)
     {
         var dataSource = services.GetRequiredService<NpgsqlDataSource>();
+        await using (var done = dataSource.CreateCommand("SELECT EXISTS (SELECT 1 FROM data_upgrades WHERE name = $1)"))
+        {
+            done.Parameters.Add(new NpgsqlParameter { Value = Upgrade });
+            if ((bool)(await done.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!)
+            {
+                return 0;
+            }
+        }
+
+        var sealedCount = await SealPendingAsync(services, dataSource, cancellationToken).ConfigureAwait(false);
+        await using var record = dataSource.CreateCommand("INSERT INTO data_upgrades (name, done_at) VALUES ($1, now()) ON CONFLICT DO NOTHING");
+        record.Parameters.Add(new NpgsqlParameter { Value = Upgrade });
+        await record.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        return sealedCount;
+    }
+
+    private static async Task<int> SealPendingAsync(IServiceProvider services, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    {
         var pending = new List<(string Tenant, Guid Stream)>();
         await using (var find = dataSource.CreateCommand("SELECT tenant_id, stream_id FROM mt_events WHERE type = 'request-raised' AND data->>'detailsKey' IS NULL ORDER BY seq_id"))
         await using (var reader = await find.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
