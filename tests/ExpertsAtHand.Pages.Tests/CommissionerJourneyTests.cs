@@ -15,23 +15,38 @@ public sealed class CommissionerJourneyTests(PagesService service) : IClassFixtu
         await page.ClickAsync("nav >> text=Figures");
         Assert.Equal("The area's figures", await page.InnerTextAsync("h1"));
         Assert.True(await page.IsVisibleAsync("svg[role=img]"));
-        Assert.Contains("Coverage by locality and phase", await page.InnerTextAsync("main"), StringComparison.Ordinal);
+        var main = await page.InnerTextAsync("main");
+        foreach (var section in new[] { "Coverage by locality and phase", "Timeliness by locality", "Timeliness by provider organisation", "De-escalation", "Equity", "High-need settings under half their share", "Capacity by week" })
+        {
+            Assert.Contains(section, main, StringComparison.Ordinal);
+        }
+
+        // Every chart is followed by a table of the same figures: a chart is never the only way to read one.
+        var charts = await page.Locator("svg.app-chart").CountAsync();
+        Assert.True(charts >= 6, $"{charts} charts");
+        Assert.Equal(charts, await page.EvaluateAsync<int>("[...document.querySelectorAll('svg.app-chart')].filter(svg => { let e = svg.nextElementSibling; return e && e.tagName === 'TABLE'; }).length"));
         violations.AddRange(await PagesService.CheckAsync(page, "commissioner-dashboard"));
 
         // A date that is not one, and a locality the area does not have: named, in the reports' words.
         await page.FillAsync("#from", "2026-13-40");
-        await page.FillAsync("#locality", "Atlantis");
         await page.ClickAsync("button:has-text('Show the figures')");
         Assert.Contains("as a date", await page.InnerTextAsync(".govuk-error-summary"), StringComparison.Ordinal);
         violations.AddRange(await PagesService.CheckAsync(page, "commissioner-dashboard-error"));
-        await page.FillAsync("#from", "2026-09-01");
-        await page.ClickAsync("button:has-text('Show the figures')");
+        await page.GotoAsync("/dashboard?from=2026-09-01&locality=Atlantis");
         Assert.Contains("One of your area's localities", await page.InnerTextAsync(".govuk-error-summary"), StringComparison.Ordinal);
 
-        await page.FillAsync("#locality", string.Empty);
-        await page.FillAsync("#phase", "Primary");
+        await page.SelectOptionAsync("#locality", string.Empty);
+        await page.SelectOptionAsync("#phase", "Primary");
         await page.ClickAsync("button:has-text('Show the figures')");
         Assert.DoesNotContain("Secondary", await page.InnerTextAsync("table >> nth=0"), StringComparison.Ordinal);
+        Assert.Contains("phase=Primary", page.Url, StringComparison.Ordinal);
+
+        // As the log stood on an earlier day: the same page, answered from the log.
+        var lastWeek = DateOnly.FromDateTime(DateTime.UtcNow.AddDays(-7)).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        await page.FillAsync("#asOf", lastWeek);
+        await page.ClickAsync("button:has-text('Show the figures')");
+        Assert.Equal(0, await page.Locator(".govuk-error-summary").CountAsync());
+        Assert.Equal(lastWeek, await page.InputValueAsync("#asOf"));
 
         var download = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync("text=Download the quarterly return"));
         var path = await download.PathAsync();

@@ -12,7 +12,7 @@ namespace ExpertsAtHand.Pages.Tests;
 /// The real service on a real port (Kestrel), on its own database with the demonstration area, and
 /// Debian's Chromium driven by Playwright: one of each per test class.
 /// </summary>
-public sealed class PagesService : IAsyncLifetime
+public class PagesService : IAsyncLifetime
 {
     private TestDatabase? _database;
     private WebApplication? _app;
@@ -24,10 +24,18 @@ public sealed class PagesService : IAsyncLifetime
 
     public static string Screenshots { get; } = Path.Combine(RepositoryRoot(), "artifacts", "screenshots");
 
-    public async Task InitializeAsync()
+    /// <summary>The running service's own services (its database, to look up what a test needs).</summary>
+    public IServiceProvider Services => _app!.Services;
+
+    /// <summary>Settings a variant of the service runs with, on top of the tests' own.</summary>
+    protected virtual Task<IReadOnlyDictionary<string, string?>> SettingsAsync() => Task.FromResult<IReadOnlyDictionary<string, string?>>(new Dictionary<string, string?>());
+
+    public virtual async Task InitializeAsync()
     {
         _database = await TestPostgres.CreateDatabaseAsync(Schema.Migrations);
-        var builder = ServiceHost.CreateBuilder(["--urls=http://127.0.0.1:0", "--Logging:LogLevel:Default=Warning", "--Messaging:RunWorkers=false"], _database.ConnectionString);
+        // A variant's settings go on the command line: some (the authority) decide which parts the service is built with.
+        var variant = (await SettingsAsync()).Select(s => $"--{s.Key}={s.Value}");
+        var builder = ServiceHost.CreateBuilder(["--urls=http://127.0.0.1:0", "--Logging:LogLevel:Default=Warning", "--Messaging:RunWorkers=false", .. variant], _database.ConnectionString);
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Protection:MasterKeyFile"] = Path.Combine(Path.GetTempPath(), "eah-test-keys", _database.Name + ".master-key"),
@@ -64,7 +72,27 @@ public sealed class PagesService : IAsyncLifetime
         await page.ClickAsync("button:has-text('Sign in')");
     }
 
-    /// <summary>axe's WCAG 2.2 A and AA rules on the page as it stands, and a screenshot of it.</summary>
+    /// <summary>Opens the newest request in the signed-in person's list whose status reads one of <paramref name="statuses"/>, looking through the list's pages.</summary>
+    public static async Task OpenFirstRequestAsync(IPage page, params string[] statuses)
+    {
+        for (var number = 1; number < 10; number++)
+        {
+            await page.GotoAsync($"/requests?p={number}");
+            foreach (var status in statuses)
+            {
+                var rows = page.Locator("tbody tr", new PageLocatorOptions { HasText = status });
+                if (await rows.CountAsync() > 0)
+                {
+                    await rows.First.Locator("th a").ClickAsync();
+                    return;
+                }
+            }
+        }
+
+        throw new InvalidOperationException($"No request reads {string.Join(" or ", statuses)} in the first pages of the list.");
+    }
+
+    /// <summary>axe's WCAG 2.2 A and AA rules on the page as it stands, and a screenshot of it (axe runs in the page: JavaScript must be on).</summary>
     public static async Task<IReadOnlyList<string>> CheckAsync(IPage page, string name)
     {
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Screenshots, name + ".png"), FullPage = true });
@@ -72,7 +100,7 @@ public sealed class PagesService : IAsyncLifetime
         return [.. result.Violations.Select(v => $"{name}: {v.Id} ({v.Impact}) {v.Help} at {string.Join(", ", v.Nodes.Select(n => n.Target?.ToString()))}")];
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         if (Browser is not null)
         {

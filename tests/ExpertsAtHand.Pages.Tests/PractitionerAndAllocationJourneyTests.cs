@@ -12,14 +12,7 @@ public sealed class PractitionerAndAllocationJourneyTests(PagesService service) 
         await PagesService.SignInAsync(page, "coordinator");
         var violations = new List<string>();
         // The newest accepted request still waiting for a practitioner.
-        await page.GotoAsync("/requests");
-        var waiting = page.Locator("tbody tr", new PageLocatorOptions { HasText = "Accepted" });
-        for (var next = 2; await waiting.CountAsync() == 0 && next < 10; next++)
-        {
-            await page.GotoAsync($"/requests?p={next}");
-        }
-
-        await waiting.First.Locator("th a").ClickAsync();
+        await PagesService.OpenFirstRequestAsync(page, "Accepted");
         Assert.True(await page.IsVisibleAsync("#allocation"));
         violations.AddRange(await PagesService.CheckAsync(page, "coordinator-allocation"));
         var allocate = page.Locator("button:has-text('Allocate')");
@@ -38,13 +31,7 @@ public sealed class PractitionerAndAllocationJourneyTests(PagesService service) 
         var violations = new List<string>();
         await page.GotoAsync("/requests");
         violations.AddRange(await PagesService.CheckAsync(page, "practitioner-cases"));
-        var open = page.Locator("tbody tr", new PageLocatorOptions { HasText = "Practitioner allocated" });
-        if (await open.CountAsync() == 0)
-        {
-            open = page.Locator("tbody tr", new PageLocatorOptions { HasText = "Support under way" });
-        }
-
-        await open.First.Locator("th a").ClickAsync();
+        await PagesService.OpenFirstRequestAsync(page, "Practitioner allocated", "Support under way");
         await page.ClickAsync("button:has-text('Record the contact')");
         Assert.True(await page.IsVisibleAsync(".govuk-error-summary"));
         violations.AddRange(await PagesService.CheckAsync(page, "practitioner-contact-error"));

@@ -106,6 +106,12 @@ public sealed class SencoJourneyTests(PagesService service) : IClassFixture<Page
         Assert.NotNull(response);
         Assert.Equal("no-store", await response!.HeaderValueAsync("cache-control"));
         Assert.Contains("frame-ancestors 'none'", await response.HeaderValueAsync("content-security-policy"), StringComparison.Ordinal);
+
+        // Signing out ends the session: the pages ask for a person again.
+        await page.ClickAsync("button:has-text('Sign out')");
+        Assert.Contains("Start now", await page.InnerTextAsync("main"), StringComparison.Ordinal);
+        await page.GotoAsync("/dashboard");
+        Assert.Contains("/sign-in", page.Url, StringComparison.Ordinal);
     }
 
     [Fact]

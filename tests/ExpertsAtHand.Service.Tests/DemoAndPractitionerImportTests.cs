@@ -103,8 +103,8 @@ public sealed class DemoAndPractitionerImportTests
         Assert.Equal(["Id", "Discipline", "Localities", "WeeklyCapacityHours", "Active"], problems);
         Assert.Equal(0L, await app.EventCountAsync());
 
-        Assert.Equal(new ImportReport(2, 2, 0, 0), await (await administrator.PostAsync("/api/practitioners/import", new StringContent(good, Encoding.UTF8, "text/csv"))).Content.ReadFromJsonAsync<ImportReport>());
-        Assert.Equal(new ImportReport(2, 0, 0, 2), await (await administrator.PostAsync("/api/practitioners/import", new StringContent(good, Encoding.UTF8, "text/csv"))).Content.ReadFromJsonAsync<ImportReport>());
+        Assert.Equal((2, 2, 0, 0), SettingsImportTests.ImportCounts((await (await administrator.PostAsync("/api/practitioners/import", new StringContent(good, Encoding.UTF8, "text/csv"))).Content.ReadFromJsonAsync<JsonObject>())!));
+        Assert.Equal((2, 0, 0, 2), SettingsImportTests.ImportCounts((await (await administrator.PostAsync("/api/practitioners/import", new StringContent(good, Encoding.UTF8, "text/csv"))).Content.ReadFromJsonAsync<JsonObject>())!));
         var ep = (await administrator.GetFromJsonAsync<JsonObject>("/api/practitioners/ep-10"))!;
         Assert.Equal(["North", "South"], ep["localities"]!.AsArray().Select(l => l!.GetValue<string>()));
     }

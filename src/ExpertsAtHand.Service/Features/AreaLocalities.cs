@@ -14,18 +14,7 @@ public static class AreaLocalities
             return null;
         }
 
-        var known = new List<string>();
-        var dataSource = http.RequestServices.GetRequiredService<Npgsql.NpgsqlDataSource>();
-        await using (var command = dataSource.CreateCommand("SELECT DISTINCT locality FROM rm_settings WHERE tenant_id = $1 ORDER BY locality"))
-        {
-            command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = tenant });
-            await using var reader = await command.ExecuteReaderAsync(http.RequestAborted).ConfigureAwait(false);
-            while (await reader.ReadAsync(http.RequestAborted).ConfigureAwait(false))
-            {
-                known.Add(reader.GetString(0));
-            }
-        }
-
+        var known = await ListAsync(http.RequestServices.GetRequiredService<Npgsql.NpgsqlDataSource>(), tenant, http.RequestAborted).ConfigureAwait(false);
         var match = known.FirstOrDefault(k => string.Equals(k, locality.Trim(), StringComparison.OrdinalIgnoreCase));
         if (match is null)
         {
@@ -35,5 +24,20 @@ public static class AreaLocalities
         }
 
         return match;
+    }
+
+    /// <summary>The area's localities, alphabetically.</summary>
+    public static async Task<IReadOnlyList<string>> ListAsync(Npgsql.NpgsqlDataSource dataSource, string tenant, CancellationToken cancellationToken)
+    {
+        var known = new List<string>();
+        await using var command = dataSource.CreateCommand("SELECT DISTINCT locality FROM rm_settings WHERE tenant_id = $1 ORDER BY locality");
+        command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = tenant });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            known.Add(reader.GetString(0));
+        }
+
+        return known;
     }
 }

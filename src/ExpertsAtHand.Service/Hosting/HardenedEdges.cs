@@ -39,10 +39,18 @@ public static class HardenedEdges
             ? ImportBodyLimit
             : JsonBodyLimit;
 
-    public const string PageContentSecurityPolicy =
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+    /// <summary>
+    /// Pages load only the service's own styles, scripts and images; no inline script, no framing. A
+    /// form may lead only here, or to the area's authority (signing out ends its session too).
+    /// </summary>
+    public static string PageContentSecurityPolicy(string? authority) =>
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; font-src 'self'; connect-src 'self'; "
+        + $"form-action 'self'{(Uri.TryCreate(authority, UriKind.Absolute, out var uri) ? " " + uri.GetLeftPart(UriPartial.Authority) : string.Empty)}; base-uri 'none'; frame-ancestors 'none'";
 
-    public static IApplicationBuilder UseHardenedEdges(this IApplicationBuilder app) => app.Use(async (context, next) =>
+    public static IApplicationBuilder UseHardenedEdges(this IApplicationBuilder app)
+    {
+        var pagePolicy = PageContentSecurityPolicy(app.ApplicationServices.GetRequiredService<IConfiguration>()["Auth:Authority"]);
+        return app.Use(async (context, next) =>
     {
         context.Response.OnStarting(() =>
         {
@@ -63,8 +71,7 @@ public static class HardenedEdges
             }
             else
             {
-                // Pages load only the service's own styles, scripts and images; no inline script, no framing.
-                headers[HeaderNames.ContentSecurityPolicy] = PageContentSecurityPolicy;
+                headers[HeaderNames.ContentSecurityPolicy] = pagePolicy;
                 if (!context.Request.Path.StartsWithSegments("/govuk", StringComparison.Ordinal) && !context.Request.Path.StartsWithSegments("/assets", StringComparison.Ordinal))
                 {
                     headers[HeaderNames.CacheControl] = "no-store"; // a page may show a child's record: never kept on a shared machine
@@ -94,4 +101,5 @@ public static class HardenedEdges
 
         await next(context).ConfigureAwait(false);
     });
+    }
 }

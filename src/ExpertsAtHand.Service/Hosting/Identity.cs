@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using System.Security.Claims;
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
@@ -132,9 +133,75 @@ public static class Identity
             options.LogoutPath = "/sign-out";
             options.AccessDeniedPath = "/not-allowed";
         });
+        if (configuration["Auth:Authority"] is { Length: > 0 } pagesAuthority)
+        {
+            AddOpenIdConnect(builder.Services, configuration, pagesAuthority);
+        }
+
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy("member", policy => policy.RequireAuthenticatedUser().RequireAssertion(context => Caller.From(context.User) is not null))
             .AddPolicy(PageSession.Policy, policy => policy.AddAuthenticationSchemes(PageSession.Scheme).RequireAuthenticatedUser().RequireAssertion(context => Caller.From(context.User) is not null));
+    }
+
+    /// <summary>
+    /// People signing in to the pages with the local area's authority: the authorization code flow
+    /// with PKCE, the answer in the query (so a same-site Lax cookie carries the correlation back), and
+    /// the session keeping only the claims the service reads — never the authority's tokens.
+    /// </summary>
+    private static void AddOpenIdConnect(IServiceCollection services, ConfigurationManager configuration, string authority)
+    {
+        services.AddAuthentication().AddOpenIdConnect(PageSession.SignInScheme, options =>
+        {
+            options.Authority = authority;
+            options.RequireHttpsMetadata = !(Uri.TryCreate(authority, UriKind.Absolute, out var uri) && uri.IsLoopback);
+            options.ClientId = configuration["Auth:ClientId"] ?? DefaultAudience;
+            options.ClientSecret = configuration["Auth:ClientSecret"];
+            options.ResponseType = Microsoft.IdentityModel.Protocols.OpenIdConnect.OpenIdConnectResponseType.Code;
+            options.ResponseMode = Microsoft.IdentityModel.Protocols.OpenIdConnect.OpenIdConnectResponseMode.Query;
+            options.UsePkce = true;
+            options.SaveTokens = false;
+            options.MapInboundClaims = false;
+            options.GetClaimsFromUserInfoEndpoint = configuration.GetValue("Auth:UserInfo", false);
+            options.SignInScheme = PageSession.Scheme;
+            options.CallbackPath = "/signin-oidc";
+            options.SignedOutCallbackPath = "/signout-callback-oidc";
+            options.Scope.Clear();
+            foreach (var scope in (configuration["Auth:Scopes"] ?? "openid profile").Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            {
+                options.Scope.Add(scope);
+            }
+
+            options.TokenValidationParameters.NameClaimType = JwtRegisteredClaimNames.Sub;
+            options.TokenValidationParameters.RoleClaimType = Caller.RoleClaim;
+            options.CorrelationCookie.SameSite = SameSiteMode.Lax;
+            options.CorrelationCookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            options.NonceCookie.SameSite = SameSiteMode.Lax;
+            options.NonceCookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            options.Events = new OpenIdConnectEvents
+            {
+                OnTokenValidated = context =>
+                {
+                    // Someone the authority knows but this service does not (no role, area or setting): no session.
+                    if (Caller.From(context.Principal!) is not { } caller || SingleValued.Any(type => context.Principal!.FindAll(type).Skip(1).Any()))
+                    {
+                        SecurityEvents.AuthenticationFailed(context.HttpContext, new InvalidOperationException("The authority's sign-in names no role and local area this service knows."));
+                        context.HandleResponse();
+                        context.Response.Redirect("/not-allowed");
+                        return Task.CompletedTask;
+                    }
+
+                    context.Principal = PageSession.For(caller);
+                    return Task.CompletedTask;
+                },
+                OnRemoteFailure = context =>
+                {
+                    SecurityEvents.AuthenticationFailed(context.HttpContext, context.Failure ?? new InvalidOperationException("Sign-in failed."));
+                    context.HandleResponse();
+                    context.Response.Redirect("/not-allowed");
+                    return Task.CompletedTask;
+                },
+            };
+        });
     }
 
     /// <summary>Claims single by meaning: one subject, one role, one area, one practitioner record (a SENCO may speak for several settings).</summary>
@@ -202,6 +269,9 @@ public static class Identity
 public static class PageSession
 {
     public const string Scheme = "pages";
+
+    /// <summary>Signing in to the pages through the local area's OpenID Connect authority (when Auth:Authority is set).</summary>
+    public const string SignInScheme = "oidc";
     public const string Policy = "page-member";
 
     public static System.Security.Claims.ClaimsPrincipal For(Caller caller)

@@ -149,6 +149,11 @@ public static class ServiceHost
             options.Conventions.AuthorizeFolder("/Requests", PageSession.Policy);
             options.Conventions.AuthorizeFolder("/Dashboard", PageSession.Policy);
             options.Conventions.AuthorizeFolder("/Admin", PageSession.Policy);
+            options.Conventions.AuthorizeFolder("/Clinics", PageSession.Policy);
+            // The imports page takes files as large as the API's CSV imports do.
+            options.Conventions.AddPageApplicationModelConvention("/Admin/Imports", model => model.EndpointMetadata.Add(new Microsoft.AspNetCore.Http.Metadata.AcceptsMetadata(["multipart/form-data", "text/csv"])));
+            options.Conventions.AuthorizeFolder("/Team", PageSession.Policy);
+            options.Conventions.AuthorizeFolder("/Entitlement", PageSession.Policy);
             // Every page under /requests shows a child's record: each view is in the access log.
             options.Conventions.AddFolderApplicationModelConvention("/Requests", model => model.EndpointMetadata.Add(new Features.AccessLog.ReadsChildRecords("request")));
         }).AddApplicationPart(typeof(ServiceHost).Assembly); // the pages live here whichever program hosts them (serve, or a test)
@@ -280,6 +285,10 @@ public static class ServiceHost
         services.AddSingleton<NodeSignals>();
         services.AddHostedService(provider => provider.GetRequiredService<NodeSignals>());
         services.AddSingleton<AllocationPlanner>();
+        services.AddSingleton<Features.Clinics.ClinicBook>();
+        services.AddSingleton<EntitlementUse>();
+        services.AddSingleton<AllocationChoice>();
+        services.AddSingleton<Features.Practitioners.PractitionerDirectory>();
         services.AddSingleton(_ => new EntitlementCatalog(configuration));
         services.AddSingleton<IValidator<RaiseRequestBody>, RaiseRequestValidator>();
         services.AddSingleton<IValidator<RequestInformationBody>, RequestInformationValidator>();

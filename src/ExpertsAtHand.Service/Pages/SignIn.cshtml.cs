@@ -12,7 +12,8 @@ public sealed record DemoPerson(string Key, string Name, string Hint, Caller Cal
 
 /// <summary>
 /// The development sign-in: the demonstration area's people by role, on the embedded default only.
-/// With an OpenID Connect authority configured (Auth:Authority) it does not exist (404).
+/// With an OpenID Connect authority configured (Auth:Authority) a GET goes to the authority instead
+/// and the development sign-in's POST does not exist (404).
 /// </summary>
 public sealed class SignInModel(NpgsqlDataSource dataSource, IConfiguration configuration) : PageModel
 {
@@ -24,7 +25,8 @@ public sealed class SignInModel(NpgsqlDataSource dataSource, IConfiguration conf
     {
         if (configuration["Auth:Authority"] is { Length: > 0 })
         {
-            return NotFound();
+            // The real sign-in: off to the local area's authority, and back to the page asked for.
+            return Challenge(new AuthenticationProperties { RedirectUri = Local(returnUrl) }, PageSession.SignInScheme);
         }
 
         ReturnUrl = Local(returnUrl);

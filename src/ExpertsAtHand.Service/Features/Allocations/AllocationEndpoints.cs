@@ -66,8 +66,7 @@ public static class AllocationEndpoints
         HttpContext http,
         IValidator<AllocateBody> validator,
         RequestCommandHandler handler,
-        AllocationPlanner planner,
-        NpgsqlDataSource dataSource,
+        AllocationChoice choice,
         CancellationToken cancellationToken)
     {
         var caller = Caller.From(http.User)!;
@@ -87,37 +86,13 @@ public static class AllocationEndpoints
             return invalid;
         }
 
-        var discipline = await Practitioners.PractitionerEndpoints.ActiveDisciplineAsync(dataSource, caller.Tenant, body!.PractitionerId!, cancellationToken).ConfigureAwait(false);
-        if (discipline is null)
+        var (command, errors) = await choice.DecideAsync(caller, id, body!, cancellationToken).ConfigureAwait(false);
+        if (command is null)
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["practitionerId"] = [$"No active practitioner {body.PractitionerId} in your local area."] });
+            return TypedResults.ValidationProblem(errors);
         }
 
-        if (discipline != body.Discipline)
-        {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["discipline"] = [$"Practitioner {body.PractitionerId} works in {discipline}, not {body.Discipline}."] });
-        }
-
-        // The engine's view now: follow its suggestion, or say why not.
-        var plan = await planner.PlanAsync(caller.Tenant, cancellationToken).ConfigureAwait(false);
-        var suggested = plan.Result.Proposals.FirstOrDefault(p => plan.DemandIds[p.RequestId] == new DemandFor(id, body.Discipline!.Value));
-        var follows = suggested is not null && suggested.PractitionerId == body.PractitionerId && (body.Hours is null || body.Hours == suggested.Hours);
-        if (!follows && string.IsNullOrWhiteSpace(body.OverrideReason))
-        {
-            var advice = suggested is null
-                ? "The engine would not allocate this now (other requests rank first, or no practitioner has the hours)."
-                : $"The engine suggests {suggested.PractitionerId} for {suggested.Hours:0.#} hours.";
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["overrideReason"] = [$"{advice} To choose otherwise, give a reason; it is recorded."] });
-        }
-
-        var hours = body.Hours ?? suggested?.Hours ?? plan.Demand.GetValueOrDefault(AllocationPlanner.DemandId(id, body.Discipline!.Value))?.Hours ?? AllocationHours.For(SupportType.Consultation);
-        var ranking = follows ? suggested!.Ranking : AllocationPlanner.InputsFor(plan, id, body.Discipline!.Value, hours);
-        var result = await handler.HandleAsync(
-            id,
-            expected,
-            caller,
-            at => new AllocatePractitioner(body.PractitionerId!, body.Discipline!.Value, caller.Actor, at, Guid.CreateVersion7(), hours, ranking, follows ? null : body.OverrideReason),
-            cancellationToken).ConfigureAwait(false);
+        var result = await handler.HandleAsync(id, expected, caller, command, cancellationToken).ConfigureAwait(false);
         return RequestEndpoints.ToHttp(result, http);
     }
 

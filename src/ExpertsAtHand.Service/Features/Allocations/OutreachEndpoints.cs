@@ -23,7 +23,7 @@ public static class OutreachEndpoints
         return endpoints;
     }
 
-    private static async Task<IResult> ListAsync(HttpContext http, NpgsqlDataSource dataSource, RequestRulesCatalog rules, EntitlementCatalog entitlements, TimeProvider clock, int? quietWeeks, decimal? maxUse, CancellationToken cancellationToken)
+    private static async Task<IResult> ListAsync(HttpContext http, EntitlementUse use, int? quietWeeks, decimal? maxUse, CancellationToken cancellationToken)
     {
         var caller = Caller.From(http.User)!;
         if (!caller.Is(Roles.Coordinator, Roles.Commissioner))
@@ -39,50 +39,26 @@ public static class OutreachEndpoints
             });
         }
 
-        var area = rules.For(caller.Tenant);
-        var today = area.LocalDate(clock.GetUtcNow());
-        var yearStart = new DateOnly(EntitlementFormula.AcademicYear(today), 9, 1);
-        var elapsed = Math.Max(7m, today.DayNumber - yearStart.DayNumber + 1) / 365m;
-        var formula = entitlements.For(caller.Tenant);
-        var quietSince = today.AddDays(-7 * (quietWeeks ?? 12));
+        return TypedResults.Ok(await CandidatesAsync(use, caller.Tenant, quietWeeks ?? 12, maxUse ?? 0.25m, cancellationToken).ConfigureAwait(false));
+    }
 
-        var settings = new List<(OutreachCandidate Candidate, decimal Need)>();
-        await using (var command = dataSource.CreateCommand(
-            "SELECT s.urn, s.name, s.phase, s.locality, s.number_on_roll, s.percent_fsm, s.percent_sen_support, s.percent_ehcp, "
-            + "coalesce((SELECT sum(" + AllocationTime.HeldHours + ") FROM rm_allocations a WHERE a.tenant_id = s.tenant_id AND a.setting_urn = s.urn AND a.allocated_at >= $2), 0) "
-            + "+ coalesce((SELECT sum(c.hours) FROM rm_clinic_attendance c WHERE c.tenant_id = s.tenant_id AND c.setting_urn = s.urn AND c.clinic_date >= $3), 0), "
-            + "(SELECT max(r.received_on) FROM rm_requests r WHERE r.tenant_id = s.tenant_id AND r.setting_urn = s.urn) "
-            + "FROM rm_settings s WHERE s.tenant_id = $1 AND s.open AND s.in_area"))
-        {
-            command.Parameters.Add(new NpgsqlParameter { Value = caller.Tenant });
-            command.Parameters.Add(new NpgsqlParameter { Value = area.StartOf(yearStart) });
-            command.Parameters.Add(new NpgsqlParameter { Value = yearStart });
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                var details = new SettingDetails(reader.GetString(1), Enum.Parse<Phase>(reader.GetString(2)), reader.GetString(3), true, reader.GetInt32(4), reader.GetDecimal(5), reader.GetDecimal(6), reader.GetDecimal(7), null, true);
-                var need = formula.NeedMultiplier(details);
-                var proRata = Math.Round(formula.AnnualHours(details) * elapsed, 1);
-                var used = reader.GetDecimal(8);
-                settings.Add((new OutreachCandidate(
-                    reader.GetString(0), details.Name, details.Phase, details.Locality, Math.Round(need, 3), used, proRata,
-                    proRata <= 0 ? 0 : Math.Round(used / proRata, 3),
-                    reader.IsDBNull(9) ? null : reader.GetFieldValue<DateOnly>(9)), need));
-            }
-        }
-
+    /// <summary>Top-quartile-need settings using less than <paramref name="maxUse"/> of their share and quiet for <paramref name="quietWeeks"/>, neediest first.</summary>
+    public static async Task<IReadOnlyList<OutreachCandidate>> CandidatesAsync(EntitlementUse use, string tenant, int quietWeeks, decimal maxUse, CancellationToken cancellationToken)
+    {
+        var (_, settings) = await use.ThisYearAsync(tenant, null, cancellationToken).ConfigureAwait(false);
         if (settings.Count == 0)
         {
-            return TypedResults.Ok<IReadOnlyList<OutreachCandidate>>([]);
+            return [];
         }
 
-        var needs = settings.Select(s => s.Need).Order().ToList();
+        var needs = settings.Select(s => s.NeedIndex).Order().ToList();
         var topQuartile = needs[(int)Math.Floor(0.75 * (needs.Count - 1))];
-        return TypedResults.Ok<IReadOnlyList<OutreachCandidate>>(settings
-            .Where(s => s.Need >= topQuartile && s.Candidate.UseRatio < (maxUse ?? 0.25m) && (s.Candidate.LastAskedOn is null || s.Candidate.LastAskedOn < quietSince))
-            .Select(s => s.Candidate)
+        var quietSince = use.Today(tenant).AddDays(-7 * quietWeeks);
+        return settings
+            .Where(s => s.NeedIndex >= topQuartile && s.UseRatio < maxUse && (s.LastAskedOn is null || s.LastAskedOn < quietSince))
+            .Select(s => new OutreachCandidate(s.Urn, s.Name, s.Phase, s.Locality, s.NeedIndex, s.UsedHours, s.ProRataEntitlementHours, s.UseRatio, s.LastAskedOn))
             .OrderByDescending(c => c.NeedIndex)
             .ThenBy(c => c.Urn, StringComparer.Ordinal)
-            .ToList());
+            .ToList();
     }
 }

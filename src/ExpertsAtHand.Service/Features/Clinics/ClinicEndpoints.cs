@@ -64,7 +64,7 @@ public static class ClinicEndpoints
         return endpoints;
     }
 
-    private static async Task<IResult> ScheduleAsync([FromBody] ScheduleClinicBody? body, HttpContext http, IValidator<ScheduleClinicBody> validator, Marten.IDocumentStore store, NpgsqlDataSource dataSource, RequestRulesCatalog rules, TimeProvider clock, CancellationToken cancellationToken)
+    private static async Task<IResult> ScheduleAsync([FromBody] ScheduleClinicBody? body, HttpContext http, IValidator<ScheduleClinicBody> validator, ClinicBook book, CancellationToken cancellationToken)
     {
         var caller = Caller.From(http.User)!;
         if (!caller.Is(Roles.Coordinator))
@@ -77,39 +77,19 @@ public static class ClinicEndpoints
             return invalid;
         }
 
-        if (await Practitioners.PractitionerEndpoints.ActiveDisciplineAsync(dataSource, caller.Tenant, body!.PractitionerId!, cancellationToken).ConfigureAwait(false) != body.Discipline)
-        {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["practitionerId"] = [$"No active {body.Discipline} practitioner {body.PractitionerId} in your local area."] });
-        }
-
-        // Settings are closed on weekends and bank holidays, and a clinic is held in one of the area's localities.
         var errors = new Dictionary<string, string[]>();
-        var area = rules.For(caller.Tenant);
-        var date = body.Date!.Value;
-        var latest = area.LocalDate(clock.GetUtcNow()).AddYears(2);
-        if (date > latest)
-        {
-            errors["date"] = [$"A clinic is scheduled at most two years ahead (by {latest:yyyy-MM-dd})."];
-        }
-        else if (!area.Calendar.IsWorkingDay(date))
-        {
-            errors["date"] = [$"{date:yyyy-MM-dd} is {(date.DayOfWeek is DayOfWeek.Saturday or DayOfWeek.Sunday ? "a weekend" : "a bank holiday")}: choose a working day."];
-        }
-
-        var locality = await AreaLocalities.CanonicalAsync(http, caller.Tenant, body.Locality, "locality", errors).ConfigureAwait(false);
+        var locality = await book.CheckScheduleAsync(http, caller, body!, errors).ConfigureAwait(false);
         if (errors.Count > 0)
         {
             return TypedResults.ValidationProblem(errors, title: "Some of what was sent is not valid");
         }
 
         var id = IdempotentCreates.IdFor(http, "clinic") ?? Guid.CreateVersion7();
-        var now = clock.GetUtcNow();
-        var command = new ScheduleClinic(id, body.Kind!.Value, body.Title!, body.Discipline!.Value, body.PractitionerId!, body.Date!.Value, body.Hours!.Value, body.Places!.Value, locality!, caller.Actor, now);
-        var outcome = await DecideAsync(store, caller, id, command, rules.For(caller.Tenant).LocalDate(now), cancellationToken).ConfigureAwait(false);
-        return outcome is { } refused ? refused : TypedResults.Created($"/api/clinics/{id}", await ReadAsync(dataSource, caller, id, cancellationToken).ConfigureAwait(false));
+        var outcome = await book.DecideAsync(caller, id, at => new ScheduleClinic(id, body!.Kind!.Value, body.Title!, body.Discipline!.Value, body.PractitionerId!, body.Date!.Value, body.Hours!.Value, body.Places!.Value, locality!, caller.Actor, at), cancellationToken).ConfigureAwait(false);
+        return outcome is ClinicOutcome.Done ? TypedResults.Created($"/api/clinics/{id}", await book.ReadAsync(caller, id, cancellationToken).ConfigureAwait(false)) : ToHttp(outcome);
     }
 
-    private static async Task<IResult> BookAsync(Guid id, [FromBody] BookingBody? body, HttpContext http, IValidator<BookingBody> validator, Marten.IDocumentStore store, NpgsqlDataSource dataSource, RequestRulesCatalog rules, TimeProvider clock, CancellationToken cancellationToken)
+    private static async Task<IResult> BookAsync(Guid id, [FromBody] BookingBody? body, HttpContext http, IValidator<BookingBody> validator, ClinicBook book, CancellationToken cancellationToken)
     {
         var caller = Caller.From(http.User)!;
         if (await ValidateAsync(validator, body, cancellationToken).ConfigureAwait(false) is { } invalid)
@@ -117,30 +97,26 @@ public static class ClinicEndpoints
             return invalid;
         }
 
-        if (!(caller.Is(Roles.Coordinator) || (caller.Is(Roles.Senco) && caller.SettingUrns.Contains(body!.SettingUrn!, StringComparer.Ordinal))))
+        if (!MayBookFor(caller, body!.SettingUrn!))
         {
             return Problems.Forbidden("A SENCO books places for their own setting; a coordinator for any.");
         }
 
-        var now = clock.GetUtcNow();
-        return await DecideAsync(store, caller, id, new BookPlace(body!.SettingUrn!, caller.Actor, now), rules.For(caller.Tenant).LocalDate(now), cancellationToken).ConfigureAwait(false)
-               ?? TypedResults.Ok(await ReadAsync(dataSource, caller, id, cancellationToken).ConfigureAwait(false));
+        return await AnswerAsync(book, caller, id, await book.DecideAsync(caller, id, at => new BookPlace(body.SettingUrn!, caller.Actor, at), cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task<IResult> CancelAsync(Guid id, string urn, HttpContext http, Marten.IDocumentStore store, NpgsqlDataSource dataSource, RequestRulesCatalog rules, TimeProvider clock, CancellationToken cancellationToken)
+    private static async Task<IResult> CancelAsync(Guid id, string urn, HttpContext http, ClinicBook book, CancellationToken cancellationToken)
     {
         var caller = Caller.From(http.User)!;
-        if (!(caller.Is(Roles.Coordinator) || (caller.Is(Roles.Senco) && caller.SettingUrns.Contains(urn, StringComparer.Ordinal))))
+        if (!MayBookFor(caller, urn))
         {
             return Problems.Forbidden("A SENCO gives back their own setting's place; a coordinator any.");
         }
 
-        var now = clock.GetUtcNow();
-        return await DecideAsync(store, caller, id, new CancelBooking(urn, caller.Actor, now), rules.For(caller.Tenant).LocalDate(now), cancellationToken).ConfigureAwait(false)
-               ?? TypedResults.Ok(await ReadAsync(dataSource, caller, id, cancellationToken).ConfigureAwait(false));
+        return await AnswerAsync(book, caller, id, await book.DecideAsync(caller, id, at => new CancelBooking(urn, caller.Actor, at), cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task<IResult> AttendAsync(Guid id, [FromBody] AttendanceBody? body, HttpContext http, IValidator<AttendanceBody> validator, Marten.IDocumentStore store, NpgsqlDataSource dataSource, RequestRulesCatalog rules, TimeProvider clock, CancellationToken cancellationToken)
+    private static async Task<IResult> AttendAsync(Guid id, [FromBody] AttendanceBody? body, HttpContext http, IValidator<AttendanceBody> validator, ClinicBook book, CancellationToken cancellationToken)
     {
         var caller = Caller.From(http.User)!;
         if (await ValidateAsync(validator, body, cancellationToken).ConfigureAwait(false) is { } invalid)
@@ -148,62 +124,35 @@ public static class ClinicEndpoints
             return invalid;
         }
 
-        var clinic = await ReadAsync(dataSource, caller, id, cancellationToken).ConfigureAwait(false);
+        var clinic = await book.ReadAsync(caller, id, cancellationToken).ConfigureAwait(false);
         if (clinic is null)
         {
             return Problems.NotFound("clinic");
         }
 
-        if (!(caller.Is(Roles.Coordinator) || (caller.Is(Roles.Practitioner) && caller.PractitionerId == clinic.PractitionerId)))
+        if (!MayTakeAttendance(caller, clinic))
         {
             return Problems.Forbidden("Attendance is recorded by the practitioner who ran the clinic, or a coordinator.");
         }
 
-        var now = clock.GetUtcNow();
-        return await DecideAsync(store, caller, id, new RecordAttendance(body!.Attended!, caller.Actor, now), rules.For(caller.Tenant).LocalDate(now), cancellationToken).ConfigureAwait(false)
-               ?? TypedResults.Ok(await ReadAsync(dataSource, caller, id, cancellationToken).ConfigureAwait(false));
+        return await AnswerAsync(book, caller, id, await book.DecideAsync(caller, id, at => new RecordAttendance(body!.Attended!, caller.Actor, at), cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>
-    /// Decides against the clinic's current state and appends; two bookings racing for the last place
-    /// both read it free, one append wins, and the other decides again against the new state.
-    /// </summary>
-    private static async Task<IResult?> DecideAsync(Marten.IDocumentStore store, Caller caller, Guid id, ClinicCommand command, DateOnly today, CancellationToken cancellationToken)
+    /// <summary>A SENCO books and gives back places for their own settings; a coordinator for any.</summary>
+    public static bool MayBookFor(Caller caller, string urn) => caller.Is(Roles.Coordinator) || (caller.Is(Roles.Senco) && caller.SettingUrns.Contains(urn, StringComparer.Ordinal));
+
+    public static bool MayTakeAttendance(Caller caller, ClinicView clinic) => caller.Is(Roles.Coordinator) || (caller.Is(Roles.Practitioner) && caller.PractitionerId == clinic.PractitionerId);
+
+    private static async Task<IResult> AnswerAsync(ClinicBook book, Caller caller, Guid id, ClinicOutcome outcome, CancellationToken cancellationToken) =>
+        outcome is ClinicOutcome.Done ? TypedResults.Ok(await book.ReadAsync(caller, id, cancellationToken).ConfigureAwait(false)) : ToHttp(outcome);
+
+    private static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult ToHttp(ClinicOutcome outcome) => outcome switch
     {
-        for (var attempt = 0; ; attempt++)
-        {
-            await using var session = store.OpenFor(caller.Tenant, caller.Actor);
-            var (events, version) = await session.ReadStreamAsync(id, cancellationToken).ConfigureAwait(false);
-            if (version == 0 && command is not ScheduleClinic)
-            {
-                return Problems.NotFound("clinic");
-            }
+        ClinicOutcome.Refused refused => TypedResults.Problem(title: "That cannot be done to this clinic now", detail: refused.Reason, statusCode: StatusCodes.Status409Conflict),
+        _ => Problems.NotFound("clinic"),
+    };
 
-            var decision = ClinicDecider.Decide(command, events.Select(e => e.Data).Aggregate(ClinicState.Initial, ClinicDecider.Evolve), today);
-            if (decision.IsRejected)
-            {
-                return TypedResults.Problem(title: "That cannot be done to this clinic now", detail: decision.Rejection, statusCode: StatusCodes.Status409Conflict);
-            }
-
-            if (decision.Events.Count == 0)
-            {
-                return null;
-            }
-
-            session.AppendAfter(id, version, decision.Events);
-            try
-            {
-                await session.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-                return null;
-            }
-            catch (Exception conflict) when (AreaSessions.IsConflict(conflict) && attempt < 4)
-            {
-                // someone else changed the clinic first: decide again
-            }
-        }
-    }
-
-    private static async Task<IResult> ListAsync(HttpContext http, NpgsqlDataSource dataSource, RequestRulesCatalog rules, TimeProvider clock, DateOnly? from, CancellationToken cancellationToken)
+    private static async Task<IResult> ListAsync(HttpContext http, ClinicBook book, DateOnly? from, CancellationToken cancellationToken)
     {
         var caller = Caller.From(http.User)!;
         if (!caller.Is(Roles.Coordinator, Roles.Senco, Roles.Practitioner))
@@ -218,39 +167,7 @@ public static class ClinicEndpoints
             return TypedResults.ValidationProblem(errors);
         }
 
-        await using var command = dataSource.CreateCommand($"SELECT {Columns} FROM rm_clinics WHERE tenant_id = $1 AND clinic_date >= $2 ORDER BY clinic_date, title");
-        command.Parameters.Add(new NpgsqlParameter { Value = caller.Tenant });
-        command.Parameters.Add(new NpgsqlParameter { Value = from ?? rules.For(caller.Tenant).LocalDate(clock.GetUtcNow()) });
-        var views = new List<ClinicView>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            views.Add(Read(reader, caller));
-        }
-
-        return TypedResults.Ok<IReadOnlyList<ClinicView>>(views);
-    }
-
-    private const string Columns = "clinic_id, kind, title, discipline, practitioner_id, clinic_date, hours, places, locality, booked, attendance_taken";
-
-    private static async Task<ClinicView?> ReadAsync(NpgsqlDataSource dataSource, Caller caller, Guid id, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand($"SELECT {Columns} FROM rm_clinics WHERE tenant_id = $1 AND clinic_id = $2");
-        command.Parameters.Add(new NpgsqlParameter { Value = caller.Tenant });
-        command.Parameters.Add(new NpgsqlParameter { Value = id });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? Read(reader, caller) : null;
-    }
-
-    private static ClinicView Read(NpgsqlDataReader reader, Caller caller)
-    {
-        var booked = reader.GetFieldValue<string[]>(9);
-        var practitioner = reader.GetString(4);
-        // A SENCO sees only whether their own settings have places, not which other schools booked.
-        var visible = caller.Is(Roles.Coordinator) || caller.PractitionerId == practitioner ? booked : [.. booked.Where(urn => caller.SettingUrns.Contains(urn, StringComparer.Ordinal))];
-        return new ClinicView(
-            reader.GetGuid(0), Enum.Parse<ClinicKind>(reader.GetString(1)), reader.GetString(2), Enum.Parse<Discipline>(reader.GetString(3)), practitioner,
-            reader.GetFieldValue<DateOnly>(5), reader.GetDecimal(6), reader.GetInt32(7), reader.GetInt32(7) - booked.Length, reader.GetString(8), visible, reader.GetBoolean(10));
+        return TypedResults.Ok(await book.ListAsync(caller, from, cancellationToken).ConfigureAwait(false));
     }
 }
 

@@ -251,6 +251,8 @@ public static class DemoArea
             ("Speech and language drop-in", Domain.Clinics.ClinicKind.ConsultationClinic, Discipline.SpeechAndLanguageTherapy, "salt-1", -21, 5, true),
             ("Emotion coaching for teaching assistants", Domain.Clinics.ClinicKind.Training, Discipline.EducationalPsychology, "ep-2", 9, 7, false),
             ("Sensory regulation clinic", Domain.Clinics.ClinicKind.ConsultationClinic, Discipline.OccupationalTherapy, "ot-1", 16, 2, false),
+            // Held this week, its attendance not yet recorded: what a coordinator or its practitioner does next.
+            ("Early language screening clinic", Domain.Clinics.ClinicKind.ConsultationClinic, Discipline.SpeechAndLanguageTherapy, "salt-1", -4, 3, false),
         };
         foreach (var (plan, index) in plans.Select((p, i) => (p, i)))
         {

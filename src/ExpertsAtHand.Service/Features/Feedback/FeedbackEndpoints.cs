@@ -48,6 +48,18 @@ internal sealed class ThemesValidator : AbstractValidator<ThemesBody>
 /// Satisfaction from the people the support was for: the setting answers once per episode (amendable
 /// for 30 days), the family through a single-use code needing no account, and coordinators tag themes.
 /// </summary>
+/// <summary>What the family's form says, the same in the API and on the family's page.</summary>
+public static class FamilyFeedbackWords
+{
+    public const string Question = "Overall, how did you feel about the support your child's school, nursery or college asked for?";
+    public const string CommentQuestion = "Is there anything you would like to tell us about it? (optional — please do not include names)";
+    public const string Thanks = "Thank you: your feedback has been recorded. The code will not work again.";
+    public const string UnknownCode = "We do not recognise this code";
+    public const string UnknownCodeDetail = "Check the code, or ask the school, nursery or college for a new one.";
+    public const string ExpiredCode = "This code has expired";
+    public const string ExpiredCodeDetail = "Codes last 30 days. Ask the school, nursery or college for a new one.";
+}
+
 public static class FeedbackEndpoints
 {
     public static readonly TimeSpan FamilyCodeLifetime = TimeSpan.FromDays(30);
@@ -166,9 +178,9 @@ public static class FeedbackEndpoints
             null => (IResult)UnknownCode(),
             { } read when read.ExpiresAt < clock.GetUtcNow() => ExpiredCode(),
             { } read => TypedResults.Ok(new FamilyFeedbackForm(
-                "Overall, how did you feel about the support your child's school, nursery or college asked for?",
+                FamilyFeedbackWords.Question,
                 Enum.GetValues<SatisfactionRating>(),
-                "Is there anything you would like to tell us about it? (optional — please do not include names)",
+                FamilyFeedbackWords.CommentQuestion,
                 read.ExpiresAt)),
         };
 
@@ -193,7 +205,7 @@ public static class FeedbackEndpoints
 
         return await handler.HandleAsync(read.Tenant, "family", read.RequestId, _ => true, new GiveFamilyFeedback(Guid.CreateVersion7(), read.InvitationId, body!.Rating!.Value, Blank(body.Comment), now), cancellationToken).ConfigureAwait(false) switch
         {
-            FeedbackResult.Done => TypedResults.Created((string?)null, new FamilyFeedbackThanks("Thank you: your feedback has been recorded. The code will not work again.")),
+            FeedbackResult.Done => TypedResults.Created((string?)null, new FamilyFeedbackThanks(FamilyFeedbackWords.Thanks)),
             FeedbackResult.Refused refused => TypedResults.Problem(title: "This code cannot be used", detail: refused.Reason, statusCode: StatusCodes.Status409Conflict),
             FeedbackResult.Stale => TypedResults.Problem(title: "Please send your answer again", detail: "Something else was saved at the same moment.", statusCode: StatusCodes.Status409Conflict),
             _ => UnknownCode(),
@@ -201,10 +213,10 @@ public static class FeedbackEndpoints
     }
 
     private static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult UnknownCode() =>
-        TypedResults.Problem(title: "We do not recognise this code", detail: "Check the code, or ask the school, nursery or college for a new one.", statusCode: StatusCodes.Status404NotFound);
+        TypedResults.Problem(title: FamilyFeedbackWords.UnknownCode, detail: FamilyFeedbackWords.UnknownCodeDetail, statusCode: StatusCodes.Status404NotFound);
 
     private static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult ExpiredCode() =>
-        TypedResults.Problem(title: "This code has expired", detail: "Codes last 30 days. Ask the school, nursery or college for a new one.", statusCode: StatusCodes.Status410Gone);
+        TypedResults.Problem(title: FamilyFeedbackWords.ExpiredCode, detail: FamilyFeedbackWords.ExpiredCodeDetail, statusCode: StatusCodes.Status410Gone);
 
     private static async Task<IResult?> SencoAsync<T>(HttpContext http, IValidator<T> validator, T? body, CancellationToken cancellationToken)
     {

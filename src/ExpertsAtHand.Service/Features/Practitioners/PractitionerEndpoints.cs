@@ -69,7 +69,7 @@ public static class PractitionerEndpoints
     public static Task<IReadOnlyList<object>> RegisterAsync(Marten.IDocumentStore store, string tenant, string actor, string id, PractitionerDetails details, DateTimeOffset at, long? expected, CancellationToken cancellationToken) =>
         ReferenceData.RegisterAsync(store, tenant, actor, PractitionerDecider.StreamType, id, PractitionerState.Initial, PractitionerDecider.Evolve, state => PractitionerDecider.Decide(new RegisterPractitioner(id, details, actor, at), state), expected, cancellationToken);
 
-    private static async Task<IResult> AbsentAsync(string id, [FromBody] AbsenceBody? body, HttpContext http, IValidator<AbsenceBody> validator, Marten.IDocumentStore store, NpgsqlDataSource dataSource, TimeProvider clock, CancellationToken cancellationToken)
+    private static async Task<IResult> AbsentAsync(string id, [FromBody] AbsenceBody? body, HttpContext http, IValidator<AbsenceBody> validator, PractitionerDirectory directory, TimeProvider clock, CancellationToken cancellationToken)
     {
         var caller = Caller.From(http.User)!;
         if (!caller.Is(Roles.Coordinator, Roles.Administrator))
@@ -82,25 +82,13 @@ public static class PractitionerEndpoints
             return invalid;
         }
 
-        if (await ReadAsync(dataSource, caller.Tenant, id, cancellationToken).ConfigureAwait(false) is null)
+        if (await directory.ReadAsync(caller.Tenant, id, cancellationToken).ConfigureAwait(false) is null)
         {
             return Problems.NotFound("practitioner");
         }
 
-        var absence = new PractitionerAbsenceRecorded(id, IdempotentCreates.IdFor(http, "absence") ?? Guid.CreateVersion7(), body!.From!.Value, body.To!.Value, body.Reason!, caller.Actor, clock.GetUtcNow());
-        await using var session = store.OpenFor(caller.Tenant, caller.Actor);
-        var stream = Infrastructure.StreamId.For(PractitionerDecider.StreamType, id);
-        var (events, _) = await session.ReadStreamAsync(stream, cancellationToken).ConfigureAwait(false);
-        if (events.Select(e => e.Data).OfType<PractitionerAbsenceRecorded>().FirstOrDefault(a => a.AbsenceId == absence.AbsenceId) is { } recorded)
-        {
-            // A retry under the same Idempotency-Key whose first attempt recorded the absence but never answered.
-            return TypedResults.Created($"/api/practitioners/{id}", new AbsenceView(recorded.AbsenceId, recorded.From, recorded.To));
-        }
-
-        // An absence only adds to the practitioner's stream: appended whatever its version, it never conflicts.
-        session.AppendAnyway(stream, absence);
-        await session.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-        return TypedResults.Created($"/api/practitioners/{id}", new AbsenceView(absence.AbsenceId, absence.From, absence.To));
+        var recorded = await directory.RecordAbsenceAsync(caller, id, IdempotentCreates.IdFor(http, "absence") ?? Guid.CreateVersion7(), body!, clock.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        return TypedResults.Created($"/api/practitioners/{id}", recorded);
     }
 
     /// <summary>Coordinators manage their team's capacity day to day (hours, localities, who is active), as administrators do.</summary>
@@ -128,7 +116,7 @@ public static class PractitionerEndpoints
         return TypedResults.Ok(await PractitionersImport.ImportAsync(store, caller.Tenant, caller.Actor, parsed, clock.GetUtcNow(), cancellationToken).ConfigureAwait(false));
     }
 
-    private static async Task<IResult> PutAsync(string id, [FromBody] PractitionerBody? body, HttpContext http, IValidator<PractitionerBody> validator, Marten.IDocumentStore store, NpgsqlDataSource dataSource, TimeProvider clock, CancellationToken cancellationToken)
+    private static async Task<IResult> PutAsync(string id, [FromBody] PractitionerBody? body, HttpContext http, IValidator<PractitionerBody> validator, Marten.IDocumentStore store, PractitionerDirectory directory, TimeProvider clock, CancellationToken cancellationToken)
     {
         var caller = Caller.From(http.User)!;
         if (NotAMaintainer(caller) is { } forbidden)
@@ -156,18 +144,18 @@ public static class PractitionerEndpoints
         try
         {
             var events = await RegisterAsync(store, caller.Tenant, caller.Actor, id, details, clock.GetUtcNow(), expected, cancellationToken).ConfigureAwait(false);
-            var view = (await ReadAsync(dataSource, caller.Tenant, id, cancellationToken).ConfigureAwait(false))!;
+            var view = (await directory.ReadAsync(caller.Tenant, id, cancellationToken).ConfigureAwait(false))!;
             SetVersion(http.Response, view.Version);
             return events.OfType<PractitionerRegistered>().Any() ? TypedResults.Created($"/api/practitioners/{id}", view) : TypedResults.Ok(view);
         }
         catch (StaleStreamException)
         {
-            var current = await ReadAsync(dataSource, caller.Tenant, id, cancellationToken).ConfigureAwait(false);
+            var current = await directory.ReadAsync(caller.Tenant, id, cancellationToken).ConfigureAwait(false);
             return PreconditionFailed(http.Response, "The practitioner has changed since you read them", current?.Version ?? 0);
         }
     }
 
-    private static async Task<IResult> GetAsync(string id, HttpContext http, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    private static async Task<IResult> GetAsync(string id, HttpContext http, PractitionerDirectory directory, CancellationToken cancellationToken)
     {
         var caller = Caller.From(http.User)!;
         if (!caller.Is(Roles.Coordinator, Roles.Administrator) && !(caller.Is(Roles.Practitioner) && caller.PractitionerId == id))
@@ -175,7 +163,7 @@ public static class PractitionerEndpoints
             return Problems.NotFound("practitioner");
         }
 
-        var view = await ReadAsync(dataSource, caller.Tenant, id, cancellationToken).ConfigureAwait(false);
+        var view = await directory.ReadAsync(caller.Tenant, id, cancellationToken).ConfigureAwait(false);
         if (view is null)
         {
             return Problems.NotFound("practitioner");
@@ -185,7 +173,7 @@ public static class PractitionerEndpoints
         return TypedResults.Ok(view);
     }
 
-    private static async Task<IResult> ListAsync(HttpContext http, NpgsqlDataSource dataSource, string? discipline, string? locality, CancellationToken cancellationToken)
+    private static async Task<IResult> ListAsync(HttpContext http, PractitionerDirectory directory, string? discipline, string? locality, CancellationToken cancellationToken)
     {
         var caller = Caller.From(http.User)!;
         if (!caller.Is(Roles.Coordinator, Roles.Administrator))
@@ -201,48 +189,8 @@ public static class PractitionerEndpoints
             return TypedResults.ValidationProblem(errors);
         }
 
-        await using var command = dataSource.CreateCommand(
-            $"SELECT {Columns} FROM rm_practitioners WHERE tenant_id = $1 AND ($2::text IS NULL OR discipline = $2) AND ($3::text IS NULL OR $3 = ANY(localities)) ORDER BY discipline, name");
-        command.Parameters.Add(new NpgsqlParameter { Value = caller.Tenant });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)parsedDiscipline?.ToString() ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)locality ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
-        var views = new List<PractitionerView>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            views.Add(Read(reader));
-        }
-
-        return TypedResults.Ok<IReadOnlyList<PractitionerView>>(views);
+        return TypedResults.Ok(await directory.ListAsync(caller.Tenant, parsedDiscipline, locality, cancellationToken).ConfigureAwait(false));
     }
-
-    /// <summary>The practitioner's discipline, if they exist and are active in the area (allocation checks this).</summary>
-    public static async Task<Discipline?> ActiveDisciplineAsync(NpgsqlDataSource dataSource, string tenant, string id, CancellationToken cancellationToken)
-    {
-        var view = await ReadAsync(dataSource, tenant, id, cancellationToken).ConfigureAwait(false);
-        return view is { Active: true } ? view.Discipline : null;
-    }
-
-    private const string Columns = "practitioner_id, version, name, discipline, provider, localities, weekly_capacity_hours, active";
-
-    private static async Task<PractitionerView?> ReadAsync(NpgsqlDataSource dataSource, string tenant, string id, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand($"SELECT {Columns} FROM rm_practitioners WHERE tenant_id = $1 AND practitioner_id = $2");
-        command.Parameters.Add(new NpgsqlParameter { Value = tenant });
-        command.Parameters.Add(new NpgsqlParameter { Value = id });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? Read(reader) : null;
-    }
-
-    private static PractitionerView Read(NpgsqlDataReader reader) => new(
-        reader.GetString(0),
-        reader.GetInt64(1),
-        reader.GetString(2),
-        Enum.Parse<Discipline>(reader.GetString(3)),
-        Enum.Parse<ProviderOrganisation>(reader.GetString(4)),
-        reader.GetFieldValue<string[]>(5),
-        reader.GetDecimal(6),
-        reader.GetBoolean(7));
 }
 
 /// <summary>Keeps rm_practitioners in step with practitioner events.</summary>

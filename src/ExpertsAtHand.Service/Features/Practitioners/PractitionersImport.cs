@@ -100,18 +100,18 @@ public static class PractitionersImport
 
     public static async Task<ImportReport> ImportAsync(Marten.IDocumentStore store, string tenant, string actor, IReadOnlyList<ParsedPractitioner> practitioners, DateTimeOffset at, CancellationToken cancellationToken)
     {
-        int registered = 0, changed = 0, unchanged = 0;
+        var lines = new List<ImportLine>(practitioners.Count);
         foreach (var practitioner in practitioners)
         {
             var events = await PractitionerEndpoints.RegisterAsync(store, tenant, actor, practitioner.Id, practitioner.Details, at, null, cancellationToken).ConfigureAwait(false);
-            switch (events.Count > 0 ? events[0] : null)
+            lines.Add(new ImportLine(practitioner.Line, practitioner.Id, (events.Count > 0 ? events[0] : null) switch
             {
-                case PractitionerRegistered: registered++; break;
-                case PractitionerDetailsChanged: changed++; break;
-                default: unchanged++; break;
-            }
+                PractitionerRegistered => ImportOutcome.Registered,
+                PractitionerDetailsChanged => ImportOutcome.Changed,
+                _ => ImportOutcome.Unchanged,
+            }));
         }
 
-        return new ImportReport(practitioners.Count, registered, changed, unchanged);
+        return ImportReport.Of(lines);
     }
 }

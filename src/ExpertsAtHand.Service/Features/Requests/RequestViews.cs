@@ -123,6 +123,7 @@ public static class RequestViews
         TriageClockStopped e => $"Triaged in {e.WorkingDays} working day(s) against a standard of {e.StandardWorkingDays}: {(e.Met ? "met" : "missed")}.",
         SlaAtRisk e => $"{e.Clock} standard at risk (due by {e.DueBy:yyyy-MM-dd}).",
         SlaBreached e => $"{e.Clock} standard breached (was due by {e.DueBy:yyyy-MM-dd}).",
+        PractitionerAllocated { OverrideReason: { Length: > 0 } reason } e => $"Practitioner {e.PractitionerId} allocated for {e.Discipline}, chosen over the engine's suggestion. Reason: {reason}",
         PractitionerAllocated e => $"Practitioner {e.PractitionerId} allocated for {e.Discipline}.",
         ContactRecorded e => $"{e.Mode} contact on {e.Date:yyyy-MM-dd}, {e.DurationMinutes} minutes, with {string.Join(", ", e.Attended)}.",
         FirstContactRecorded e => $"First contact {e.WorkingDays} working day(s) after acceptance against a standard of {e.StandardWorkingDays}: {(e.Met ? "met" : "missed")}.",

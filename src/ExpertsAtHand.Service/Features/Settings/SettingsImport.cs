@@ -21,7 +21,27 @@ public sealed record ImportRowError(int Line, string Field, string Problem)
 
 public sealed record ParsedSetting(int Line, string Urn, SettingDetails Details);
 
-public sealed record ImportReport(int Rows, int Registered, int Changed, int Unchanged);
+/// <summary>What a file's import did, in total and line by line (registered, changed or unchanged).</summary>
+public sealed record ImportReport(int Rows, int Registered, int Changed, int Unchanged, IReadOnlyList<ImportLine> Lines)
+{
+    /// <summary>Counts the outcomes of the lines, in file order.</summary>
+    public static ImportReport Of(IReadOnlyList<ImportLine> lines) => new(
+        lines.Count,
+        lines.Count(l => l.Outcome == ImportOutcome.Registered),
+        lines.Count(l => l.Outcome == ImportOutcome.Changed),
+        lines.Count(l => l.Outcome == ImportOutcome.Unchanged),
+        lines);
+}
+
+public enum ImportOutcome
+{
+    Registered,
+    Changed,
+    Unchanged,
+}
+
+/// <summary>One row's outcome: the file's line, the setting's URN or the practitioner's id.</summary>
+public sealed record ImportLine(int Line, string Id, ImportOutcome Outcome);
 
 /// <summary>
 /// Reads a GIAS establishment extract (its real headers, ISO-8859-1) or our simple CSV for colleges
@@ -286,21 +306,20 @@ public static class SettingsImporter
 {
     public static async Task<ImportReport> ImportAsync(Marten.IDocumentStore store, string tenant, string actor, IReadOnlyList<ParsedSetting> settings, DateTimeOffset at, IProgress<int>? progress, CancellationToken cancellationToken)
     {
-        int registered = 0, changed = 0, unchanged = 0;
+        var lines = new List<ImportLine>(settings.Count);
         foreach (var (setting, index) in settings.Select((s, i) => (s, i)))
         {
             var events = await SettingEndpoints.RegisterAsync(store, tenant, actor, setting.Urn, setting.Details, at, null, cancellationToken).ConfigureAwait(false);
-            switch (events.Count > 0 ? events[0] : null)
+            lines.Add(new ImportLine(setting.Line, setting.Urn, (events.Count > 0 ? events[0] : null) switch
             {
-                case SettingRegistered: registered++; break;
-                case SettingDetailsChanged: changed++; break;
-                default: unchanged++; break;
-            }
-
+                SettingRegistered => ImportOutcome.Registered,
+                SettingDetailsChanged => ImportOutcome.Changed,
+                _ => ImportOutcome.Unchanged,
+            }));
             progress?.Report(index + 1);
         }
 
-        return new ImportReport(settings.Count, registered, changed, unchanged);
+        return ImportReport.Of(lines);
     }
 
     /// <summary>An area's LA codes (Areas:{tenant}:LaCodes) and district → locality map (Areas:{tenant}:Localities).</summary>

@@ -11,7 +11,7 @@ namespace ExpertsAtHand.Service.Pages.Dashboard;
 /// the reports' own filters and "as of", each figure as a chart and as a table; the quarterly return's
 /// CSV. The same queries as the reports API, suppressed the same way for commissioners.
 /// </summary>
-public sealed class IndexModel(ReportSource source, TimeProvider clock, Features.Requests.RequestRulesCatalog rules) : PageModel
+public sealed class IndexModel(ReportSource source, TimeProvider clock, Features.Requests.RequestRulesCatalog rules, Npgsql.NpgsqlDataSource dataSource) : PageModel
 {
     [BindProperty(SupportsGet = true)] public DateOnly? From { get; set; }
     [BindProperty(SupportsGet = true)] public DateOnly? To { get; set; }
@@ -27,7 +27,14 @@ public sealed class IndexModel(ReportSource source, TimeProvider clock, Features
     public DeEscalationReport? Outcomes { get; private set; }
     public EquityReport? Equity { get; private set; }
 
+    public TimelinessReport? TimelinessByProvider { get; private set; }
+
+    public CapacityReport? Capacity { get; private set; }
+
     public string CurrentQuarter { get; private set; } = string.Empty;
+
+    /// <summary>The area's localities, for the locality filter.</summary>
+    public IReadOnlyList<string> Localities { get; private set; } = [];
 
     public async Task<IActionResult> OnGetAsync(CancellationToken cancellationToken)
     {
@@ -45,6 +52,7 @@ public sealed class IndexModel(ReportSource source, TimeProvider clock, Features
         }
 
         CurrentQuarter = $"{today.Year}-Q{((today.Month - 1) / 3) + 1}";
+        Localities = await Features.AreaLocalities.ListAsync(dataSource, caller.Tenant, cancellationToken).ConfigureAwait(false);
         if (Errors.Count > 0)
         {
             return Page();
@@ -65,11 +73,13 @@ public sealed class IndexModel(ReportSource source, TimeProvider clock, Features
         }
 
         var rule = ReportSuppression.For(HttpContext);
-        await using var view = await source.OpenAsync(query.Tenant, query.AsOf, [CoverageProjection.ProjectionName, TimelinessProjection.ProjectionName, OutcomesProjection.ProjectionName], cancellationToken).ConfigureAwait(false);
+        await using var view = await source.OpenAsync(query.Tenant, query.AsOf, [CoverageProjection.ProjectionName, TimelinessProjection.ProjectionName, OutcomesProjection.ProjectionName, CapacityProjection.ProjectionName], cancellationToken).ConfigureAwait(false);
         Coverage = ReportSuppression.Apply(await CoverageEndpoints.QueryAsync(view, query, cancellationToken).ConfigureAwait(false), rule);
         Timeliness = ReportSuppression.Apply(await TimelinessEndpoints.QueryAsync(view, query, "locality", null, cancellationToken).ConfigureAwait(false), rule);
         Outcomes = ReportSuppression.Apply(await DeEscalationEndpoints.QueryAsync(view, query, cancellationToken).ConfigureAwait(false), rule);
+        TimelinessByProvider = ReportSuppression.Apply(await TimelinessEndpoints.QueryAsync(view, query, "provider", null, cancellationToken).ConfigureAwait(false), rule);
         Equity = await EquityEndpoints.QueryAsync(view, query, 0.5, cancellationToken).ConfigureAwait(false);
+        Capacity = ReportSuppression.Apply(await CapacityEndpoints.QueryAsync(view, query, rules.For(caller.Tenant).Calendar, cancellationToken).ConfigureAwait(false), rule);
         return Page();
     }
 
@@ -93,8 +103,11 @@ public sealed class IndexModel(ReportSource source, TimeProvider clock, Features
 
     private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 
-    /// <summary>A bar for a share from 0 to 1 (or more), as a width in an SVG 200 wide; null draws nothing.</summary>
-    public static int Bar(double? share) => share is { } s ? (int)Math.Round(Math.Clamp(s, 0, 1) * 200) : 0;
+    public static string Share(double? share) => BarChart.Percent(share);
 
-    public static string Share(double? share) => share is { } s ? s.ToString("0%", System.Globalization.CultureInfo.InvariantCulture) : "hidden (small numbers)";
+    /// <summary>Why a high-need setting is on the under-served list, in words.</summary>
+    public static string WhyUnderServed(SettingShare setting) =>
+        $"In the highest quarter of need (index {setting.NeedIndex.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)}) but had "
+        + $"{setting.HoursDelivered.ToString("0.#", System.Globalization.CultureInfo.InvariantCulture)} of the {setting.ProRataEntitlementHours.ToString("0.#", System.Globalization.CultureInfo.InvariantCulture)} hours its share earned in the period"
+        + (setting.HoursDelivered == 0 ? ": no support delivered." : $" ({Share(setting.HoursShareOfEntitlement)}).");
 }

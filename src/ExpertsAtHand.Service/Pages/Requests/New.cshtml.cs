@@ -166,19 +166,7 @@ public sealed class NewModel(NpgsqlDataSource dataSource, IValidator<RaiseReques
             return RedirectToPage("/NotAllowed");
         }
 
-        await using var command = dataSource.CreateCommand(
-            "SELECT urn, name FROM rm_settings WHERE tenant_id = $1 AND open AND ($2::text[] IS NULL OR urn = ANY($2)) ORDER BY name, urn");
-        command.Parameters.Add(new NpgsqlParameter { Value = caller.Tenant });
-        command.Parameters.Add(new NpgsqlParameter { Value = caller.Is(Roles.Senco) ? caller.SettingUrns.ToArray() : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text });
-        var settings = new List<(string, string)>();
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
-        {
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                settings.Add((reader.GetString(0), reader.GetString(1)));
-            }
-        }
-
+        var settings = await Features.Settings.SettingNames.ForAsync(dataSource, caller.Tenant, caller.Is(Roles.Senco) ? caller.SettingUrns : null, cancellationToken).ConfigureAwait(false);
         Settings = settings;
         if (settings.Count == 1)
         {
@@ -187,28 +175,4 @@ public sealed class NewModel(NpgsqlDataSource dataSource, IValidator<RaiseReques
 
         return null;
     }
-
-    public static string Words(Enum value) => value switch
-    {
-        RequestLevel.WholeSetting => "The whole setting",
-        RequestLevel.Group => "A group of children",
-        RequestLevel.Individual => "One child",
-        Discipline.EducationalPsychology => "Educational psychology",
-        Discipline.SpeechAndLanguageTherapy => "Speech and language therapy",
-        Discipline.OccupationalTherapy => "Occupational therapy",
-        Discipline.SpecialistTeaching => "Specialist teaching",
-        Discipline.MentalHealth => "Mental health support",
-        Discipline.SpecialSchoolOutreach => "Special school outreach",
-        AreaOfNeed.CommunicationAndInteraction => "Communication and interaction",
-        AreaOfNeed.CognitionAndLearning => "Cognition and learning",
-        AreaOfNeed.SocialEmotionalAndMentalHealth => "Social, emotional and mental health",
-        AreaOfNeed.SensoryAndPhysical => "Sensory and/or physical",
-        Domain.Requests.SenStatus.NoSen => "No SEN recorded",
-        Domain.Requests.SenStatus.SenSupport => "SEN support",
-        Domain.Requests.SenStatus.EhcPlan => "EHC plan",
-        Priority.Urgent => "Urgent – a risk of exclusion or placement breakdown",
-        Priority.High => "High",
-        Priority.Routine => "Routine",
-        _ => value.ToString(),
-    };
 }

@@ -19,6 +19,11 @@ public sealed class RequestModel(
     IValidator<RecordContactBody> contactValidator,
     IValidator<CloseBody> closeValidator,
     Features.Allocations.AllocationPlanner planner,
+    Features.Allocations.AllocationChoice choice,
+    IValidator<AllocateBody> allocateValidator,
+    Features.Practitioners.PractitionerDirectory practitioners,
+    Features.Feedback.FeedbackCommandHandler feedback,
+    IValidator<Features.Feedback.SettingFeedbackBody> feedbackValidator,
     TimeProvider clock) : PageModel
 {
     public RequestView View { get; private set; } = null!;
@@ -62,7 +67,37 @@ public sealed class RequestModel(
     /// <summary>For coordinators: each accepted discipline still without a practitioner, with the engine's suggestion now (null: it would not allocate now).</summary>
     public IReadOnlyList<(Discipline Discipline, Domain.Allocation.Proposal? Suggestion)> Allocation { get; private set; } = [];
 
+    /// <summary>For coordinators: the active practitioners of each discipline still to allocate, to choose other than the suggestion.</summary>
+    public IReadOnlyDictionary<Discipline, IReadOnlyList<Features.Practitioners.PractitionerView>> Choices { get; private set; } = new Dictionary<Discipline, IReadOnlyList<Features.Practitioners.PractitionerView>>();
+
+    // Choosing other than the engine's suggestion.
+    [BindProperty] public string? OtherPractitioner { get; set; }
+    [BindProperty] public decimal? OtherHours { get; set; }
+    [BindProperty] public string? OverrideReason { get; set; }
+
+    /// <summary>The discipline whose "choose someone else" form was sent, kept open with its errors.</summary>
+    public Discipline? Overriding { get; private set; }
+
     public List<(string Field, string Message)> Errors { get; } = [];
+
+    /// <summary>The feedback on the request (its setting's SENCO and coordinators see it), its current episode first.</summary>
+    public IReadOnlyList<Features.Feedback.FeedbackView> Feedback { get; private set; } = [];
+
+    /// <summary>The episode of support now (a reopened request starts another).</summary>
+    public int Episode { get; private set; } = 1;
+
+    /// <summary>The SENCO may say how the support went: the request is closed and the setting has not answered for this episode.</summary>
+    public bool MayGiveFeedback => Caller.Is(Roles.Senco) && View.Status == RequestStatus.Closed && !Feedback.Any(f => f.Source == "Setting" && f.Episode == Episode);
+
+    /// <summary>The SENCO may hand the family a code: a closed request about one child the family has not answered on.</summary>
+    public bool MayInviteFamily => Caller.Is(Roles.Senco) && View.Status == RequestStatus.Closed && View.Level == RequestLevel.Individual && !Feedback.Any(f => f.Source == "Family" && f.Episode == Episode);
+
+    [BindProperty] public Domain.Feedback.SatisfactionRating? Rating { get; set; }
+    [BindProperty] public bool? AdviceUsed { get; set; }
+    [BindProperty] public string? FeedbackComment { get; set; }
+
+    /// <summary>The short code just made for the family, shown once.</summary>
+    [TempData] public string? FamilyCode { get; set; }
 
     /// <summary>Someone else changed the request between this page being shown and the answer sent.</summary>
     public bool ChangedMeanwhile { get; private set; }
@@ -155,13 +190,7 @@ public sealed class RequestModel(
         return await AnswerAsync(id, await handler.HandleAsync(id, Version, Caller, at => new CloseRequest(Outcome!.Value, Note!, Caller.Actor, at), cancellationToken).ConfigureAwait(false), "outcome", cancellationToken).ConfigureAwait(false);
     }
 
-    private void Validate(IEnumerable<FluentValidation.Results.ValidationFailure> failures, Func<string, string> field)
-    {
-        foreach (var failure in failures.DistinctBy(f => f.PropertyName))
-        {
-            Errors.Add((field(HttpConventions.JsonPath(failure.PropertyName)), failure.ErrorMessage));
-        }
-    }
+    private void Validate(IEnumerable<FluentValidation.Results.ValidationFailure> failures, Func<string, string> field) => PageErrors.AddFailures(Errors, failures, field);
 
     /// <summary>The coordinator follows the engine's suggestion for one discipline, as it stands now.</summary>
     public async Task<IActionResult> OnPostAllocateAsync(Guid id, Discipline discipline, CancellationToken cancellationToken)
@@ -189,6 +218,124 @@ public sealed class RequestModel(
             await handler.HandleAsync(id, Version, Caller, at => new AllocatePractitioner(suggested.PractitionerId, discipline, Caller.Actor, at, Guid.CreateVersion7(), suggested.Hours, suggested.Ranking), cancellationToken).ConfigureAwait(false),
             "allocation",
             cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The coordinator chooses other than the engine: a practitioner of the discipline and a reason, which is recorded.</summary>
+    public async Task<IActionResult> OnPostOverrideAsync(Guid id, Discipline discipline, CancellationToken cancellationToken)
+    {
+        if (!await LoadAsync(id, cancellationToken).ConfigureAwait(false))
+        {
+            return NotFound();
+        }
+
+        if (!Caller.Is(Roles.Coordinator))
+        {
+            return RedirectToPage("/NotAllowed");
+        }
+
+        Overriding = discipline;
+        var body = new AllocateBody(OtherPractitioner, discipline, OtherHours, OverrideReason);
+        var suffix = "-" + discipline;
+        if (ModelState[nameof(OtherHours)]?.Errors.Count > 0)
+        {
+            Errors.Add(("otherHours" + suffix, "Enter the hours as a number, such as 6 or 4.5."));
+            return Page();
+        }
+
+        Validate((await allocateValidator.ValidateAsync(body, cancellationToken).ConfigureAwait(false)).Errors, field => OverrideField(field) + suffix);
+        if (string.IsNullOrWhiteSpace(OverrideReason) && Errors.Count == 0)
+        {
+            // The reason is what makes an override accountable: asked for even when the choice happens to match.
+            Errors.Add(("overrideReason" + suffix, "Give the reason for choosing other than the engine's suggestion; it is recorded."));
+        }
+
+        if (Errors.Count > 0)
+        {
+            return Page();
+        }
+
+        var (command, refused) = await choice.DecideAsync(Caller, id, body, cancellationToken).ConfigureAwait(false);
+        if (command is null)
+        {
+            Errors.AddRange(refused.Select(e => (OverrideField(e.Key) + suffix, e.Value[0])));
+            return Page();
+        }
+
+        return await AnswerAsync(id, await handler.HandleAsync(id, Version, Caller, command, cancellationToken).ConfigureAwait(false), "overrideReason" + suffix, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static string OverrideField(string apiField) => apiField switch
+    {
+        "practitionerId" => "otherPractitioner",
+        "hours" => "otherHours",
+        "discipline" => "otherPractitioner",
+        _ => apiField,
+    };
+
+    /// <summary>The SENCO says how the support went, once per episode, in the API's words when refused.</summary>
+    public async Task<IActionResult> OnPostFeedbackAsync(Guid id, CancellationToken cancellationToken)
+    {
+        if (!await LoadAsync(id, cancellationToken).ConfigureAwait(false))
+        {
+            return NotFound();
+        }
+
+        if (!Caller.Is(Roles.Senco))
+        {
+            return RedirectToPage("/NotAllowed");
+        }
+
+        var body = new Features.Feedback.SettingFeedbackBody(Rating, AdviceUsed, FeedbackComment);
+        Validate((await feedbackValidator.ValidateAsync(body, cancellationToken).ConfigureAwait(false)).Errors, field => field == "comment" ? "feedbackComment" : field);
+        if (Errors.Count > 0)
+        {
+            return Page();
+        }
+
+        var comment = string.IsNullOrWhiteSpace(FeedbackComment) ? null : FeedbackComment.Trim();
+        var result = await feedback.HandleAsync(Caller.Tenant, Caller.Actor, id, _ => true, new Domain.Feedback.GiveSettingFeedback(Guid.CreateVersion7(), Rating!.Value, AdviceUsed, comment, Caller.Actor, clock.GetUtcNow()), cancellationToken).ConfigureAwait(false);
+        return await FeedbackAnswerAsync(id, result, "rating", cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The SENCO asks the family: a short code to hand them, shown once, for the family's own page.</summary>
+    public async Task<IActionResult> OnPostInviteFamilyAsync(Guid id, CancellationToken cancellationToken)
+    {
+        if (!await LoadAsync(id, cancellationToken).ConfigureAwait(false))
+        {
+            return NotFound();
+        }
+
+        if (!Caller.Is(Roles.Senco))
+        {
+            return RedirectToPage("/NotAllowed");
+        }
+
+        var now = clock.GetUtcNow();
+        var shortCode = Features.Feedback.FamilyFeedbackCodes.NewShortCode();
+        var expiresAt = DateTimeOffset.FromUnixTimeSeconds((now + Features.Feedback.FeedbackEndpoints.FamilyCodeLifetime).ToUnixTimeSeconds());
+        var invitation = Guid.CreateVersion7();
+        var result = await feedback.HandleAsync(Caller.Tenant, Caller.Actor, id, _ => true, new Domain.Feedback.InviteFamilyFeedback(invitation, expiresAt, Features.Feedback.FamilyFeedbackCodes.HashOfShort(shortCode), Caller.Actor, now), cancellationToken).ConfigureAwait(false);
+        if (result is Features.Feedback.FeedbackResult.Done)
+        {
+            // The short code reads the same as the API's signed link; it is shown once and never stored (only its hash is).
+            FamilyCode = $"{shortCode}|{expiresAt:d MMMM yyyy}";
+        }
+
+        return await FeedbackAnswerAsync(id, result, "family", cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<IActionResult> FeedbackAnswerAsync(Guid id, Features.Feedback.FeedbackResult result, string field, CancellationToken cancellationToken) => result switch
+    {
+        Features.Feedback.FeedbackResult.Done => Redirect($"/requests/{id}#feedback"),
+        Features.Feedback.FeedbackResult.Refused refused => await WithErrorAsync(field, refused.Reason).ConfigureAwait(false),
+        Features.Feedback.FeedbackResult.Stale => await AnswerAsync(id, new CommandResult.Stale(0), field, cancellationToken).ConfigureAwait(false),
+        _ => NotFound(),
+    };
+
+    private Task<IActionResult> WithErrorAsync(string field, string message)
+    {
+        Errors.Add((field, message));
+        return Task.FromResult<IActionResult>(Page());
     }
 
     /// <summary>After a command: back to the request, or the page again with why not (a change meanwhile keeps what was typed).</summary>
@@ -227,6 +374,11 @@ public sealed class RequestModel(
         View = RequestViews.Build(id, events[^1].Version, opened);
         Timeline = RequestViews.Timeline(events, opened);
         Question = View.Status == RequestStatus.AwaitingInformation ? opened.OfType<InformationRequested>().LastOrDefault()?.Question : null;
+        if (Caller.Is(Roles.Senco, Roles.Coordinator))
+        {
+            Feedback = [.. Features.Feedback.FeedbackCommandHandler.Views(opened).OrderByDescending(f => f.Episode).ThenBy(f => f.GivenAt)];
+            Episode = 1 + opened.Count(e => e is RequestReopened);
+        }
         if (Caller.Is(Roles.Coordinator) && View.Status is RequestStatus.AwaitingAllocation or RequestStatus.Allocated or RequestStatus.InProgress)
         {
             var plan = await planner.PlanAsync(Caller.Tenant, cancellationToken).ConfigureAwait(false);
@@ -235,6 +387,8 @@ public sealed class RequestModel(
             [
                 .. View.Disciplines.Where(d => !allocated.Contains(d)).Select(d => (d, plan.Result.Proposals.FirstOrDefault(p => plan.DemandIds[p.RequestId] == new Features.Allocations.DemandFor(id, d)))),
             ];
+            var active = (await practitioners.ListAsync(Caller.Tenant, null, null, cancellationToken).ConfigureAwait(false)).Where(p => p.Active).ToList();
+            Choices = Allocation.ToDictionary(a => a.Discipline, a => (IReadOnlyList<Features.Practitioners.PractitionerView>)[.. active.Where(p => p.Discipline == a.Discipline)]);
         }
 
         if (ChangedMeanwhile || HttpMethods.IsGet(Request.Method))
