@@ -11,6 +11,7 @@ public sealed class CommissionerJourneyTests(PagesService service) : IClassFixtu
         var page = await service.PageAsync();
         var violations = new List<string>();
         await PagesService.SignInAsync(page, "commissioner");
+        await page.WaitForURLAsync("**/dashboard"); // each role starts at its own work
         await page.GotoAsync("/");
         await page.ClickAsync("nav >> text=Figures");
         Assert.Equal("The area's figures", await page.InnerTextAsync("h1"));
@@ -61,6 +62,7 @@ public sealed class CommissionerJourneyTests(PagesService service) : IClassFixtu
     {
         var page = await service.PageAsync();
         await PagesService.SignInAsync(page, "administrator");
+        await page.WaitForURLAsync("**/admin");
         await page.GotoAsync("/");
         await page.ClickAsync("nav >> text=Running the service");
         Assert.Equal("Running the service", await page.InnerTextAsync("h1"));

@@ -19,14 +19,15 @@ public sealed class SignInModel(NpgsqlDataSource dataSource, IConfiguration conf
 {
     public IReadOnlyList<DemoPerson> People { get; private set; } = [];
 
-    public string ReturnUrl { get; private set; } = "/requests";
+    /// <summary>The page asked for before signing in; none: the role's own start.</summary>
+    public string? ReturnUrl { get; private set; }
 
     public async Task<IActionResult> OnGetAsync(string? returnUrl, CancellationToken cancellationToken)
     {
         if (configuration["Auth:Authority"] is { Length: > 0 })
         {
             // The real sign-in: off to the local area's authority, and back to the page asked for.
-            return Challenge(new AuthenticationProperties { RedirectUri = Local(returnUrl) }, PageSession.SignInScheme);
+            return Challenge(new AuthenticationProperties { RedirectUri = Local(returnUrl) ?? "/" }, PageSession.SignInScheme);
         }
 
         ReturnUrl = Local(returnUrl);
@@ -48,10 +49,11 @@ public sealed class SignInModel(NpgsqlDataSource dataSource, IConfiguration conf
         }
 
         await HttpContext.SignInAsync(PageSession.Scheme, PageSession.For(chosen.Caller)).ConfigureAwait(false);
-        return LocalRedirect(Local(returnUrl));
+        return LocalRedirect(Local(returnUrl) ?? RoleHome.For(chosen.Caller).Href);
     }
 
-    private static string Local(string? returnUrl) => returnUrl is { Length: > 1 } url && url.StartsWith('/') && !url.StartsWith("//", StringComparison.Ordinal) && !url.StartsWith("/\\", StringComparison.Ordinal) ? url : "/requests";
+    /// <summary>The page to return to, if it is one of this service's own (never another site); null when none was asked for.</summary>
+    private static string? Local(string? returnUrl) => returnUrl is { Length: > 1 } url && url.StartsWith('/') && !url.StartsWith("//", StringComparison.Ordinal) && !url.StartsWith("/\\", StringComparison.Ordinal) ? url : null;
 
     private async Task<IReadOnlyList<DemoPerson>> PeopleAsync(CancellationToken cancellationToken)
     {
