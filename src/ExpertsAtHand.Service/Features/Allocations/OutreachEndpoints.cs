@@ -1,8 +1,5 @@
-using ExpertsAtHand.Domain.Allocation;
 using ExpertsAtHand.Domain.Settings;
-using ExpertsAtHand.Service.Features.Requests;
 using ExpertsAtHand.Service.Hosting;
-using Npgsql;
 
 namespace ExpertsAtHand.Service.Features.Allocations;
 

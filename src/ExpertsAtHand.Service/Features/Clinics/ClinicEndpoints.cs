@@ -1,11 +1,9 @@
 using ExpertsAtHand.Domain.Clinics;
 using ExpertsAtHand.Domain.Requests;
 using ExpertsAtHand.Service.EventLog;
-using ExpertsAtHand.Service.Features.Requests;
 using ExpertsAtHand.Service.Hosting;
 using FluentValidation;
 using Microsoft.AspNetCore.Mvc;
-using Npgsql;
 using static ExpertsAtHand.Service.Hosting.HttpConventions;
 
 namespace ExpertsAtHand.Service.Features.Clinics;
