@@ -17,7 +17,7 @@ public sealed class CommissionerJourneyTests(PagesService service) : IClassFixtu
         Assert.Equal("The area's figures", await page.InnerTextAsync("h1"));
         Assert.True(await page.IsVisibleAsync("svg[role=img]"));
         var main = await page.InnerTextAsync("main");
-        foreach (var section in new[] { "Coverage by locality and phase", "Timeliness by locality", "Timeliness by provider organisation", "De-escalation", "Equity", "High-need settings under half their share", "Capacity by week" })
+        foreach (var section in new[] { "Coverage by locality and phase", "Timeliness by locality", "Timeliness by provider organisation", "De-escalation", "Equity", "High-need settings under half their share", "Capacity by week", "Satisfaction", "You said, we did" })
         {
             Assert.Contains(section, main, StringComparison.Ordinal);
         }

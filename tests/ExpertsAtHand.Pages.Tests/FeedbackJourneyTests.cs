@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using ExpertsAtHand.Service.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
 using Npgsql;
 
 namespace ExpertsAtHand.Pages.Tests;
@@ -64,6 +65,42 @@ public sealed class FeedbackJourneyTests(PagesService service) : IClassFixture<P
 
         await page.ReloadAsync();
         Assert.Contains("The family", await page.InnerTextAsync("#feedback-given ~ dl"), StringComparison.Ordinal);
+
+        // The coordinator tags what the setting's feedback is about, and records what the service did.
+        var coordinator = await service.PageAsync();
+        await PagesService.SignInAsync(coordinator, "coordinator");
+        await coordinator.GotoAsync($"/requests/{id}");
+        var setting = coordinator.Locator(".govuk-summary-list__row", new() { HasText = "The setting" }).Last;
+        await setting.Locator("summary:has-text('Tag what it is about')").ClickAsync();
+        await setting.Locator("label:has-text('The quality of the advice')").ClickAsync();
+        violations.AddRange(await PagesService.CheckAsync(coordinator, "coordinator-feedback-themes"));
+        await setting.Locator("button:has-text('Save themes')").ClickAsync();
+        var tags = await coordinator.Locator(".govuk-summary-list__row", new() { HasText = "The setting" }).Last.Locator(".govuk-tag").AllInnerTextsAsync();
+        Assert.Contains("The quality of the advice", tags);
+
+        await coordinator.ClickAsync("nav >> text=You said, we did");
+        await coordinator.ClickAsync("button:has-text('Record the change')");
+        Assert.Contains("The theme the change answers.", await coordinator.InnerTextAsync(".govuk-error-summary"), StringComparison.Ordinal); // the API's words
+        violations.AddRange(await PagesService.CheckAsync(coordinator, "coordinator-you-said-we-did-error"));
+        await coordinator.SelectOptionAsync("#theme", "QualityOfAdvice");
+        await coordinator.FillAsync("#youSaid", "Advice reports were long and hard to act on.");
+        await coordinator.FillAsync("#weDid", "Every report now starts with three strategies to try this week.");
+        await coordinator.ClickAsync("button:has-text('Record the change')");
+        Assert.Contains("The change is recorded", await coordinator.InnerTextAsync(".govuk-notification-banner"), StringComparison.Ordinal);
+        Assert.Contains("three strategies to try this week", await coordinator.InnerTextAsync("main"), StringComparison.Ordinal);
+
+        // Commissioners read it with the satisfaction figures.
+        var commissioner = await service.PageAsync();
+        await PagesService.SignInAsync(commissioner, "commissioner");
+        await commissioner.WaitForURLAsync("**/dashboard");
+        // The figures are read from the report projections, which follow the log a moment behind.
+        for (var attempt = 0; attempt < 30 && await commissioner.Locator("#you-said-we-did ~ dl").CountAsync() == 0; attempt++)
+        {
+            await Task.Delay(500);
+            await commissioner.ReloadAsync();
+        }
+
+        Assert.Contains("three strategies to try this week", await commissioner.InnerTextAsync("#you-said-we-did ~ dl"), StringComparison.Ordinal);
         Assert.True(violations.Count == 0, string.Join("\n", violations));
     }
 

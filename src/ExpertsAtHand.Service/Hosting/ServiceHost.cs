@@ -154,6 +154,7 @@ public static class ServiceHost
             options.Conventions.AddPageApplicationModelConvention("/Admin/Imports", model => model.EndpointMetadata.Add(new Microsoft.AspNetCore.Http.Metadata.AcceptsMetadata(["multipart/form-data", "text/csv"])));
             options.Conventions.AuthorizeFolder("/Team", PageSession.Policy);
             options.Conventions.AuthorizeFolder("/Entitlement", PageSession.Policy);
+            options.Conventions.AuthorizeFolder("/Feedback", PageSession.Policy);
             // Every page under /requests shows a child's record: each view is in the access log.
             options.Conventions.AddFolderApplicationModelConvention("/Requests", model => model.EndpointMetadata.Add(new Features.AccessLog.ReadsChildRecords("request")));
         }).AddApplicationPart(typeof(ServiceHost).Assembly); // the pages live here whichever program hosts them (serve, or a test)
@@ -271,6 +272,7 @@ public static class ServiceHost
         services.AddSingleton<Features.Reports.RecordedYearReader>();
         services.AddSingleton<Features.Feedback.FeedbackCommandHandler>();
         services.AddSingleton<Features.Feedback.FamilyFeedbackCodes>();
+        services.AddSingleton<Features.Feedback.ServiceChanges>();
         services.AddSingleton<IValidator<Features.Feedback.SettingFeedbackBody>, Features.Feedback.SettingFeedbackValidator>();
         services.AddSingleton<IValidator<Features.Feedback.FamilyFeedbackBody>, Features.Feedback.FamilyFeedbackValidator>();
         services.AddSingleton<IValidator<Features.Feedback.ThemesBody>, Features.Feedback.ThemesValidator>();

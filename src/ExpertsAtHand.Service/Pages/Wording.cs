@@ -40,6 +40,13 @@ public static class Wording
         Domain.Feedback.SatisfactionRating.NeitherSatisfiedNorDissatisfied => "Neither satisfied nor dissatisfied",
         Domain.Feedback.SatisfactionRating.Dissatisfied => "Dissatisfied",
         Domain.Feedback.SatisfactionRating.VeryDissatisfied => "Very dissatisfied",
+        Domain.Feedback.FeedbackTheme.Timeliness => "How long it took",
+        Domain.Feedback.FeedbackTheme.Communication => "Keeping people informed",
+        Domain.Feedback.FeedbackTheme.QualityOfAdvice => "The quality of the advice",
+        Domain.Feedback.FeedbackTheme.EaseOfAsking => "How easy it was to ask",
+        Domain.Feedback.FeedbackTheme.FamilyInvolvement => "Involving the family",
+        Domain.Feedback.FeedbackTheme.DifferenceMade => "The difference it made",
+        Domain.Feedback.FeedbackTheme.Other => "Something else",
         _ => value.ToString(),
     };
 }

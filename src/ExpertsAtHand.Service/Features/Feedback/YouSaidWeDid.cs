@@ -35,7 +35,7 @@ public static class YouSaidWeDidEndpoints
 
     public static Guid StreamFor(string tenant) => Infrastructure.StreamId.For("you-said-we-did", tenant);
 
-    private static async Task<IResult> RecordAsync(ServiceChangeBody? body, HttpContext http, IValidator<ServiceChangeBody> validator, IDocumentStore store, Requests.RequestRulesCatalog rules, TimeProvider clock, CancellationToken cancellationToken)
+    private static async Task<IResult> RecordAsync(ServiceChangeBody? body, HttpContext http, IValidator<ServiceChangeBody> validator, ServiceChanges changes, CancellationToken cancellationToken)
     {
         var caller = Caller.From(http.User)!;
         if (!caller.Is(Roles.Coordinator))
@@ -48,15 +48,10 @@ public static class YouSaidWeDidEndpoints
             return invalid;
         }
 
-        var now = clock.GetUtcNow();
-        var change = new ServiceChangeRecorded(Guid.CreateVersion7(), body!.Theme!.Value, body.YouSaid!.Trim(), body.WeDid!.Trim(), caller.Actor, now);
-        await using var session = store.OpenFor(caller.Tenant, caller.Actor);
-        session.AppendAnyway(StreamFor(caller.Tenant), change);
-        await session.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-        return TypedResults.Created((string?)null, new ServiceChange(change.Theme, change.YouSaid, change.WeDid, rules.For(caller.Tenant).LocalDate(now)));
+        return TypedResults.Created((string?)null, await changes.RecordAsync(caller, body!, cancellationToken).ConfigureAwait(false));
     }
 
-    private static async Task<IResult> ListAsync(HttpContext http, IDocumentStore store, Requests.RequestRulesCatalog rules, CancellationToken cancellationToken)
+    private static async Task<IResult> ListAsync(HttpContext http, ServiceChanges changes, CancellationToken cancellationToken)
     {
         var caller = Caller.From(http.User)!;
         if (!caller.Is(Roles.Coordinator, Roles.Commissioner))
@@ -64,9 +59,29 @@ public static class YouSaidWeDidEndpoints
             return Problems.Forbidden("\"You said, we did\" is for coordinators and commissioners.");
         }
 
-        await using var session = store.QuerySession(caller.Tenant);
-        var events = await session.Events.FetchStreamAsync(StreamFor(caller.Tenant), token: cancellationToken).ConfigureAwait(false);
-        return TypedResults.Ok(events.Select(e => e.Data).OfType<ServiceChangeRecorded>().Reverse()
-            .Select(c => new ServiceChange(c.Theme, c.YouSaid, c.WeDid, rules.For(caller.Tenant).LocalDate(c.At))).ToList());
+        return TypedResults.Ok(await changes.ListAsync(caller.Tenant, cancellationToken).ConfigureAwait(false));
+    }
+}
+
+/// <summary>The area's "you said, we did" stream: recording a change and listing them, for the API and the pages.</summary>
+public sealed class ServiceChanges(IDocumentStore store, Requests.RequestRulesCatalog rules, TimeProvider clock)
+{
+    /// <summary>A change only adds to the area's stream: appended whatever its version, it never conflicts.</summary>
+    public async Task<ServiceChange> RecordAsync(Caller caller, ServiceChangeBody body, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var change = new ServiceChangeRecorded(Guid.CreateVersion7(), body.Theme!.Value, body.YouSaid!.Trim(), body.WeDid!.Trim(), caller.Actor, now);
+        await using var session = store.OpenFor(caller.Tenant, caller.Actor);
+        session.AppendAnyway(YouSaidWeDidEndpoints.StreamFor(caller.Tenant), change);
+        await session.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        return new ServiceChange(change.Theme, change.YouSaid, change.WeDid, rules.For(caller.Tenant).LocalDate(now));
+    }
+
+    /// <summary>Newest first.</summary>
+    public async Task<IReadOnlyList<ServiceChange>> ListAsync(string tenant, CancellationToken cancellationToken)
+    {
+        await using var session = store.QuerySession(tenant);
+        var events = await session.Events.FetchStreamAsync(YouSaidWeDidEndpoints.StreamFor(tenant), token: cancellationToken).ConfigureAwait(false);
+        return [.. events.Select(e => e.Data).OfType<ServiceChangeRecorded>().Reverse().Select(c => new ServiceChange(c.Theme, c.YouSaid, c.WeDid, rules.For(tenant).LocalDate(c.At)))];
     }
 }

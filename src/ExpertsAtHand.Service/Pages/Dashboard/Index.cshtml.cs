@@ -31,6 +31,8 @@ public sealed class IndexModel(ReportSource source, TimeProvider clock, Features
 
     public CapacityReport? Capacity { get; private set; }
 
+    public SatisfactionReport? Satisfaction { get; private set; }
+
     public string CurrentQuarter { get; private set; } = string.Empty;
 
     /// <summary>The area's localities, for the locality filter.</summary>
@@ -73,13 +75,14 @@ public sealed class IndexModel(ReportSource source, TimeProvider clock, Features
         }
 
         var rule = ReportSuppression.For(HttpContext);
-        await using var view = await source.OpenAsync(query.Tenant, query.AsOf, [CoverageProjection.ProjectionName, TimelinessProjection.ProjectionName, OutcomesProjection.ProjectionName, CapacityProjection.ProjectionName], cancellationToken).ConfigureAwait(false);
+        await using var view = await source.OpenAsync(query.Tenant, query.AsOf, [CoverageProjection.ProjectionName, TimelinessProjection.ProjectionName, OutcomesProjection.ProjectionName, CapacityProjection.ProjectionName, SatisfactionProjection.ProjectionName], cancellationToken).ConfigureAwait(false);
         Coverage = ReportSuppression.Apply(await CoverageEndpoints.QueryAsync(view, query, cancellationToken).ConfigureAwait(false), rule);
         Timeliness = ReportSuppression.Apply(await TimelinessEndpoints.QueryAsync(view, query, "locality", null, cancellationToken).ConfigureAwait(false), rule);
         Outcomes = ReportSuppression.Apply(await DeEscalationEndpoints.QueryAsync(view, query, cancellationToken).ConfigureAwait(false), rule);
         TimelinessByProvider = ReportSuppression.Apply(await TimelinessEndpoints.QueryAsync(view, query, "provider", null, cancellationToken).ConfigureAwait(false), rule);
         Equity = await EquityEndpoints.QueryAsync(view, query, 0.5, cancellationToken).ConfigureAwait(false);
         Capacity = ReportSuppression.Apply(await CapacityEndpoints.QueryAsync(view, query, rules.For(caller.Tenant).Calendar, cancellationToken).ConfigureAwait(false), rule);
+        Satisfaction = SatisfactionEndpoints.Suppress(await SatisfactionEndpoints.QueryAsync(view, query, cancellationToken).ConfigureAwait(false), rule);
         return Page();
     }
 

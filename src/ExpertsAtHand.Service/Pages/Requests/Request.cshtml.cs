@@ -324,9 +324,26 @@ public sealed class RequestModel(
         return await FeedbackAnswerAsync(id, result, "family", cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>A coordinator tags what a piece of feedback is about; the themes are counted in the satisfaction figures, the comment never leaves the case.</summary>
+    public async Task<IActionResult> OnPostThemesAsync(Guid id, Guid feedbackId, List<Domain.Feedback.FeedbackTheme> themes, CancellationToken cancellationToken)
+    {
+        if (!await LoadAsync(id, cancellationToken).ConfigureAwait(false))
+        {
+            return NotFound();
+        }
+
+        if (!Caller.Is(Roles.Coordinator))
+        {
+            return RedirectToPage("/NotAllowed");
+        }
+
+        var result = await feedback.HandleAsync(Caller.Tenant, Caller.Actor, id, _ => true, new Domain.Feedback.TagFeedbackThemes(feedbackId, [.. themes.Distinct()], Caller.Actor, clock.GetUtcNow()), cancellationToken).ConfigureAwait(false);
+        return await FeedbackAnswerAsync(id, result, $"themes-{feedbackId}", cancellationToken).ConfigureAwait(false);
+    }
+
     private async Task<IActionResult> FeedbackAnswerAsync(Guid id, Features.Feedback.FeedbackResult result, string field, CancellationToken cancellationToken) => result switch
     {
-        Features.Feedback.FeedbackResult.Done => Redirect($"/requests/{id}#feedback"),
+        Features.Feedback.FeedbackResult.Done => Redirect($"/requests/{id}#feedback-given"),
         Features.Feedback.FeedbackResult.Refused refused => await WithErrorAsync(field, refused.Reason).ConfigureAwait(false),
         Features.Feedback.FeedbackResult.Stale => await AnswerAsync(id, new CommandResult.Stale(0), field, cancellationToken).ConfigureAwait(false),
         _ => NotFound(),
