@@ -42,7 +42,7 @@ internal static class PagesSuite
             ("senco", "/requests"), ("senco", "/requests/new"), ("coordinator", "/requests/triage"),
             ("coordinator", $"/requests/{someRequest}"), ("coordinator", "/requests"), ("commissioner", "/dashboard"),
             ("senco", "/clinics"), ("senco", "/entitlement"), ("coordinator", "/clinics"), ("coordinator", "/clinics/new"), ("coordinator", "/team"),
-            ("coordinator", "/outreach"), ("practitioner", "/requests"), ("administrator", "/admin"), ("administrator", "/admin/imports"),
+            ("coordinator", "/outreach"), ("coordinator", "/you-said-we-did"), ("practitioner", "/requests"), ("practitioner", "/clinics"), ("administrator", "/admin"), ("administrator", "/admin/imports"),
         };
         double worstServer = 0, worstLoad = 0;
         foreach (var group in pages.GroupBy(p => p.Person))
