@@ -41,6 +41,7 @@ internal static class PagesSuite
         {
             ("senco", "/requests"), ("senco", "/requests/new"), ("coordinator", "/requests/triage"),
             ("coordinator", $"/requests/{someRequest}"), ("coordinator", "/requests"), ("commissioner", "/dashboard"),
+            ("commissioner", $"/dashboard/what-if?from={new DateOnly(DateTime.UtcNow.Month >= 9 ? DateTime.UtcNow.Year : DateTime.UtcNow.Year - 1, 9, 1):yyyy-MM-dd}&to={DateTime.UtcNow:yyyy-MM-dd}&policy=Fair"),
             ("senco", "/clinics"), ("senco", "/entitlement"), ("coordinator", "/clinics"), ("coordinator", "/clinics/new"), ("coordinator", "/team"),
             ("coordinator", "/outreach"), ("coordinator", "/you-said-we-did"), ("practitioner", "/requests"), ("practitioner", "/clinics"), ("administrator", "/admin"), ("administrator", "/admin/imports"),
         };

@@ -49,6 +49,23 @@ public sealed class CommissionerJourneyTests(PagesService service) : IClassFixtu
         Assert.Equal(0, await page.Locator(".govuk-error-summary").CountAsync());
         Assert.Equal(lastWeek, await page.InputValueAsync("#asOf"));
 
+        // What if: the recorded period replayed through another way of allocating, beside what happened.
+        await page.ClickAsync("text=What if time were allocated differently?");
+        await page.FillAsync("#to", "2020-01-01");
+        await page.ClickAsync("button:has-text('Replay the period')");
+        Assert.Contains("The period ends on or after it starts.", await page.InnerTextAsync(".govuk-error-summary"), StringComparison.Ordinal);
+        violations.AddRange(await PagesService.CheckAsync(page, "commissioner-what-if-error"));
+        await page.FillAsync("#to", DateOnly.FromDateTime(DateTime.UtcNow).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
+        await page.CheckAsync("#policy-Fcfs");
+        await page.ClickAsync("button:has-text('Replay the period')");
+        Assert.Contains("First come, first served", await page.InnerTextAsync("#whatif-title"), StringComparison.Ordinal);
+        var comparison = await page.InnerTextAsync("table");
+        Assert.Contains("Happened", comparison, StringComparison.Ordinal);
+        Assert.Contains("Highest-need quarter of settings reached", comparison, StringComparison.Ordinal);
+        Assert.True(await page.Locator("svg.app-chart + table").CountAsync() == 1, "the chart is followed by its table");
+        violations.AddRange(await PagesService.CheckAsync(page, "commissioner-what-if"));
+        await page.GotoAsync("/dashboard");
+
         var download = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync("text=Download the quarterly return"));
         var path = await download.PathAsync();
         var csv = await File.ReadAllTextAsync(path!);
