@@ -50,8 +50,7 @@ public sealed class FamilyFeedbackModel(FamilyFeedbackCodes codes, FeedbackComma
             return Page();
         }
 
-        var comment = string.IsNullOrWhiteSpace(Comment) ? null : Comment.Trim();
-        switch (await handler.HandleAsync(read.Tenant, "family", read.RequestId, _ => true, new GiveFamilyFeedback(Guid.CreateVersion7(), read.InvitationId, Rating!.Value, comment, clock.GetUtcNow()), cancellationToken).ConfigureAwait(false))
+        switch (await handler.GiveFamilyAsync(read, Rating!.Value, Comment, clock.GetUtcNow(), cancellationToken).ConfigureAwait(false))
         {
             case FeedbackResult.Done:
                 Thanked = true;
@@ -61,7 +60,7 @@ public sealed class FamilyFeedbackModel(FamilyFeedbackCodes codes, FeedbackComma
                 Errors.Add(("rating", refused.Reason));
                 return Page();
             case FeedbackResult.Stale:
-                Errors.Add(("rating", "Something else was saved at the same moment. Please send your answer again."));
+                Errors.Add(("rating", $"{FamilyFeedbackWords.SendAgain} Please send your answer again."));
                 return Page();
             default:
                 Errors.Add(("code", $"{FamilyFeedbackWords.UnknownCode}. {FamilyFeedbackWords.UnknownCodeDetail}"));
@@ -73,17 +72,12 @@ public sealed class FamilyFeedbackModel(FamilyFeedbackCodes codes, FeedbackComma
     private async Task<FamilyCode?> ReadAsync(CancellationToken cancellationToken)
     {
         var typed = Code?.Trim() ?? string.Empty;
-        var read = typed.Length is > 0 and <= 512 ? await codes.ReadAsync(typed, cancellationToken).ConfigureAwait(false) : null;
+        var (read, expired) = typed.Length is > 0 and <= 512 ? await codes.ReadOpenAsync(typed, clock.GetUtcNow(), cancellationToken).ConfigureAwait(false) : (null, false);
         if (read is null)
         {
-            Errors.Add(("code", typed.Length == 0 ? "Enter the code the school, nursery or college gave you." : $"{FamilyFeedbackWords.UnknownCode}. {FamilyFeedbackWords.UnknownCodeDetail}"));
-            return null;
-        }
-
-        if (read.ExpiresAt < clock.GetUtcNow())
-        {
-            Errors.Add(("code", $"{FamilyFeedbackWords.ExpiredCode}. {FamilyFeedbackWords.ExpiredCodeDetail}"));
-            return null;
+            Errors.Add(("code", typed.Length == 0 ? "Enter the code the school, nursery or college gave you."
+                : expired ? $"{FamilyFeedbackWords.ExpiredCode}. {FamilyFeedbackWords.ExpiredCodeDetail}"
+                : $"{FamilyFeedbackWords.UnknownCode}. {FamilyFeedbackWords.UnknownCodeDetail}"));
         }
 
         return read;

@@ -11,8 +11,11 @@ namespace ExpertsAtHand.Service.Features.Allocations;
 /// </summary>
 public sealed class AllocationChoice(AllocationPlanner planner, Practitioners.PractitionerDirectory practitioners)
 {
-    /// <summary>The command to send, or the errors by field (in the API's names) that stop it.</summary>
-    public async Task<(Func<DateTimeOffset, AllocatePractitioner>? Command, Dictionary<string, string[]> Errors)> DecideAsync(Caller caller, Guid requestId, AllocateBody body, CancellationToken cancellationToken)
+    /// <summary>
+    /// The command to send, or the errors by field (in the API's names) that stop it. <paramref name="plan"/>:
+    /// the engine's view already made for this request (a page shows it), else made here.
+    /// </summary>
+    public async Task<(Func<DateTimeOffset, AllocatePractitioner>? Command, Dictionary<string, string[]> Errors)> DecideAsync(Caller caller, Guid requestId, AllocateBody body, Plan? plan, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
         var discipline = await practitioners.ActiveDisciplineAsync(caller.Tenant, body.PractitionerId!, cancellationToken).ConfigureAwait(false);
@@ -28,8 +31,8 @@ public sealed class AllocationChoice(AllocationPlanner planner, Practitioners.Pr
             return (null, errors);
         }
 
-        var plan = await planner.PlanAsync(caller.Tenant, cancellationToken).ConfigureAwait(false);
-        var suggested = plan.Result.Proposals.FirstOrDefault(p => plan.DemandIds[p.RequestId] == new DemandFor(requestId, body.Discipline!.Value));
+        plan ??= await planner.PlanAsync(caller.Tenant, cancellationToken).ConfigureAwait(false);
+        var suggested = plan.SuggestionFor(requestId, body.Discipline!.Value);
         var follows = suggested is not null && suggested.PractitionerId == body.PractitionerId && (body.Hours is null || body.Hours == suggested.Hours);
         if (!follows && string.IsNullOrWhiteSpace(body.OverrideReason))
         {

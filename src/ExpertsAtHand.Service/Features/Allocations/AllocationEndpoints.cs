@@ -86,7 +86,7 @@ public static class AllocationEndpoints
             return invalid;
         }
 
-        var (command, errors) = await choice.DecideAsync(caller, id, body!, cancellationToken).ConfigureAwait(false);
+        var (command, errors) = await choice.DecideAsync(caller, id, body!, null, cancellationToken).ConfigureAwait(false);
         if (command is null)
         {
             return TypedResults.ValidationProblem(errors);

@@ -9,7 +9,15 @@ namespace ExpertsAtHand.Service.Features.Allocations;
 /// <summary>One accepted discipline of one request, still without a practitioner.</summary>
 public sealed record DemandFor(Guid RequestId, Discipline Discipline);
 
-public sealed record Plan(AllocationResult Result, IReadOnlyDictionary<Guid, DemandFor> DemandIds, IReadOnlyDictionary<Guid, Demand> Demand, IReadOnlyDictionary<string, SettingUse> Use);
+public sealed record Plan(AllocationResult Result, IReadOnlyDictionary<Guid, DemandFor> DemandIds, IReadOnlyDictionary<Guid, Demand> Demand, IReadOnlyDictionary<string, SettingUse> Use)
+{
+    /// <summary>The engine's proposal now for one discipline of one request; null when it would not allocate it now.</summary>
+    public Proposal? SuggestionFor(Guid requestId, Discipline discipline)
+    {
+        var id = AllocationPlanner.DemandId(requestId, discipline);
+        return Result.Proposals.FirstOrDefault(p => p.RequestId == id);
+    }
+}
 
 /// <summary>
 /// Gathers what the allocation engine decides from, for one local area now: accepted requests

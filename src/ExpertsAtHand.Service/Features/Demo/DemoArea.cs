@@ -231,7 +231,7 @@ public static class DemoArea
         {
             var invitedAt = closedAt.AddDays(2);
             var invitation = Guid.CreateVersion7(invitedAt);
-            feedback.Add(new Domain.Feedback.InviteFamilyFeedback(invitation, invitedAt + Feedback.FeedbackEndpoints.FamilyCodeLifetime, Feedback.FamilyFeedbackCodes.HashOfShort(Feedback.FamilyFeedbackCodes.NewShortCode()), "senco:demo", invitedAt));
+            feedback.Add(new Domain.Feedback.InviteFamilyFeedback(invitation, invitedAt + Feedback.FeedbackCommandHandler.FamilyCodeLifetime, Feedback.FamilyFeedbackCodes.HashOfShort(Feedback.FamilyFeedbackCodes.NewShortCode()), "senco:demo", invitedAt));
             if (random.NextDouble() < 0.5)
             {
                 var answeredAt = invitedAt.AddDays(random.Next(1, 10));
@@ -386,7 +386,7 @@ public static class DemoArea
             {
                 case AllocatePractitioner allocate when request.State.Status is RequestStatus.AwaitingAllocation:
                     var plan = await planner.PlanAsync(Tenant, CancellationToken.None).ConfigureAwait(false);
-                    var suggested = plan.Result.Proposals.FirstOrDefault(p => plan.DemandIds[p.RequestId] == new DemandFor(request.Id, allocate.Discipline));
+                    var suggested = plan.SuggestionFor(request.Id, allocate.Discipline);
                     if (suggested is not null)
                     {
                         request.Practitioner = suggested.PractitionerId;

@@ -29,6 +29,15 @@ public sealed class FamilyFeedbackCodes(DetailKeys keys, NpgsqlDataSource dataSo
         return $"{Base64Url.EncodeToString(Encoding.UTF8.GetBytes(payload))}.{Base64Url.EncodeToString(mac.AsSpan(0, 16))}";
     }
 
+    /// <summary>The code's meaning while it still works; <c>Expired</c> when it was issued but its time has passed; neither for one the service did not issue.</summary>
+    public async Task<(FamilyCode? Open, bool Expired)> ReadOpenAsync(string code, DateTimeOffset now, CancellationToken cancellationToken) =>
+        await ReadAsync(code, cancellationToken).ConfigureAwait(false) switch
+        {
+            null => (null, false),
+            { } read when read.ExpiresAt < now => (null, true),
+            { } read => (read, false),
+        };
+
     /// <summary>The code's meaning, or null for one the service did not issue (changed, invented, or malformed).</summary>
     public async Task<FamilyCode?> ReadAsync(string code, CancellationToken cancellationToken)
     {

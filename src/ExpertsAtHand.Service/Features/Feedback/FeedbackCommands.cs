@@ -36,6 +36,34 @@ public sealed record FeedbackView(
 /// </summary>
 public sealed class FeedbackCommandHandler(IDocumentStore store, DetailKeys keys)
 {
+    /// <summary>How long a family's code works.</summary>
+    public static readonly TimeSpan FamilyCodeLifetime = TimeSpan.FromDays(30);
+
+    /// <summary>Who gives the setting's feedback and hands the family a code: the SENCO of the request's own setting.</summary>
+    public static bool IsTheSettingsSenco(Hosting.Caller caller, FeedbackState state) =>
+        caller.Is(Hosting.Roles.Senco) && caller.SettingUrns.Contains(state.Request.SettingUrn, StringComparer.Ordinal);
+
+    /// <summary>A comment as recorded: trimmed, and none when nothing was written.</summary>
+    public static string? Comment(string? typed) => string.IsNullOrWhiteSpace(typed) ? null : typed.Trim();
+
+    /// <summary>The family's answer, through the invitation their code names: it may be used once.</summary>
+    public Task<FeedbackResult> GiveFamilyAsync(FamilyCode code, SatisfactionRating rating, string? comment, DateTimeOffset now, CancellationToken cancellationToken) =>
+        HandleAsync(code.Tenant, "family", code.RequestId, _ => true, new GiveFamilyFeedback(Guid.CreateVersion7(), code.InvitationId, rating, Comment(comment), now), cancellationToken);
+
+    /// <summary>
+    /// The setting's SENCO asks the family: a new invitation whose short code is returned once (only its
+    /// hash is recorded), with the code's meaning for the API to sign as a link.
+    /// </summary>
+    public async Task<(FeedbackResult Result, FamilyCode Code, string ShortCode)> InviteFamilyAsync(Hosting.Caller caller, Guid requestId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var shortCode = FamilyFeedbackCodes.NewShortCode();
+        // Whole seconds: the signed code carries the expiry as Unix seconds and must read back the same.
+        var code = new FamilyCode(caller.Tenant, requestId, Guid.CreateVersion7(), DateTimeOffset.FromUnixTimeSeconds((now + FamilyCodeLifetime).ToUnixTimeSeconds()));
+        var result = await HandleAsync(caller.Tenant, caller.Actor, requestId, state => IsTheSettingsSenco(caller, state),
+            new InviteFamilyFeedback(code.InvitationId, code.ExpiresAt, FamilyFeedbackCodes.HashOfShort(shortCode), caller.Actor, now), cancellationToken).ConfigureAwait(false);
+        return (result, code, shortCode);
+    }
+
     /// <param name="mayAct">Whether the caller may act on this request (its setting's SENCO, the area's coordinators).</param>
     public async Task<FeedbackResult> HandleAsync(string tenant, string actor, Guid requestId, Func<FeedbackState, bool> mayAct, FeedbackCommand command, CancellationToken cancellationToken)
     {

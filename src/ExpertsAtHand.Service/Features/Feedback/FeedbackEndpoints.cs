@@ -58,11 +58,11 @@ public static class FamilyFeedbackWords
     public const string UnknownCodeDetail = "Check the code, or ask the school, nursery or college for a new one.";
     public const string ExpiredCode = "This code has expired";
     public const string ExpiredCodeDetail = "Codes last 30 days. Ask the school, nursery or college for a new one.";
+    public const string SendAgain = "Something else was saved at the same moment.";
 }
 
 public static class FeedbackEndpoints
 {
-    public static readonly TimeSpan FamilyCodeLifetime = TimeSpan.FromDays(30);
 
     public static IEndpointRouteBuilder MapFeedback(this IEndpointRouteBuilder endpoints)
     {
@@ -90,8 +90,6 @@ public static class FeedbackEndpoints
         return endpoints;
     }
 
-    private static bool IsTheSettingsSenco(Caller caller, FeedbackState state) => caller.Is(Roles.Senco) && caller.SettingUrns.Contains(state.Request.SettingUrn, StringComparer.Ordinal);
-
     private static async Task<IResult> ListAsync(Guid id, HttpContext http, IDocumentStore store, DetailKeys keys, CancellationToken cancellationToken)
     {
         var caller = Caller.From(http.User)!;
@@ -103,7 +101,7 @@ public static class FeedbackEndpoints
         await using var session = store.QuerySession(caller.Tenant);
         var events = (await session.Events.FetchStreamAsync(id, token: cancellationToken).ConfigureAwait(false)).Select(e => e.Data).ToList();
         var state = FeedbackDecider.Fold(events);
-        if (!state.Request.Exists || (caller.Is(Roles.Senco) && !IsTheSettingsSenco(caller, state)))
+        if (!state.Request.Exists || (caller.Is(Roles.Senco) && !FeedbackCommandHandler.IsTheSettingsSenco(caller, state)))
         {
             return Problems.NotFound("request");
         }
@@ -115,8 +113,8 @@ public static class FeedbackEndpoints
         await SencoAsync(http, validator, body, cancellationToken).ConfigureAwait(false) is { } refused
             ? refused
             : Answer(
-                await handler.HandleAsync(Caller.From(http.User)!.Tenant, Caller.From(http.User)!.Actor, id, s => IsTheSettingsSenco(Caller.From(http.User)!, s),
-                    new GiveSettingFeedback(Guid.CreateVersion7(), body!.Rating!.Value, body.AdviceUsed, Blank(body.Comment), Caller.From(http.User)!.Actor, clock.GetUtcNow()), cancellationToken).ConfigureAwait(false),
+                await handler.HandleAsync(Caller.From(http.User)!.Tenant, Caller.From(http.User)!.Actor, id, s => FeedbackCommandHandler.IsTheSettingsSenco(Caller.From(http.User)!, s),
+                    new GiveSettingFeedback(Guid.CreateVersion7(), body!.Rating!.Value, body.AdviceUsed, FeedbackCommandHandler.Comment(body.Comment), Caller.From(http.User)!.Actor, clock.GetUtcNow()), cancellationToken).ConfigureAwait(false),
                 http,
                 StatusCodes.Status201Created);
 
@@ -124,8 +122,8 @@ public static class FeedbackEndpoints
         await SencoAsync(http, validator, body, cancellationToken).ConfigureAwait(false) is { } refused
             ? refused
             : Answer(
-                await handler.HandleAsync(Caller.From(http.User)!.Tenant, Caller.From(http.User)!.Actor, id, s => IsTheSettingsSenco(Caller.From(http.User)!, s),
-                    new AmendSettingFeedback(body!.Rating!.Value, body.AdviceUsed, Blank(body.Comment), Caller.From(http.User)!.Actor, clock.GetUtcNow()), cancellationToken).ConfigureAwait(false),
+                await handler.HandleAsync(Caller.From(http.User)!.Tenant, Caller.From(http.User)!.Actor, id, s => FeedbackCommandHandler.IsTheSettingsSenco(Caller.From(http.User)!, s),
+                    new AmendSettingFeedback(body!.Rating!.Value, body.AdviceUsed, FeedbackCommandHandler.Comment(body.Comment), Caller.From(http.User)!.Actor, clock.GetUtcNow()), cancellationToken).ConfigureAwait(false),
                 http,
                 StatusCodes.Status200OK);
 
@@ -137,20 +135,15 @@ public static class FeedbackEndpoints
             return Problems.Forbidden("The setting's SENCO hands the family their code.");
         }
 
-        var now = clock.GetUtcNow();
-        var invitationId = Guid.CreateVersion7();
-        var expiresAt = DateTimeOffset.FromUnixTimeSeconds((now + FamilyCodeLifetime).ToUnixTimeSeconds());
-        var shortCode = FamilyFeedbackCodes.NewShortCode();
-        var result = await handler.HandleAsync(caller.Tenant, caller.Actor, id, s => IsTheSettingsSenco(caller, s),
-            new InviteFamilyFeedback(invitationId, expiresAt, FamilyFeedbackCodes.HashOfShort(shortCode), caller.Actor, now), cancellationToken).ConfigureAwait(false);
+        var (result, invited, shortCode) = await handler.InviteFamilyAsync(caller, id, clock.GetUtcNow(), cancellationToken).ConfigureAwait(false);
         if (result is not FeedbackResult.Done)
         {
             return Answer(result, http, StatusCodes.Status201Created);
         }
 
-        var code = await codes.SignAsync(new FamilyCode(caller.Tenant, id, invitationId, expiresAt), cancellationToken).ConfigureAwait(false);
+        var code = await codes.SignAsync(invited, cancellationToken).ConfigureAwait(false);
         var link = $"/api/family-feedback/{code}";
-        return TypedResults.Created(link, new FamilyInvitation(invitationId, link, code, shortCode, expiresAt));
+        return TypedResults.Created(link, new FamilyInvitation(invited.InvitationId, link, code, shortCode, invited.ExpiresAt));
     }
 
     private static async Task<IResult> TagAsync(Guid id, Guid feedbackId, ThemesBody? body, HttpContext http, IValidator<ThemesBody> validator, FeedbackCommandHandler handler, TimeProvider clock, CancellationToken cancellationToken)
@@ -173,29 +166,24 @@ public static class FeedbackEndpoints
     }
 
     private static async Task<IResult> FamilyFormAsync(string code, FamilyFeedbackCodes codes, TimeProvider clock, CancellationToken cancellationToken) =>
-        await codes.ReadAsync(code, cancellationToken).ConfigureAwait(false) switch
+        await codes.ReadOpenAsync(code, clock.GetUtcNow(), cancellationToken).ConfigureAwait(false) switch
         {
-            null => (IResult)UnknownCode(),
-            { } read when read.ExpiresAt < clock.GetUtcNow() => ExpiredCode(),
-            { } read => TypedResults.Ok(new FamilyFeedbackForm(
+            ({ } read, _) => TypedResults.Ok(new FamilyFeedbackForm(
                 FamilyFeedbackWords.Question,
                 Enum.GetValues<SatisfactionRating>(),
                 FamilyFeedbackWords.CommentQuestion,
                 read.ExpiresAt)),
+            (_, true) => ExpiredCode(),
+            _ => (IResult)UnknownCode(),
         };
 
     private static async Task<IResult> FamilyGiveAsync(string code, FamilyFeedbackBody? body, IValidator<FamilyFeedbackBody> validator, FamilyFeedbackCodes codes, FeedbackCommandHandler handler, TimeProvider clock, CancellationToken cancellationToken)
     {
-        var read = await codes.ReadAsync(code, cancellationToken).ConfigureAwait(false);
+        var now = clock.GetUtcNow();
+        var (read, expired) = await codes.ReadOpenAsync(code, now, cancellationToken).ConfigureAwait(false);
         if (read is null)
         {
-            return UnknownCode();
-        }
-
-        var now = clock.GetUtcNow();
-        if (read.ExpiresAt < now)
-        {
-            return ExpiredCode();
+            return expired ? ExpiredCode() : UnknownCode();
         }
 
         if (await HttpConventions.ValidateAsync(validator, body, cancellationToken).ConfigureAwait(false) is { } invalid)
@@ -203,11 +191,11 @@ public static class FeedbackEndpoints
             return invalid;
         }
 
-        return await handler.HandleAsync(read.Tenant, "family", read.RequestId, _ => true, new GiveFamilyFeedback(Guid.CreateVersion7(), read.InvitationId, body!.Rating!.Value, Blank(body.Comment), now), cancellationToken).ConfigureAwait(false) switch
+        return await handler.GiveFamilyAsync(read, body!.Rating!.Value, body.Comment, now, cancellationToken).ConfigureAwait(false) switch
         {
             FeedbackResult.Done => TypedResults.Created((string?)null, new FamilyFeedbackThanks(FamilyFeedbackWords.Thanks)),
             FeedbackResult.Refused refused => TypedResults.Problem(title: "This code cannot be used", detail: refused.Reason, statusCode: StatusCodes.Status409Conflict),
-            FeedbackResult.Stale => TypedResults.Problem(title: "Please send your answer again", detail: "Something else was saved at the same moment.", statusCode: StatusCodes.Status409Conflict),
+            FeedbackResult.Stale => TypedResults.Problem(title: "Please send your answer again", detail: FamilyFeedbackWords.SendAgain, statusCode: StatusCodes.Status409Conflict),
             _ => UnknownCode(),
         };
     }
@@ -225,8 +213,6 @@ public static class FeedbackEndpoints
             ? Problems.Forbidden("The setting's SENCO gives the setting's feedback.")
             : await HttpConventions.ValidateAsync(validator, body, cancellationToken).ConfigureAwait(false);
     }
-
-    private static string? Blank(string? comment) => string.IsNullOrWhiteSpace(comment) ? null : comment.Trim();
 
     private static IResult Answer(FeedbackResult result, HttpContext http, int success)
     {

@@ -80,6 +80,9 @@ public sealed class RequestModel(
 
     public List<(string Field, string Message)> Errors { get; } = [];
 
+    /// <summary>The engine's view of the area when this page was built (coordinators, while a discipline waits): shown, and followed or overridden.</summary>
+    private Features.Allocations.Plan? _plan;
+
     /// <summary>The feedback on the request (its setting's SENCO and coordinators see it), its current episode first.</summary>
     public IReadOnlyList<Features.Feedback.FeedbackView> Feedback { get; private set; } = [];
 
@@ -205,19 +208,21 @@ public sealed class RequestModel(
             return RedirectToPage("/NotAllowed");
         }
 
-        var plan = await planner.PlanAsync(Caller.Tenant, cancellationToken).ConfigureAwait(false);
-        var suggested = plan.Result.Proposals.FirstOrDefault(p => plan.DemandIds[p.RequestId] == new Features.Allocations.DemandFor(id, discipline));
-        if (suggested is null)
+        // The engine's view this page was built on (LoadAsync made it): follow its suggestion as it stands.
+        if (_plan?.SuggestionFor(id, discipline) is not { } suggested)
         {
             Errors.Add(("allocation", "The engine would not allocate this now (other requests rank first, or no practitioner has the hours)."));
             return Page();
         }
 
-        return await AnswerAsync(
-            id,
-            await handler.HandleAsync(id, Version, Caller, at => new AllocatePractitioner(suggested.PractitionerId, discipline, Caller.Actor, at, Guid.CreateVersion7(), suggested.Hours, suggested.Ranking), cancellationToken).ConfigureAwait(false),
-            "allocation",
-            cancellationToken).ConfigureAwait(false);
+        var (command, refused) = await choice.DecideAsync(Caller, id, new AllocateBody(suggested.PractitionerId, discipline), _plan, cancellationToken).ConfigureAwait(false);
+        if (command is null)
+        {
+            Errors.AddRange(refused.Select(e => ("allocation", e.Value[0])));
+            return Page();
+        }
+
+        return await AnswerAsync(id, await handler.HandleAsync(id, Version, Caller, command, cancellationToken).ConfigureAwait(false), "allocation", cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The coordinator chooses other than the engine: a practitioner of the discipline and a reason, which is recorded.</summary>
@@ -254,7 +259,7 @@ public sealed class RequestModel(
             return Page();
         }
 
-        var (command, refused) = await choice.DecideAsync(Caller, id, body, cancellationToken).ConfigureAwait(false);
+        var (command, refused) = await choice.DecideAsync(Caller, id, body, _plan, cancellationToken).ConfigureAwait(false);
         if (command is null)
         {
             Errors.AddRange(refused.Select(e => (OverrideField(e.Key) + suffix, e.Value[0])));
@@ -292,8 +297,8 @@ public sealed class RequestModel(
             return Page();
         }
 
-        var comment = string.IsNullOrWhiteSpace(FeedbackComment) ? null : FeedbackComment.Trim();
-        var result = await feedback.HandleAsync(Caller.Tenant, Caller.Actor, id, _ => true, new Domain.Feedback.GiveSettingFeedback(Guid.CreateVersion7(), Rating!.Value, AdviceUsed, comment, Caller.Actor, clock.GetUtcNow()), cancellationToken).ConfigureAwait(false);
+        var give = new Domain.Feedback.GiveSettingFeedback(Guid.CreateVersion7(), Rating!.Value, AdviceUsed, Features.Feedback.FeedbackCommandHandler.Comment(FeedbackComment), Caller.Actor, clock.GetUtcNow());
+        var result = await feedback.HandleAsync(Caller.Tenant, Caller.Actor, id, state => Features.Feedback.FeedbackCommandHandler.IsTheSettingsSenco(Caller, state), give, cancellationToken).ConfigureAwait(false);
         return await FeedbackAnswerAsync(id, result, "rating", cancellationToken).ConfigureAwait(false);
     }
 
@@ -310,15 +315,11 @@ public sealed class RequestModel(
             return RedirectToPage("/NotAllowed");
         }
 
-        var now = clock.GetUtcNow();
-        var shortCode = Features.Feedback.FamilyFeedbackCodes.NewShortCode();
-        var expiresAt = DateTimeOffset.FromUnixTimeSeconds((now + Features.Feedback.FeedbackEndpoints.FamilyCodeLifetime).ToUnixTimeSeconds());
-        var invitation = Guid.CreateVersion7();
-        var result = await feedback.HandleAsync(Caller.Tenant, Caller.Actor, id, _ => true, new Domain.Feedback.InviteFamilyFeedback(invitation, expiresAt, Features.Feedback.FamilyFeedbackCodes.HashOfShort(shortCode), Caller.Actor, now), cancellationToken).ConfigureAwait(false);
+        var (result, invited, shortCode) = await feedback.InviteFamilyAsync(Caller, id, clock.GetUtcNow(), cancellationToken).ConfigureAwait(false);
         if (result is Features.Feedback.FeedbackResult.Done)
         {
             // The short code reads the same as the API's signed link; it is shown once and never stored (only its hash is).
-            FamilyCode = $"{shortCode}|{expiresAt:d MMMM yyyy}";
+            FamilyCode = $"{shortCode}|{invited.ExpiresAt.ToString("d MMMM yyyy", System.Globalization.CultureInfo.InvariantCulture)}";
         }
 
         return await FeedbackAnswerAsync(id, result, "family", cancellationToken).ConfigureAwait(false);
@@ -398,12 +399,9 @@ public sealed class RequestModel(
         }
         if (Caller.Is(Roles.Coordinator) && View.Status is RequestStatus.AwaitingAllocation or RequestStatus.Allocated or RequestStatus.InProgress)
         {
-            var plan = await planner.PlanAsync(Caller.Tenant, cancellationToken).ConfigureAwait(false);
+            _plan = await planner.PlanAsync(Caller.Tenant, cancellationToken).ConfigureAwait(false);
             var allocated = View.Allocations.Select(a => a.Discipline).ToHashSet();
-            Allocation =
-            [
-                .. View.Disciplines.Where(d => !allocated.Contains(d)).Select(d => (d, plan.Result.Proposals.FirstOrDefault(p => plan.DemandIds[p.RequestId] == new Features.Allocations.DemandFor(id, d)))),
-            ];
+            Allocation = [.. View.Disciplines.Where(d => !allocated.Contains(d)).Select(d => (d, _plan.SuggestionFor(id, d)))];
             var active = (await practitioners.ListAsync(Caller.Tenant, null, null, cancellationToken).ConfigureAwait(false)).Where(p => p.Active).ToList();
             Choices = Allocation.ToDictionary(a => a.Discipline, a => (IReadOnlyList<Features.Practitioners.PractitionerView>)[.. active.Where(p => p.Discipline == a.Discipline)]);
         }
