@@ -66,4 +66,24 @@ public sealed class EntitlementUse(NpgsqlDataSource dataSource, RequestRulesCata
 
         return (yearStart, settings);
     }
+
+    /// <summary>Top-quartile-need settings using less than <paramref name="maxUse"/> of their share and quiet for <paramref name="quietWeeks"/>, neediest first.</summary>
+    public async Task<IReadOnlyList<OutreachCandidate>> OutreachAsync(string tenant, int quietWeeks, decimal maxUse, CancellationToken cancellationToken)
+    {
+        var (_, settings) = await ThisYearAsync(tenant, null, cancellationToken).ConfigureAwait(false);
+        if (settings.Count == 0)
+        {
+            return [];
+        }
+
+        var needs = settings.Select(s => s.NeedIndex).Order().ToList();
+        var topQuartile = needs[(int)Math.Floor(0.75 * (needs.Count - 1))];
+        var quietSince = Today(tenant).AddDays(-7 * quietWeeks);
+        return settings
+            .Where(s => s.NeedIndex >= topQuartile && s.UseRatio < maxUse && (s.LastAskedOn is null || s.LastAskedOn < quietSince))
+            .Select(s => new OutreachCandidate(s.Urn, s.Name, s.Phase, s.Locality, s.NeedIndex, s.UsedHours, s.ProRataEntitlementHours, s.UseRatio, s.LastAskedOn))
+            .OrderByDescending(c => c.NeedIndex)
+            .ThenBy(c => c.Urn, StringComparer.Ordinal)
+            .ToList();
+    }
 }

@@ -36,26 +36,6 @@ public static class OutreachEndpoints
             });
         }
 
-        return TypedResults.Ok(await CandidatesAsync(use, caller.Tenant, quietWeeks ?? 12, maxUse ?? 0.25m, cancellationToken).ConfigureAwait(false));
-    }
-
-    /// <summary>Top-quartile-need settings using less than <paramref name="maxUse"/> of their share and quiet for <paramref name="quietWeeks"/>, neediest first.</summary>
-    public static async Task<IReadOnlyList<OutreachCandidate>> CandidatesAsync(EntitlementUse use, string tenant, int quietWeeks, decimal maxUse, CancellationToken cancellationToken)
-    {
-        var (_, settings) = await use.ThisYearAsync(tenant, null, cancellationToken).ConfigureAwait(false);
-        if (settings.Count == 0)
-        {
-            return [];
-        }
-
-        var needs = settings.Select(s => s.NeedIndex).Order().ToList();
-        var topQuartile = needs[(int)Math.Floor(0.75 * (needs.Count - 1))];
-        var quietSince = use.Today(tenant).AddDays(-7 * quietWeeks);
-        return settings
-            .Where(s => s.NeedIndex >= topQuartile && s.UseRatio < maxUse && (s.LastAskedOn is null || s.LastAskedOn < quietSince))
-            .Select(s => new OutreachCandidate(s.Urn, s.Name, s.Phase, s.Locality, s.NeedIndex, s.UsedHours, s.ProRataEntitlementHours, s.UseRatio, s.LastAskedOn))
-            .OrderByDescending(c => c.NeedIndex)
-            .ThenBy(c => c.Urn, StringComparer.Ordinal)
-            .ToList();
+        return TypedResults.Ok(await use.OutreachAsync(caller.Tenant, quietWeeks ?? 12, maxUse ?? 0.25m, cancellationToken).ConfigureAwait(false));
     }
 }

@@ -119,6 +119,12 @@ public sealed class ClinicBook(Marten.IDocumentStore store, NpgsqlDataSource dat
         return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? Read(reader, caller) : null;
     }
 
+    /// <summary>A SENCO books and gives back places for their own settings; a coordinator for any.</summary>
+    public static bool MayBookFor(Caller caller, string urn) => caller.Is(Roles.Coordinator) || (caller.Is(Roles.Senco) && caller.SettingUrns.Contains(urn, StringComparer.Ordinal));
+
+    /// <summary>Attendance is recorded by the practitioner who ran the clinic, or a coordinator.</summary>
+    public static bool MayTakeAttendance(Caller caller, ClinicView clinic) => caller.Is(Roles.Coordinator) || (caller.Is(Roles.Practitioner) && caller.PractitionerId == clinic.PractitionerId);
+
     public DateOnly Today(Caller caller) => rules.For(caller.Tenant).LocalDate(clock.GetUtcNow());
 
     private const string Columns = "clinic_id, kind, title, discipline, practitioner_id, clinic_date, hours, places, locality, booked, attendance_taken";

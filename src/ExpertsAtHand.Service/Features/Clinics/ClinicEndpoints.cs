@@ -95,7 +95,7 @@ public static class ClinicEndpoints
             return invalid;
         }
 
-        if (!MayBookFor(caller, body!.SettingUrn!))
+        if (!ClinicBook.MayBookFor(caller, body!.SettingUrn!))
         {
             return Problems.Forbidden("A SENCO books places for their own setting; a coordinator for any.");
         }
@@ -106,7 +106,7 @@ public static class ClinicEndpoints
     private static async Task<IResult> CancelAsync(Guid id, string urn, HttpContext http, ClinicBook book, CancellationToken cancellationToken)
     {
         var caller = Caller.From(http.User)!;
-        if (!MayBookFor(caller, urn))
+        if (!ClinicBook.MayBookFor(caller, urn))
         {
             return Problems.Forbidden("A SENCO gives back their own setting's place; a coordinator any.");
         }
@@ -128,18 +128,13 @@ public static class ClinicEndpoints
             return Problems.NotFound("clinic");
         }
 
-        if (!MayTakeAttendance(caller, clinic))
+        if (!ClinicBook.MayTakeAttendance(caller, clinic))
         {
             return Problems.Forbidden("Attendance is recorded by the practitioner who ran the clinic, or a coordinator.");
         }
 
         return await AnswerAsync(book, caller, id, await book.DecideAsync(caller, id, at => new RecordAttendance(body!.Attended!, caller.Actor, at), cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
     }
-
-    /// <summary>A SENCO books and gives back places for their own settings; a coordinator for any.</summary>
-    public static bool MayBookFor(Caller caller, string urn) => caller.Is(Roles.Coordinator) || (caller.Is(Roles.Senco) && caller.SettingUrns.Contains(urn, StringComparer.Ordinal));
-
-    public static bool MayTakeAttendance(Caller caller, ClinicView clinic) => caller.Is(Roles.Coordinator) || (caller.Is(Roles.Practitioner) && caller.PractitionerId == clinic.PractitionerId);
 
     private static async Task<IResult> AnswerAsync(ClinicBook book, Caller caller, Guid id, ClinicOutcome outcome, CancellationToken cancellationToken) =>
         outcome is ClinicOutcome.Done ? TypedResults.Ok(await book.ReadAsync(caller, id, cancellationToken).ConfigureAwait(false)) : ToHttp(outcome);

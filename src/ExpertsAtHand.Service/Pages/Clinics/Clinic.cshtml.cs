@@ -18,7 +18,7 @@ public sealed class ClinicModel(ClinicBook book, NpgsqlDataSource dataSource) : 
     /// <summary>The booked settings by name.</summary>
     public IReadOnlyList<(string Urn, string Name)> Booked { get; private set; } = [];
 
-    public bool MayTakeAttendance => ClinicEndpoints.MayTakeAttendance(Caller, Clinic) && !Clinic.AttendanceTaken && Clinic.Booked.Count > 0;
+    public bool MayTakeAttendance => ClinicBook.MayTakeAttendance(Caller, Clinic) && !Clinic.AttendanceTaken && Clinic.Booked.Count > 0;
 
     public bool Held => Clinic.Date <= book.Today(Caller);
 
@@ -45,7 +45,7 @@ public sealed class ClinicModel(ClinicBook book, NpgsqlDataSource dataSource) : 
                 return RedirectToPage("/NotAllowed");
         }
 
-        if (!ClinicEndpoints.MayTakeAttendance(Caller, Clinic))
+        if (!ClinicBook.MayTakeAttendance(Caller, Clinic))
         {
             return RedirectToPage("/NotAllowed");
         }

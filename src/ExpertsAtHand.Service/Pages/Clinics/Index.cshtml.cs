@@ -42,7 +42,7 @@ public sealed class IndexModel(ClinicBook book, NpgsqlDataSource dataSource) : P
 
     private async Task<IActionResult> ChangeAsync(Guid clinic, string urn, Func<DateTimeOffset, ClinicCommand> command, string done, CancellationToken cancellationToken)
     {
-        if (!await LoadAsync(cancellationToken).ConfigureAwait(false) || !ClinicEndpoints.MayBookFor(Caller, urn))
+        if (!await LoadAsync(cancellationToken).ConfigureAwait(false) || !ClinicBook.MayBookFor(Caller, urn))
         {
             return RedirectToPage("/NotAllowed");
         }
@@ -72,7 +72,7 @@ public sealed class IndexModel(ClinicBook book, NpgsqlDataSource dataSource) : P
         var today = book.Today(Caller);
         var clinics = await book.ListAsync(Caller, today.AddDays(-HeldWithinDays), cancellationToken).ConfigureAwait(false);
         Upcoming = [.. clinics.Where(c => c.Date >= today)];
-        AwaitingAttendance = [.. clinics.Where(c => c.Date <= today && !c.AttendanceTaken && ClinicEndpoints.MayTakeAttendance(Caller, c))];
+        AwaitingAttendance = [.. clinics.Where(c => c.Date <= today && !c.AttendanceTaken && ClinicBook.MayTakeAttendance(Caller, c))];
         if (Caller.Is(Roles.Senco))
         {
             OwnSettings = await SettingNames.ForAsync(dataSource, Caller.Tenant, Caller.SettingUrns, cancellationToken).ConfigureAwait(false);

@@ -106,11 +106,9 @@ public sealed class IndexModel(ReportSource source, TimeProvider clock, Features
 
     private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 
-    public static string Share(double? share) => BarChart.Percent(share);
-
     /// <summary>Why a high-need setting is on the under-served list, in words.</summary>
     public static string WhyUnderServed(SettingShare setting) =>
         $"In the highest quarter of need (index {setting.NeedIndex.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)}) but had "
         + $"{setting.HoursDelivered.ToString("0.#", System.Globalization.CultureInfo.InvariantCulture)} of the {setting.ProRataEntitlementHours.ToString("0.#", System.Globalization.CultureInfo.InvariantCulture)} hours its share earned in the period"
-        + (setting.HoursDelivered == 0 ? ": no support delivered." : $" ({Share(setting.HoursShareOfEntitlement)}).");
+        + (setting.HoursDelivered == 0 ? ": no support delivered." : $" ({BarChart.Percent(setting.HoursShareOfEntitlement)}).");
 }

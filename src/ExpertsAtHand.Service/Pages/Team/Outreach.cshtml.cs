@@ -28,7 +28,7 @@ public sealed class OutreachModel(EntitlementUse use) : PageModel
             return Page();
         }
 
-        Candidates = await OutreachEndpoints.CandidatesAsync(use, caller.Tenant, QuietWeeks ?? 12, 0.25m, cancellationToken).ConfigureAwait(false);
+        Candidates = await use.OutreachAsync(caller.Tenant, QuietWeeks ?? 12, 0.25m, cancellationToken).ConfigureAwait(false);
         return Page();
     }
 }
